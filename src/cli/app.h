@@ -1,0 +1,38 @@
+// What every kanri subcommand starts from: configuration, the message catalogue, the model
+// (with the process rules it refers to) and the database. Errors are printed for the operator.
+#pragma once
+
+#include <memory>
+
+#include "core/config.h"
+#include "core/messages.h"
+#include "core/time.h"
+#include "engine/rules.h"
+#include "model/catalogue.h"
+#include "store/database.h"
+
+namespace kanri::cli {
+
+struct App {
+  Config config;
+  MessageCatalogue messages;
+  engine::RuleRegistry rules;
+  std::unique_ptr<model::Catalogue> catalogue;
+  std::unique_ptr<store::Database> db;
+  SystemClock clock;
+};
+
+// Loads everything; on failure prints each problem to stderr and returns null.
+// `open_database` false skips the database (for commands that do not need it).
+std::unique_ptr<App> load_app(bool open_database = true);
+
+// Exit codes: 0 success, 1 a check failed (journal verify), 2 usage or configuration error.
+int run_serve(App& app);
+int run_init(App& app, bool demo);
+int run_migrate(App& app);
+int run_token_create(App& app, const std::string& username, const std::string& label, int expires_days);
+int run_journal_verify(App& app);
+// Loads the demo organizations and services through the engine (journaled like any write).
+void load_demo_data(App& app);
+
+}  // namespace kanri::cli

@@ -1,0 +1,69 @@
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/app.h"
+#include "engine/record_service.h"
+
+namespace kanri::cli {
+
+using nlohmann::json;
+
+void load_demo_data(App& app) {
+  engine::RecordService records(*app.catalogue, *app.db, app.rules, app.clock);
+  engine::Principal system = engine::Principal::system();
+  const model::TypeDef& org = *app.catalogue->type("organization");
+  const model::TypeDef& svc = *app.catalogue->type("service");
+  auto existing = records.list(system, org, {{}, "", "", "", "1"});
+  if (existing && !existing->records.empty()) {
+    std::cerr << "init: demo data is already present\n";
+    return;
+  }
+  auto make = [&](const model::TypeDef& t, json body) -> store::Record {
+    auto r = records.create(system, t, body);
+    if (!r) throw std::runtime_error("demo data rejected for " + t.name + ": " + r.error().code);
+    return r.value();
+  };
+  auto provider = make(org, {{"name", "カンリ・ITサービス株式会社"}, {"kind", "provider"}, {"country", "JP"},
+                             {"contact_email", "servicedesk@kanri.example"},
+                             {"notes", "サービス提供者。ISO/IEC 20000-1 と ISO/IEC 27001 の認証範囲。"}});
+  auto bank = make(org, {{"name", "東都フィナンシャル株式会社"}, {"kind", "customer"}, {"country", "JP"},
+                         {"notes", "基幹会計とメールを利用。年末年始は特別体制。"}});
+  auto nordwind = make(org, {{"name", "Nordwind Logistics GmbH"}, {"kind", "customer"}, {"country", "DE"},
+                             {"notes", "Logistics customer in Hamburg; support in English, business hours CET."}});
+  auto cloud = make(org, {{"name", "Acme Cloud Inc."}, {"kind", "supplier"}, {"country", "US"},
+                          {"notes", "IaaS supplier under an underpinning contract."}});
+  make(org, {{"name", "社内インフラ部"}, {"kind", "internal_supplier"}, {"country", "JP"}, {"parent", provider.id}});
+
+  auto mail = make(svc, {{"name", "メールサービス（Microsoft 365）"}, {"description", "メール、予定表、Teams の提供と障害対応。"},
+                         {"provider", provider.id}, {"owner", "admin"}, {"criticality", "high"},
+                         {"availability_target", 99.9}, {"users_count", 1200}, {"support_hours", "平日 9:00-18:00"},
+                         {"review_interval", "P180D"}});
+  auto erp = make(svc, {{"name", "基幹会計システム"}, {"description", "会計・請求の基幹システム。月末締め処理は最重要。"},
+                        {"provider", provider.id}, {"owner", "admin"}, {"criticality", "critical"},
+                        {"availability_target", 99.95}, {"users_count", 300}, {"support_hours", "24x7"},
+                        {"attributes", {{"dr_site", "大阪"}, {"rto_hours", 4}}}});
+  auto vpn = make(svc, {{"name", "VPN remote access"}, {"description", "Remote access for staff and customers' engineers."},
+                        {"provider", provider.id}, {"criticality", "medium"}, {"availability_target", 99.5},
+                        {"support_hours", "Mon-Fri 08:00-20:00 CET"}});
+  make(svc, {{"name", "Website hosting"}, {"description", "Managed hosting of public websites (proposed)."},
+             {"provider", provider.id}, {"criticality", "low"}});
+
+  for (auto* s : {&mail, &erp}) {
+    auto live = records.transition(system, svc, s->number, "go_live", {{"live_since", "2025-04-01"}}, std::nullopt);
+    if (!live) throw std::runtime_error("demo go_live failed: " + live.error().code);
+  }
+  auto link = [&](const store::Record& from, const std::string& rel, const store::Record& to) {
+    auto l = records.link(system, svc, from.number, {{"relation", rel}, {"target", to.number}});
+    if (!l) throw std::runtime_error("demo link failed: " + l.error().code);
+  };
+  link(mail, "serves", bank);
+  link(mail, "serves", nordwind);
+  link(erp, "serves", bank);
+  link(vpn, "serves", nordwind);
+  link(erp, "depends_on", vpn);
+  (void)cloud;
+  std::cerr << "init: loaded demo data (5 organizations, 4 services, links)\n";
+}
+
+}  // namespace kanri::cli

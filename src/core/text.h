@@ -1,0 +1,16 @@
+// Small text checks shared by every layer.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace kanri {
+
+// True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+bool is_valid_utf8(std::string_view s);
+// Number of Unicode code points in well-formed UTF-8 `s`.
+std::size_t utf8_length(std::string_view s);
+// True for a name usable as a type, field, state or relation identifier: [a-z][a-z0-9_]{0,62}.
+bool is_identifier(std::string_view s);
+
+}  // namespace kanri

@@ -1,0 +1,43 @@
+// Time inside Kanri is UTC epoch milliseconds. These functions convert at the edges:
+// ISO 8601 timestamps, calendar dates and durations as the API writes them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kanri {
+
+using EpochMs = std::int64_t;
+
+// The source of "now". Passed in, never global, so tests can hold time still.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual EpochMs now_ms() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  EpochMs now_ms() const override;
+};
+
+// "2026-11-22T03:18:00.000Z" for an epoch-ms value.
+std::string format_timestamp(EpochMs ms);
+// Parses "YYYY-MM-DDTHH:MM[:SS[.fff]]" followed by "Z" or "+HH:MM"/"-HH:MM". Nothing else.
+std::optional<EpochMs> parse_timestamp(std::string_view text);
+
+// True for a real calendar date written "YYYY-MM-DD" (leap years honoured).
+bool is_valid_date(std::string_view text);
+
+// ISO 8601 duration without years or months ("P2DT4H30M", "PT0.5S", "P1W") to milliseconds.
+std::optional<std::int64_t> parse_duration(std::string_view text);
+// The canonical ISO 8601 form of a non-negative duration: "P2DT4H30M", "PT0S".
+std::string format_duration(std::int64_t ms);
+
+// Days since 1970-01-01 for a civil date, and back (Howard Hinnant's algorithms).
+std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
+void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d);
+
+}  // namespace kanri

@@ -1,0 +1,505 @@
+#include "engine/record_service.h"
+
+#include <algorithm>
+#include <charconv>
+#include <set>
+
+#include "core/crypto.h"
+#include "engine/field_codec.h"
+#include "engine/list_parser.h"
+#include "store/accounts.h"
+#include "store/search/tokenizer.h"
+
+namespace kanri::engine {
+
+using nlohmann::json;
+using model::FieldType;
+
+namespace {
+
+std::optional<std::int64_t> parse_id(std::string_view key) {
+  std::int64_t id = 0;
+  auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
+  if (ec != std::errc() || p != key.data() + key.size() || id <= 0) return std::nullopt;
+  return id;
+}
+
+Error not_found(const model::TypeDef& t, std::string_view key) {
+  return Error::of(ErrorKind::not_found, "record.not_found", {{"type", t.name}, {"key", std::string(key)}});
+}
+
+Status check_version(const Record& r, std::optional<std::int64_t> expected) {
+  if (expected && *expected != r.version)
+    return Error::of(ErrorKind::precondition_failed, "record.stale",
+                     {{"expected", std::to_string(*expected)}, {"current", std::to_string(r.version)}});
+  return ok_status();
+}
+
+Status check_not_frozen(const Record& r) {
+  if (!r.type->lifecycle) return ok_status();
+  const model::StateDef* s = r.type->lifecycle->state(r.state);
+  if (s && s->frozen) return Error::of(ErrorKind::conflict, "record.frozen", {{"state", r.state}});
+  return ok_status();
+}
+
+json value_for_journal(const model::FieldDef& f, const Value& v) { return encode_field(f, v); }
+
+}  // namespace
+
+RecordService::RecordService(const model::Catalogue& catalogue, store::Database& db, const RuleRegistry& rules,
+                             const Clock& clock)
+    : catalogue_(catalogue), db_(db), rules_(rules), clock_(clock), records_(catalogue, db.dialect()) {}
+
+Result<Record> RecordService::find(store::Connection& c, const model::TypeDef& t, std::string_view key) {
+  std::optional<Record> r;
+  if (auto id = parse_id(key))
+    r = records_.find(c, t, *id);
+  else if (!key.empty() && key.size() <= 64)
+    r = records_.find_by_number(c, t, std::string(key));
+  if (!r || r->deleted_at) return not_found(t, key);
+  return std::move(*r);
+}
+
+std::optional<FieldError> RecordService::resolve_reference(store::Connection& c, const model::FieldDef& f,
+                                                           const std::string& lookup, Value& out) {
+  if (f.type == FieldType::user) {
+    std::optional<store::User> u = lookup.empty() ? store::find_user(c, as_int(out)) : store::find_user_by_name(c, lookup);
+    if (!u || !u->active) return FieldError{f.name, "field.user_not_found", {{"value", lookup.empty() ? as_text(out) : lookup}}};
+    out = u->id;
+    return std::nullopt;
+  }
+  const model::TypeDef* target = catalogue_.type(f.target);
+  std::optional<Record> r = lookup.empty() ? records_.find(c, *target, as_int(out)) : records_.find_by_number(c, *target, lookup);
+  if (!r || r->deleted_at)
+    return FieldError{f.name, "field.ref_not_found", {{"value", lookup.empty() ? as_text(out) : lookup}, {"target", target->name}}};
+  out = r->id;
+  return std::nullopt;
+}
+
+std::vector<FieldError> RecordService::apply_fields(store::Connection& c, const model::TypeDef& t, const json& body,
+                                                    Record& r, bool creating, const model::TransitionDef* transition) {
+  std::vector<FieldError> errors;
+  std::set<std::string> given;
+  for (auto& [key, value] : body.items()) {
+    const model::FieldDef* f = t.field(key);
+    if (!f) {
+      if (key == "state" && t.lifecycle)
+        errors.push_back({key, "field.state_via_transition", {}});
+      else if (model::is_system_column(key))
+        errors.push_back({key, "field.system", {}});
+      else
+        errors.push_back({key, "field.unknown", {{"type", t.name}}});
+      continue;
+    }
+    if (f->read_only || !f->computed.empty()) {
+      errors.push_back({key, "field.read_only", {}});
+      continue;
+    }
+    if (transition && std::find(transition->fields.begin(), transition->fields.end(), key) == transition->fields.end()) {
+      errors.push_back({key, "field.not_in_transition", {{"transition", transition->name}}});
+      continue;
+    }
+    FieldInput in;
+    if (auto e = decode_field(*f, value, in)) {
+      errors.push_back(std::move(*e));
+      continue;
+    }
+    if (f->is_reference() || f->type == FieldType::user) {
+      if (!in.lookup.empty() || !is_null(in.value)) {
+        if (auto e = resolve_reference(c, *f, in.lookup, in.value)) {
+          errors.push_back(std::move(*e));
+          continue;
+        }
+      }
+    }
+    r.fields[f->position] = std::move(in.value);
+    given.insert(key);
+  }
+  for (auto& f : t.fields) {
+    if (creating && !given.count(f.name) && f.default_value && is_null(r.fields[f.position]))
+      r.fields[f.position] = *f.default_value;
+    bool checked = creating || given.count(f.name);
+    if (f.required && checked && f.computed.empty() && is_blank(r.fields[f.position]) &&
+        std::none_of(errors.begin(), errors.end(), [&](auto& e) { return e.field == f.name; }))
+      errors.push_back({f.name, "field.required", {}});
+  }
+  if (transition) {
+    for (auto& name : transition->required_fields) {
+      const model::FieldDef* f = t.field(name);
+      if (is_blank(r.fields[f->position]) &&
+          std::none_of(errors.begin(), errors.end(), [&](auto& e) { return e.field == name; }))
+        errors.push_back({name, "field.required_for_transition", {{"transition", transition->name}}});
+    }
+  }
+  return errors;
+}
+
+void RecordService::compute_fields(Record& r) {
+  for (auto& f : r.type->fields) {
+    if (f.computed.empty()) continue;
+    if (const ComputedRule* rule = rules_.computed(f.computed)) r.fields[f.position] = (*rule)(r, f);
+  }
+}
+
+std::string RecordService::search_text(const Record& r) const {
+  std::string text = r.number;
+  for (auto& f : r.type->fields) {
+    if (!f.searchable) continue;
+    const Value& v = r.get(f);
+    if (is_null(v)) continue;
+    text += '\n';
+    if (f.type == FieldType::enumeration) {
+      if (const model::EnumValue* ev = f.enum_value(as_text(v))) text += ev->label.en + ' ' + ev->label.ja;
+    } else {
+      text += as_text(v);
+    }
+  }
+  return search::index_text(text);
+}
+
+json RecordService::diff(const Record* before, const Record& after) const {
+  json changes = json::object();
+  if (!before || before->state != after.state) {
+    if (!after.state.empty() || before) {
+      changes["state"] = json::array({before && !before->state.empty() ? json(before->state) : json(nullptr),
+                                      after.state.empty() ? json(nullptr) : json(after.state)});
+    }
+  }
+  for (auto& f : after.type->fields) {
+    const Value& now = after.get(f);
+    const Value* was = before ? &before->get(f) : nullptr;
+    if (was ? *was == now : is_null(now)) continue;
+    changes[f.name] = json::array({was ? value_for_journal(f, *was) : json(nullptr), value_for_journal(f, now)});
+  }
+  if (before && before->deleted_at != after.deleted_at)
+    changes["deleted_at"] = json::array({nullptr, format_timestamp(after.deleted_at.value_or(0))});
+  return changes;
+}
+
+void RecordService::journal(store::Connection& c, const Principal& p, const Record& r, const std::string& action,
+                            const json& changes) {
+  store::JournalEntry e;
+  e.at = clock_.now_ms();
+  e.principal_id = p.user_id;
+  e.principal = p.username;
+  e.ip = p.ip;
+  e.record_type = r.type->name;
+  e.record_id = r.id;
+  e.record_number = r.number;
+  e.action = action;
+  e.changes = changes.dump();
+  store::append_journal(c, e);
+}
+
+Result<Record> RecordService::create(const Principal& p, const model::TypeDef& t, const json& body) {
+  if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
+  Record r;
+  r.type = &t;
+  r.fields.resize(t.fields.size());
+  r.state = t.lifecycle ? t.lifecycle->initial : "";
+  r.version = 1;
+  r.created_at = r.updated_at = clock_.now_ms();
+  r.created_by = r.updated_by = p.user_id;
+  Status s = db_.write([&](store::Connection& c) -> Status {
+    auto errors = apply_fields(c, t, body, r, true, nullptr);
+    if (!errors.empty()) return Error::invalid(std::move(errors));
+    compute_fields(r);
+    records_.insert(c, r, search_text(r));
+    journal(c, p, r, "create", diff(nullptr, r));
+    return ok_status();
+  });
+  if (!s) return s.take_error();
+  return r;
+}
+
+Result<Record> RecordService::get(const Principal& p, const model::TypeDef& t, std::string_view key) {
+  std::optional<Result<Record>> out;
+  db_.read([&](store::Connection& c) { out = find(c, t, key); });
+  return std::move(*out);
+}
+
+Result<Record> RecordService::update(const Principal& p, const model::TypeDef& t, std::string_view key, const json& body,
+                                     std::int64_t expected_version) {
+  if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
+  Record r;
+  Status s = db_.write([&](store::Connection& c) -> Status {
+    auto found = find(c, t, key);
+    if (!found) return found.take_error();
+    r = std::move(found.value());
+    if (auto v = check_version(r, expected_version); !v) return v;
+    if (auto v = check_not_frozen(r); !v) return v;
+    Record before = r;
+    auto errors = apply_fields(c, t, body, r, false, nullptr);
+    if (!errors.empty()) return Error::invalid(std::move(errors));
+    r.updated_at = clock_.now_ms();
+    compute_fields(r);
+    json changes = diff(&before, r);
+    if (changes.empty()) {
+      r = std::move(before);  // nothing changed: no new version, no journal entry
+      return ok_status();
+    }
+    r.version = before.version + 1;
+    r.updated_by = p.user_id;
+    if (!records_.update(c, r, before.version, search_text(r)))
+      return Error::of(ErrorKind::precondition_failed, "record.stale",
+                       {{"expected", std::to_string(before.version)}, {"current", "?"}});
+    journal(c, p, r, "update", changes);
+    return ok_status();
+  });
+  if (!s) return s.take_error();
+  return r;
+}
+
+Result<Record> RecordService::remove(const Principal& p, const model::TypeDef& t, std::string_view key,
+                                     std::optional<std::int64_t> expected_version) {
+  Record r;
+  Status s = db_.write([&](store::Connection& c) -> Status {
+    auto found = find(c, t, key);
+    if (!found) return found.take_error();
+    r = std::move(found.value());
+    if (auto v = check_version(r, expected_version); !v) return v;
+    if (auto v = check_not_frozen(r); !v) return v;
+    Record before = r;
+    r.deleted_at = r.updated_at = clock_.now_ms();
+    r.updated_by = p.user_id;
+    r.version = before.version + 1;
+    if (!records_.update(c, r, before.version, search_text(r)))
+      return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(before.version)}, {"current", "?"}});
+    journal(c, p, r, "delete", diff(&before, r));
+    return ok_status();
+  });
+  if (!s) return s.take_error();
+  return r;
+}
+
+Result<Record> RecordService::transition(const Principal& p, const model::TypeDef& t, std::string_view key,
+                                         const std::string& name, const json& body,
+                                         std::optional<std::int64_t> expected_version) {
+  const model::TransitionDef* tr = t.lifecycle ? t.lifecycle->transition(name) : nullptr;
+  if (!tr) return Error::of(ErrorKind::not_found, "transition.unknown", {{"transition", name}, {"type", t.name}});
+  if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
+  if (!tr->roles.empty() && !p.administrator &&
+      std::none_of(tr->roles.begin(), tr->roles.end(), [&](auto& role) { return p.has_role(role); }))
+    return Error::of(ErrorKind::forbidden, "transition.forbidden", {{"transition", name}});
+  Record r;
+  Status s = db_.write([&](store::Connection& c) -> Status {
+    auto found = find(c, t, key);
+    if (!found) return found.take_error();
+    r = std::move(found.value());
+    if (auto v = check_version(r, expected_version); !v) return v;
+    if (!tr->from.empty() && std::find(tr->from.begin(), tr->from.end(), r.state) == tr->from.end())
+      return Error::of(ErrorKind::conflict, "transition.not_allowed", {{"transition", name}, {"state", r.state}});
+    Record before = r;
+    auto errors = apply_fields(c, t, body, r, false, tr);
+    if (!errors.empty()) return Error::invalid(std::move(errors));
+    r.state = tr->to;
+    EpochMs now = clock_.now_ms();
+    for (auto& hook_name : tr->hooks) {
+      TransitionContext ctx{before, r, *tr, p, now};
+      if (const TransitionHook* hook = rules_.hook(hook_name)) {
+        if (auto hs = (*hook)(ctx); !hs) return hs;
+      }
+    }
+    r.updated_at = now;
+    compute_fields(r);
+    r.version = before.version + 1;
+    r.updated_by = p.user_id;
+    if (!records_.update(c, r, before.version, search_text(r)))
+      return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(before.version)}, {"current", "?"}});
+    journal(c, p, r, "transition:" + name, diff(&before, r));
+    return ok_status();
+  });
+  if (!s) return s.take_error();
+  return r;
+}
+
+Result<ListResult> RecordService::list(const Principal& p, const model::TypeDef& t, const ListRequest& request) {
+  std::optional<Result<ListResult>> out;
+  db_.read([&](store::Connection& c) {
+    auto query = parse_list_request(c, catalogue_, records_, t, request);
+    if (!query) {
+      out = query.take_error();
+      return;
+    }
+    ListResult result;
+    if (query->empty_result) {
+      out = std::move(result);
+      return;
+    }
+    store::ListPage page = records_.list(c, t, query->query);
+    result.records = std::move(page.records);
+    if (page.more) result.next_cursor = encode_cursor(query->sort_spec, page.last_key);
+    out = std::move(result);
+  });
+  return std::move(*out);
+}
+
+Result<LinkView> RecordService::link(const Principal& p, const model::TypeDef& t, std::string_view key, const json& body) {
+  if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
+  std::vector<FieldError> errors;
+  for (auto& [k, v] : body.items())
+    if (k != "relation" && k != "target") errors.push_back({k, "field.unknown", {{"type", "link"}}});
+  const model::RelationDef* rel = nullptr;
+  if (!body.contains("relation") || !body["relation"].is_string()) {
+    errors.push_back({"relation", "field.required", {}});
+  } else if (!(rel = t.relation(body["relation"].get<std::string>()))) {
+    std::string allowed;
+    for (auto& r : t.relations) allowed += (allowed.empty() ? "" : ", ") + r.name;
+    errors.push_back({"relation", "link.unknown_relation", {{"allowed", allowed.empty() ? "-" : allowed}}});
+  }
+  if (!body.contains("target")) errors.push_back({"target", "field.required", {}});
+  if (!errors.empty()) return Error::invalid(std::move(errors));
+  const model::TypeDef& target_type = *catalogue_.type(rel->target);
+  LinkView view;
+  Status s = db_.write([&](store::Connection& c) -> Status {
+    auto from = find(c, t, key);
+    if (!from) return from.take_error();
+    const json& target = body["target"];
+    const json& tk = target.is_object() && target.contains("id") ? target["id"] : target;
+    std::string target_key = tk.is_number_integer() ? std::to_string(tk.get<std::int64_t>()) : tk.is_string() ? tk.get<std::string>() : "";
+    auto to = target_key.empty() ? Result<Record>(not_found(target_type, "")) : find(c, target_type, target_key);
+    if (!to) return Error::invalid({{"target", "field.ref_not_found", {{"value", target_key}, {"target", target_type.name}}}});
+    store::Link l{0, t.name, from->id, rel->name, target_type.name, to->id, clock_.now_ms(), p.user_id};
+    if (!store::insert_link(c, l)) return Error::of(ErrorKind::conflict, "link.exists", {{"relation", rel->name}});
+    json details{{"relation", rel->name}, {"link_id", l.id}};
+    journal(c, p, from.value(), "link", json{{"relation", rel->name}, {"to", to->number}, {"link_id", l.id}});
+    journal(c, p, to.value(), "linked", json{{"relation", rel->name}, {"from", from->number}, {"link_id", l.id}});
+    view = LinkView{l, true, rel, &target_type, to->id, {to->number, as_text(to->get(*target_type.field(target_type.display_field)))}};
+    return ok_status();
+  });
+  if (!s) return s.take_error();
+  return view;
+}
+
+Status RecordService::unlink(const Principal& p, const model::TypeDef& t, std::string_view key, std::int64_t link_id) {
+  return db_.write([&](store::Connection& c) -> Status {
+    auto rec = find(c, t, key);
+    if (!rec) return rec.take_error();
+    auto l = store::find_link(c, link_id);
+    bool ours = l && ((l->from_type == t.name && l->from_id == rec->id) || (l->to_type == t.name && l->to_id == rec->id));
+    if (!ours) return Error::of(ErrorKind::not_found, "link.not_found", {{"id", std::to_string(link_id)}});
+    store::delete_link(c, link_id);
+    const model::TypeDef* from_t = catalogue_.type(l->from_type);
+    const model::TypeDef* to_t = catalogue_.type(l->to_type);
+    auto from = from_t ? records_.find(c, *from_t, l->from_id) : std::nullopt;
+    auto to = to_t ? records_.find(c, *to_t, l->to_id) : std::nullopt;
+    json details{{"relation", l->relation}, {"link_id", link_id}, {"from", from ? from->number : ""}, {"to", to ? to->number : ""}};
+    if (from) journal(c, p, *from, "unlink", details);
+    if (to) journal(c, p, *to, "unlinked", details);
+    return ok_status();
+  });
+}
+
+Result<std::vector<LinkView>> RecordService::links(const Principal& p, const model::TypeDef& t, std::string_view key) {
+  std::optional<Result<std::vector<LinkView>>> out;
+  db_.read([&](store::Connection& c) {
+    auto rec = find(c, t, key);
+    if (!rec) {
+      out = rec.take_error();
+      return;
+    }
+    std::vector<LinkView> views;
+    std::map<const model::TypeDef*, std::vector<std::int64_t>> wanted;
+    auto add = [&](const store::Link& l, bool outgoing) {
+      const model::TypeDef* other = catalogue_.type(outgoing ? l.to_type : l.from_type);
+      const model::TypeDef* owner = catalogue_.type(l.from_type);
+      if (!other || !owner) return;  // a type removed from the model; its links stay stored
+      LinkView v{l, outgoing, owner->relation(l.relation), other, outgoing ? l.to_id : l.from_id, {}};
+      if (!v.relation) return;
+      wanted[other].push_back(v.other_id);
+      views.push_back(std::move(v));
+    };
+    for (auto& l : store::links_from(c, t.name, rec->id)) add(l, true);
+    for (auto& l : store::links_to(c, t.name, rec->id)) add(l, false);
+    std::map<const model::TypeDef*, std::map<std::int64_t, store::RecordLabel>> labels;
+    for (auto& [type, ids] : wanted) labels[type] = records_.labels(c, *type, ids);
+    std::vector<LinkView> visible;
+    for (auto& v : views) {
+      auto& m = labels[v.other_type];
+      auto it = m.find(v.other_id);
+      if (it == m.end()) continue;  // the other record was deleted
+      v.other = it->second;
+      visible.push_back(std::move(v));
+    }
+    out = std::move(visible);
+  });
+  return std::move(*out);
+}
+
+Result<std::vector<store::JournalEntry>> RecordService::history(const Principal& p, const model::TypeDef& t,
+                                                                std::string_view key) {
+  std::optional<Result<std::vector<store::JournalEntry>>> out;
+  db_.read([&](store::Connection& c) {
+    auto rec = find(c, t, key);
+    if (!rec) {
+      out = rec.take_error();
+      return;
+    }
+    out = store::record_history(c, t.name, rec->id);
+  });
+  return std::move(*out);
+}
+
+json RecordService::to_json(const Record& record) { return to_json(std::vector<Record>{record})[0]; }
+
+json RecordService::to_json(const std::vector<Record>& records) {
+  json out = json::array();
+  if (records.empty()) return out;
+  const model::TypeDef& t = *records.front().type;
+  std::map<const model::TypeDef*, std::set<std::int64_t>> ref_ids;
+  std::set<std::int64_t> user_ids;
+  for (auto& r : records) {
+    if (r.created_by) user_ids.insert(*r.created_by);
+    if (r.updated_by) user_ids.insert(*r.updated_by);
+    for (auto& f : t.fields) {
+      const Value& v = r.get(f);
+      if (is_null(v)) continue;
+      if (f.type == FieldType::user) user_ids.insert(as_int(v));
+      else if (f.is_reference()) ref_ids[catalogue_.type(f.target)].insert(as_int(v));
+    }
+  }
+  std::map<const model::TypeDef*, std::map<std::int64_t, store::RecordLabel>> labels;
+  std::map<std::int64_t, std::string> users;
+  if (!ref_ids.empty() || !user_ids.empty()) {
+    db_.read([&](store::Connection& c) {
+      for (auto& [type, ids] : ref_ids) labels[type] = records_.labels(c, *type, {ids.begin(), ids.end()});
+      for (auto& [id, name] : store::user_names(c, {user_ids.begin(), user_ids.end()})) users[id] = name;
+    });
+  }
+  auto user_json = [&](std::optional<std::int64_t> id) -> json {
+    if (!id) return nullptr;
+    auto it = users.find(*id);
+    return {{"id", *id}, {"display", it == users.end() ? json(nullptr) : json(it->second)}};
+  };
+  for (auto& r : records) {
+    json j{{"id", r.id},
+           {"number", r.number},
+           {"type", t.name},
+           {"state", r.state.empty() ? json(nullptr) : json(r.state)},
+           {"version", r.version},
+           {"created_at", format_timestamp(r.created_at)},
+           {"updated_at", format_timestamp(r.updated_at)},
+           {"created_by", user_json(r.created_by)},
+           {"updated_by", user_json(r.updated_by)}};
+    for (auto& f : t.fields) {
+      const Value& v = r.get(f);
+      if (is_null(v)) {
+        j[f.name] = nullptr;
+      } else if (f.type == FieldType::user) {
+        j[f.name] = user_json(as_int(v));
+      } else if (f.is_reference()) {
+        auto& m = labels[catalogue_.type(f.target)];
+        auto it = m.find(as_int(v));
+        j[f.name] = {{"id", as_int(v)},
+                     {"number", it == m.end() ? json(nullptr) : json(it->second.number)},
+                     {"display", it == m.end() ? json(nullptr) : json(it->second.display)}};
+      } else {
+        j[f.name] = encode_field(f, v);
+      }
+    }
+    out.push_back(std::move(j));
+  }
+  return out;
+}
+
+}  // namespace kanri::engine

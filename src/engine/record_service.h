@@ -1,0 +1,109 @@
+// The generic record service: create, read, update, delete, transition, link, list and
+// history for any record type in the model, with no code per type. Validation, lifecycle
+// rules and rule hooks run here; each write is one transaction that also appends the journal
+// entry and the search text.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/time.h"
+#include "engine/principal.h"
+#include "engine/rules.h"
+#include "store/database.h"
+#include "store/journal.h"
+#include "store/links.h"
+#include "store/records.h"
+
+namespace kanri::engine {
+
+using store::Record;
+
+// A list request as a client states it; parsed and checked against the model here.
+struct ListRequest {
+  std::vector<std::pair<std::string, std::string>> filters;  // "name", "created_at[gte]", …
+  std::string q;       // full-text query
+  std::string sort;    // "name,-updated_at"; empty = the type's default
+  std::string cursor;  // from a previous page's next_cursor
+  std::string limit;   // empty = 50; at most 500
+};
+
+struct ListResult {
+  std::vector<Record> records;
+  std::string next_cursor;  // empty on the last page
+};
+
+struct LinkView {
+  store::Link link;
+  bool outgoing = true;                  // this record is the link's source
+  const model::RelationDef* relation = nullptr;
+  const model::TypeDef* other_type = nullptr;
+  std::int64_t other_id = 0;
+  store::RecordLabel other;
+};
+
+class RecordService {
+ public:
+  RecordService(const model::Catalogue& catalogue, store::Database& db, const RuleRegistry& rules,
+                const Clock& clock);
+
+  const model::Catalogue& catalogue() const { return catalogue_; }
+  store::Database& database() { return db_; }
+
+  // Creates a record from a JSON object of fields; unknown, read-only and invalid fields are
+  // each reported, and nothing is written unless every field is valid.
+  Result<Record> create(const Principal& p, const model::TypeDef& t, const nlohmann::json& body);
+  // By id ("42") or number ("SVC-000042"). Deleted records are not found.
+  Result<Record> get(const Principal& p, const model::TypeDef& t, std::string_view key);
+  // Changes the given fields if the record is still at `expected_version`.
+  Result<Record> update(const Principal& p, const model::TypeDef& t, std::string_view key,
+                        const nlohmann::json& body, std::int64_t expected_version);
+  // Soft-deletes; the record keeps its history. `expected_version` is checked when given.
+  Result<Record> remove(const Principal& p, const model::TypeDef& t, std::string_view key,
+                        std::optional<std::int64_t> expected_version);
+  // Runs a lifecycle transition with the fields it takes.
+  Result<Record> transition(const Principal& p, const model::TypeDef& t, std::string_view key,
+                            const std::string& name, const nlohmann::json& body,
+                            std::optional<std::int64_t> expected_version);
+  // One page, by keyset; one database query for the records whatever the page size.
+  Result<ListResult> list(const Principal& p, const model::TypeDef& t, const ListRequest& request);
+
+  // {"relation": "serves", "target": "ORG-000001" | 12 | {"id": 12}}
+  Result<LinkView> link(const Principal& p, const model::TypeDef& t, std::string_view key,
+                        const nlohmann::json& body);
+  Status unlink(const Principal& p, const model::TypeDef& t, std::string_view key, std::int64_t link_id);
+  Result<std::vector<LinkView>> links(const Principal& p, const model::TypeDef& t, std::string_view key);
+  Result<std::vector<store::JournalEntry>> history(const Principal& p, const model::TypeDef& t,
+                                                   std::string_view key);
+
+  // Records as JSON, with references rendered as {id, number, display}: one query per
+  // referenced type for the whole list, never one per row.
+  nlohmann::json to_json(const std::vector<Record>& records);
+  nlohmann::json to_json(const Record& record);
+
+ private:
+  struct Draft;
+  Result<Record> find(store::Connection& c, const model::TypeDef& t, std::string_view key);
+  std::vector<FieldError> apply_fields(store::Connection& c, const model::TypeDef& t,
+                                       const nlohmann::json& body, Record& r, bool creating,
+                                       const model::TransitionDef* transition);
+  std::optional<FieldError> resolve_reference(store::Connection& c, const model::FieldDef& f,
+                                              const std::string& lookup, Value& out);
+  void compute_fields(Record& r);
+  std::string search_text(const Record& r) const;
+  void journal(store::Connection& c, const Principal& p, const Record& r, const std::string& action,
+               const nlohmann::json& changes);
+  nlohmann::json diff(const Record* before, const Record& after) const;
+
+  const model::Catalogue& catalogue_;
+  store::Database& db_;
+  const RuleRegistry& rules_;
+  const Clock& clock_;
+  store::RecordStore records_;
+};
+
+}  // namespace kanri::engine

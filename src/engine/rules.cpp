@@ -1,0 +1,22 @@
+#include "engine/rules.h"
+
+namespace kanri::engine {
+
+const ComputedRule* RuleRegistry::computed(const std::string& name) const {
+  auto it = computed_.find(name);
+  return it == computed_.end() ? nullptr : &it->second;
+}
+
+const TransitionHook* RuleRegistry::hook(const std::string& name) const {
+  auto it = hooks_.find(name);
+  return it == hooks_.end() ? nullptr : &it->second;
+}
+
+std::set<std::string> RuleRegistry::names() const {
+  std::set<std::string> out;
+  for (auto& [n, _] : computed_) out.insert(n);
+  for (auto& [n, _] : hooks_) out.insert(n);
+  return out;
+}
+
+}  // namespace kanri::engine

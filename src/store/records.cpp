@@ -1,0 +1,284 @@
+#include "store/records.h"
+
+#include <fmt/format.h>
+
+namespace kanri::store {
+
+namespace {
+
+// System columns first, then fields in model order; read_row relies on this layout.
+constexpr const char* kSystemSelect =
+    "t.id, t.number, t.state, t.version, t.org_id, t.created_at, t.updated_at, t.created_by, "
+    "t.updated_by, t.deleted_at";
+constexpr size_t kSystemCount = 10;
+
+const char* kSystemListable[] = {"id", "number", "state", "version", "org_id", "created_at", "updated_at",
+                                 "created_by", "updated_by"};
+
+std::string quoted_column(const model::TypeDef& t, const std::string& column) {
+  return t.field(column) ? "t.\"" + column + "\"" : "t." + column;
+}
+
+std::optional<std::int64_t> opt_int(const Value& v) {
+  if (is_null(v)) return std::nullopt;
+  return as_int(v);
+}
+
+Value opt_value(const std::optional<std::int64_t>& v) { return v ? Value(*v) : Value(); }
+
+}  // namespace
+
+RecordStore::RecordStore(const model::Catalogue& catalogue, Dialect dialect) : dialect_(dialect) {
+  for (auto& tp : catalogue.types()) {
+    const model::TypeDef& t = *tp;
+    TypeSql s;
+    s.select_list = kSystemSelect;
+    std::string insert_cols = "number, state, version, org_id, created_at, updated_at, created_by, updated_by, search_text";
+    std::string insert_vals = "?, ?, ?, ?, ?, ?, ?, ?, ?";
+    std::string update_set = "state = ?, version = ?, org_id = ?, updated_at = ?, updated_by = ?, deleted_at = ?, search_text = ?";
+    for (auto& f : t.fields) {
+      s.select_list += ", t.\"" + f.name + "\"";
+      insert_cols += ", \"" + f.name + "\"";
+      insert_vals += ", ?";
+      update_set += ", \"" + f.name + "\" = ?";
+    }
+    s.find = fmt::format("SELECT {} FROM {} t WHERE t.id = ?", s.select_list, t.table());
+    s.find_number = fmt::format("SELECT {} FROM {} t WHERE t.number = ?", s.select_list, t.table());
+    s.insert = fmt::format("INSERT INTO {} ({}) VALUES ({}) RETURNING id", t.table(), insert_cols, insert_vals);
+    s.update = fmt::format("UPDATE {} SET {} WHERE id = ? AND version = ?", t.table(), update_set);
+    sql_.emplace(&t, std::move(s));
+  }
+}
+
+const RecordStore::TypeSql& RecordStore::sql(const model::TypeDef& t) const { return sql_.at(&t); }
+
+Record RecordStore::read_row(const model::TypeDef& t, const std::vector<Value>& row) const {
+  Record r;
+  r.type = &t;
+  r.id = as_int(row[0]);
+  r.number = as_text(row[1]);
+  r.state = as_text(row[2]);
+  r.version = as_int(row[3]);
+  r.org_id = opt_int(row[4]);
+  r.created_at = as_int(row[5]);
+  r.updated_at = as_int(row[6]);
+  r.created_by = opt_int(row[7]);
+  r.updated_by = opt_int(row[8]);
+  r.deleted_at = opt_int(row[9]);
+  r.fields.assign(row.begin() + kSystemCount, row.end());
+  // PostgreSQL reports BIGINT, SQLite INTEGER; both arrive as int64. Decimals written as
+  // whole numbers come back from SQLite as REAL already (column affinity), so nothing to do.
+  return r;
+}
+
+std::optional<Record> RecordStore::find(Connection& c, const model::TypeDef& t, std::int64_t id) const {
+  Rows rows = c.query(sql(t).find, {id});
+  if (rows.empty()) return std::nullopt;
+  return read_row(t, rows[0]);
+}
+
+std::optional<Record> RecordStore::find_by_number(Connection& c, const model::TypeDef& t, const std::string& number) const {
+  Rows rows = c.query(sql(t).find_number, {number});
+  if (rows.empty()) return std::nullopt;
+  return read_row(t, rows[0]);
+}
+
+void RecordStore::insert(Connection& c, Record& r, const std::string& search_text) const {
+  const model::TypeDef& t = *r.type;
+  Rows seq = c.query("UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value", {t.name});
+  if (seq.empty()) throw StoreError(StoreError::Kind::general, "no number sequence for " + t.name + "; run kanri migrate");
+  r.number = fmt::format("{}-{:06}", t.number_prefix, as_int(seq[0][0]));
+  std::vector<Value> params{r.number, r.state.empty() ? Value() : Value(r.state), r.version, opt_value(r.org_id),
+                            r.created_at, r.updated_at, opt_value(r.created_by), opt_value(r.updated_by),
+                            search_text};
+  params.insert(params.end(), r.fields.begin(), r.fields.end());
+  Rows ids = c.query(sql(t).insert, params);
+  r.id = as_int(ids[0][0]);
+}
+
+bool RecordStore::update(Connection& c, const Record& r, std::int64_t expected_version, const std::string& search_text) const {
+  std::vector<Value> params{r.state.empty() ? Value() : Value(r.state), r.version, opt_value(r.org_id),
+                            r.updated_at, opt_value(r.updated_by), opt_value(r.deleted_at), search_text};
+  params.insert(params.end(), r.fields.begin(), r.fields.end());
+  params.push_back(r.id);
+  params.push_back(expected_version);
+  return c.run(sql(*r.type).update, params) == 1;
+}
+
+bool RecordStore::is_listable_column(const model::TypeDef& t, const std::string& column) {
+  if (t.field(column)) return t.field(column)->type != model::FieldType::json;
+  for (auto* s : kSystemListable)
+    if (column == s) return true;
+  return false;
+}
+
+Value RecordStore::column_value(const Record& r, const std::string& column) {
+  if (auto* f = r.type->field(column)) return r.get(*f);
+  if (column == "id") return r.id;
+  if (column == "number") return r.number;
+  if (column == "state") return r.state.empty() ? Value() : Value(r.state);
+  if (column == "version") return r.version;
+  if (column == "org_id") return opt_value(r.org_id);
+  if (column == "created_at") return r.created_at;
+  if (column == "updated_at") return r.updated_at;
+  if (column == "created_by") return opt_value(r.created_by);
+  if (column == "updated_by") return opt_value(r.updated_by);
+  return {};
+}
+
+std::vector<Value> RecordStore::key_of(const Record& r, const std::vector<SortKey>& sort) {
+  std::vector<Value> key;
+  for (auto& k : sort) key.push_back(column_value(r, k.column));
+  return key;
+}
+
+namespace {
+
+// The keyset condition "comes after `after` in this order": for some key i, every earlier
+// key equals its cursor value and key i lies strictly beyond it. Both engines put NULLs first
+// ascending and last descending (ORDER BY says so explicitly on PostgreSQL), so a NULL sort
+// value has a definite place.
+std::string keyset_condition(const model::TypeDef& t, const std::vector<SortKey>& sort,
+                             const std::vector<Value>& after, std::vector<Value>& params) {
+  std::string out, equal_prefix;
+  std::vector<Value> prefix_params;
+  for (size_t i = 0; i < sort.size(); ++i) {
+    std::string col = quoted_column(t, sort[i].column);
+    std::string beyond;
+    std::vector<Value> beyond_params;
+    if (is_null(after[i])) {
+      if (!sort[i].descending) beyond = col + " IS NOT NULL";
+    } else if (sort[i].descending) {
+      beyond = "(" + col + " < ? OR " + col + " IS NULL)";
+      beyond_params.push_back(after[i]);
+    } else {
+      beyond = col + " > ?";
+      beyond_params.push_back(after[i]);
+    }
+    if (!beyond.empty()) {
+      out += (out.empty() ? "(" : " OR (") + equal_prefix + beyond + ")";
+      params.insert(params.end(), prefix_params.begin(), prefix_params.end());
+      params.insert(params.end(), beyond_params.begin(), beyond_params.end());
+    }
+    if (is_null(after[i])) {
+      equal_prefix += col + " IS NULL AND ";
+    } else {
+      equal_prefix += col + " = ? AND ";
+      prefix_params.push_back(after[i]);
+    }
+  }
+  return out.empty() ? "1 = 0" : "(" + out + ")";
+}
+
+}  // namespace
+
+ListPage RecordStore::list(Connection& c, const model::TypeDef& t, const ListQuery& q) const {
+  std::vector<SortKey> sort = q.sort;
+  if (sort.empty() || sort.back().column != "id") sort.push_back({"id", sort.empty() ? true : sort.back().descending});
+  std::vector<Value> params;
+  std::string where = "t.deleted_at IS NULL";
+  std::string from = t.table() + " t";
+  std::string order;
+  bool fts_order = false;
+
+  if (!q.search.empty()) {
+    if (dialect_ == Dialect::sqlite) {
+      std::string match;
+      for (auto& term : q.search) {
+        if (!match.empty()) match += " AND ";
+        match += "\"" + term.token + "\"" + (term.prefix ? "*" : "");
+      }
+      // Sorted by id, FTS5 walks its own rowid order and stops at the page end; any other
+      // order needs the full set of matches, which the IN subquery gives.
+      if (sort.size() == 1) {
+        fts_order = true;
+        from = fmt::format("fts_{0} JOIN {1} t ON t.id = fts_{0}.rowid", t.name, t.table());
+        where += fmt::format(" AND fts_{} MATCH ?", t.name);
+      } else {
+        where += fmt::format(" AND t.id IN (SELECT rowid FROM fts_{} WHERE fts_{} MATCH ?)", t.name, t.name);
+      }
+      params.push_back(match);
+    } else {
+      std::string tsq;
+      for (auto& term : q.search) {
+        if (!tsq.empty()) tsq += " & ";
+        tsq += "'" + term.token + "'" + (term.prefix ? ":*" : "");
+      }
+      where += " AND t.search @@ CAST(? AS tsquery)";
+      params.push_back(tsq);
+    }
+  }
+
+  for (auto& cond : q.where) {
+    std::string col = quoted_column(t, cond.column);
+    switch (cond.op) {
+      case Condition::Op::eq:
+        if (is_null(cond.values[0])) {
+          where += " AND " + col + " IS NULL";
+        } else {
+          where += " AND " + col + " = ?";
+          params.push_back(cond.values[0]);
+        }
+        break;
+      case Condition::Op::gte: where += " AND " + col + " >= ?"; params.push_back(cond.values[0]); break;
+      case Condition::Op::lte: where += " AND " + col + " <= ?"; params.push_back(cond.values[0]); break;
+      case Condition::Op::in: {
+        std::string list;
+        for (auto& v : cond.values) {
+          list += list.empty() ? "?" : ", ?";
+          params.push_back(v);
+        }
+        where += " AND " + col + " IN (" + list + ")";
+        break;
+      }
+    }
+  }
+
+  if (!q.after.empty() && q.after.size() == sort.size()) {
+    if (fts_order) {
+      where += fmt::format(" AND fts_{}.rowid {} ?", t.name, sort[0].descending ? "<" : ">");
+      params.push_back(q.after[0]);
+    } else {
+      where += " AND " + keyset_condition(t, sort, q.after, params);
+    }
+  }
+
+  for (auto& k : sort) {
+    if (!order.empty()) order += ", ";
+    if (fts_order) {
+      order += fmt::format("fts_{}.rowid{}", t.name, k.descending ? " DESC" : "");
+      continue;
+    }
+    order += quoted_column(t, k.column) + (k.descending ? " DESC" : "");
+    if (dialect_ == Dialect::postgres) order += k.descending ? " NULLS LAST" : " NULLS FIRST";
+  }
+  params.push_back(static_cast<std::int64_t>(q.limit + 1));
+  std::string sqltext = fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ?", sql(t).select_list, from, where, order);
+  Rows rows = c.query(sqltext, params);
+
+  ListPage page;
+  page.more = static_cast<int>(rows.size()) > q.limit;
+  size_t n = page.more ? static_cast<size_t>(q.limit) : rows.size();
+  page.records.reserve(n);
+  for (size_t i = 0; i < n; ++i) page.records.push_back(read_row(t, rows[i]));
+  if (page.more && !page.records.empty()) page.last_key = key_of(page.records.back(), sort);
+  return page;
+}
+
+std::map<std::int64_t, RecordLabel> RecordStore::labels(Connection& c, const model::TypeDef& t,
+                                                        const std::vector<std::int64_t>& ids) const {
+  std::map<std::int64_t, RecordLabel> out;
+  if (ids.empty()) return out;
+  std::string list;
+  std::vector<Value> params;
+  for (auto id : ids) {
+    list += list.empty() ? "?" : ", ?";
+    params.push_back(id);
+  }
+  Rows rows = c.query(fmt::format("SELECT id, number, \"{}\" FROM {} WHERE deleted_at IS NULL AND id IN ({})",
+                                  t.display_field, t.table(), list), params);
+  for (auto& row : rows.rows) out[as_int(row[0])] = {as_text(row[1]), as_text(row[2])};
+  return out;
+}
+
+}  // namespace kanri::store

@@ -1,0 +1,101 @@
+// Rows of record types: read, insert, update and list with keyset pagination and full-text
+// search. SQL for each type is built once, when the RecordStore is made, not per request.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/time.h"
+#include "model/catalogue.h"
+#include "store/database.h"
+
+namespace kanri::store {
+
+struct Record {
+  const model::TypeDef* type = nullptr;
+  std::int64_t id = 0;
+  std::string number;
+  std::string state;  // empty for types without a lifecycle
+  std::int64_t version = 0;
+  std::optional<std::int64_t> org_id;
+  EpochMs created_at = 0, updated_at = 0;
+  std::optional<std::int64_t> created_by, updated_by;
+  std::optional<EpochMs> deleted_at;
+  std::vector<Value> fields;  // by model::FieldDef::position
+
+  const Value& get(const model::FieldDef& f) const { return fields[f.position]; }
+};
+
+struct Condition {
+  enum class Op { eq, gte, lte, in };
+  std::string column;  // a field name or a system column (validated by the caller)
+  Op op = Op::eq;
+  std::vector<Value> values;  // one value, several for `in`; NULL compares with IS NULL
+};
+
+struct SearchTerm {
+  std::string token;
+  bool prefix = false;
+};
+
+struct SortKey {
+  std::string column;
+  bool descending = false;
+};
+
+struct ListQuery {
+  std::vector<Condition> where;
+  std::vector<SearchTerm> search;  // all must match
+  std::vector<SortKey> sort;       // `id` is appended as the final tie-breaker if absent
+  std::vector<Value> after;        // keyset: the sort values (with id) of the last row seen
+  int limit = 50;
+};
+
+struct ListPage {
+  std::vector<Record> records;
+  std::vector<Value> last_key;  // sort values of the last record when more rows follow
+  bool more = false;
+};
+
+// Number and display text of referenced records, for rendering references without a query each.
+struct RecordLabel {
+  std::string number;
+  std::string display;
+};
+
+class RecordStore {
+ public:
+  RecordStore(const model::Catalogue& catalogue, Dialect dialect);
+
+  std::optional<Record> find(Connection& c, const model::TypeDef& t, std::int64_t id) const;
+  std::optional<Record> find_by_number(Connection& c, const model::TypeDef& t, const std::string& number) const;
+  // Inserts `r` (its id and number are assigned here) with its search text.
+  void insert(Connection& c, Record& r, const std::string& search_text) const;
+  // Writes `r` if its stored version is still `expected_version`; false when it changed meanwhile.
+  bool update(Connection& c, const Record& r, std::int64_t expected_version, const std::string& search_text) const;
+  // One query, whatever the page size. Deleted records are never listed.
+  ListPage list(Connection& c, const model::TypeDef& t, const ListQuery& q) const;
+  // Labels of the records with these ids, in one query; unknown or deleted ids are absent.
+  std::map<std::int64_t, RecordLabel> labels(Connection& c, const model::TypeDef& t, const std::vector<std::int64_t>& ids) const;
+  // The sort key of `r` for `sort` (as ListPage::last_key would hold it).
+  static std::vector<Value> key_of(const Record& r, const std::vector<SortKey>& sort);
+  // True for a column a list can filter or sort on (a field or one of the system columns).
+  static bool is_listable_column(const model::TypeDef& t, const std::string& column);
+  static Value column_value(const Record& r, const std::string& column);
+
+ private:
+  struct TypeSql {
+    std::string select_list;
+    std::string find, find_number, insert, update;
+  };
+  const TypeSql& sql(const model::TypeDef& t) const;
+  Record read_row(const model::TypeDef& t, const std::vector<Value>& row) const;
+
+  Dialect dialect_;
+  std::unordered_map<const model::TypeDef*, TypeSql> sql_;
+};
+
+}  // namespace kanri::store

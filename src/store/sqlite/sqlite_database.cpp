@@ -1,0 +1,181 @@
+#include "store/sqlite/sqlite_database.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <unordered_map>
+
+namespace kanri::store {
+
+class SqliteConnection final : public Connection {
+ public:
+  SqliteConnection(const std::string& path, bool read_only) {
+    int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw StoreError(StoreError::Kind::unavailable, "cannot open SQLite database " + path + ": " + msg);
+    }
+    sqlite3_busy_timeout(db_, 10000);
+    sqlite3_extended_result_codes(db_, 1);
+    if (!read_only) execute("PRAGMA journal_mode=WAL");
+    execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+            "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824");
+  }
+  ~SqliteConnection() override {
+    for (auto& [_, s] : cache_) sqlite3_finalize(s);
+    sqlite3_close(db_);
+  }
+
+  Dialect dialect() const override { return Dialect::sqlite; }
+
+  void execute(const std::string& sql) override {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      throw error_for(sqlite3_extended_errcode(db_), msg + " in: " + sql.substr(0, 200));
+    }
+  }
+
+  Rows query(const std::string& sql, const std::vector<Value>& params) override {
+    sqlite3_stmt* st = prepare(sql, params);
+    Rows out;
+    int ncol = sqlite3_column_count(st);
+    for (int i = 0; i < ncol; ++i) out.columns.emplace_back(sqlite3_column_name(st, i));
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+      std::vector<Value> row;
+      row.reserve(ncol);
+      for (int i = 0; i < ncol; ++i) {
+        switch (sqlite3_column_type(st, i)) {
+          case SQLITE_INTEGER: row.emplace_back(static_cast<std::int64_t>(sqlite3_column_int64(st, i))); break;
+          case SQLITE_FLOAT: row.emplace_back(sqlite3_column_double(st, i)); break;
+          case SQLITE_NULL: row.emplace_back(std::monostate{}); break;
+          default:
+            row.emplace_back(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, i)),
+                                         sqlite3_column_bytes(st, i)));
+        }
+      }
+      out.rows.push_back(std::move(row));
+    }
+    finish(st, rc, sql);
+    return out;
+  }
+
+  std::int64_t run(const std::string& sql, const std::vector<Value>& params) override {
+    sqlite3_stmt* st = prepare(sql, params);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    }
+    finish(st, rc, sql);
+    return sqlite3_changes64(db_);
+  }
+
+ private:
+  static StoreError error_for(int code, const std::string& msg) {
+    if (code == SQLITE_CONSTRAINT_UNIQUE || code == SQLITE_CONSTRAINT_PRIMARYKEY)
+      return StoreError(StoreError::Kind::unique_violation, msg);
+    if ((code & 0xff) == SQLITE_BUSY || (code & 0xff) == SQLITE_LOCKED)
+      return StoreError(StoreError::Kind::retry, msg);
+    if ((code & 0xff) == SQLITE_CANTOPEN || (code & 0xff) == SQLITE_IOERR || (code & 0xff) == SQLITE_FULL)
+      return StoreError(StoreError::Kind::unavailable, msg);
+    return StoreError(StoreError::Kind::general, msg);
+  }
+
+  sqlite3_stmt* prepare(const std::string& sql, const std::vector<Value>& params) {
+    sqlite3_stmt* st;
+    auto it = cache_.find(sql);
+    if (it != cache_.end()) {
+      st = it->second;
+    } else {
+      if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                             &st, nullptr) != SQLITE_OK)
+        throw error_for(sqlite3_extended_errcode(db_), std::string(sqlite3_errmsg(db_)) + " in: " + sql);
+      cache_.emplace(sql, st);
+    }
+    if (sqlite3_bind_parameter_count(st) != static_cast<int>(params.size()))
+      throw StoreError(StoreError::Kind::general, "wrong number of parameters for: " + sql);
+    for (size_t i = 0; i < params.size(); ++i) {
+      int idx = static_cast<int>(i) + 1;
+      const Value& v = params[i];
+      if (auto* n = std::get_if<std::int64_t>(&v)) sqlite3_bind_int64(st, idx, *n);
+      else if (auto* d = std::get_if<double>(&v)) sqlite3_bind_double(st, idx, *d);
+      else if (auto* s = std::get_if<std::string>(&v)) sqlite3_bind_text(st, idx, s->data(), static_cast<int>(s->size()), SQLITE_STATIC);
+      else sqlite3_bind_null(st, idx);
+    }
+    return st;
+  }
+
+  void finish(sqlite3_stmt* st, int rc, const std::string& sql) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_DONE) throw error_for(sqlite3_extended_errcode(db_), std::string(sqlite3_errmsg(db_)) + " in: " + sql.substr(0, 200));
+  }
+
+  sqlite3* db_ = nullptr;
+  std::unordered_map<std::string, sqlite3_stmt*> cache_;
+};
+
+SqliteDatabase::SqliteDatabase(const std::string& path, int read_connections) : path_(path) {
+  auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+  }
+  writer_ = std::make_unique<SqliteConnection>(path, false);
+  for (int i = 0; i < read_connections; ++i) {
+    readers_.push_back(std::make_unique<SqliteConnection>(path, true));
+    idle_readers_.push_back(readers_.back().get());
+  }
+}
+
+SqliteDatabase::~SqliteDatabase() {
+  // A clean close checkpoints the WAL so the database file stands alone.
+  readers_.clear();
+  try {
+    writer_->execute("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)");
+  } catch (...) {
+  }
+}
+
+Status SqliteDatabase::write(const std::function<Status(Connection&)>& work) {
+  std::lock_guard lock(write_mutex_);
+  writer_->execute("BEGIN IMMEDIATE");
+  try {
+    Status s = work(*writer_);
+    writer_->execute(s.ok() ? "COMMIT" : "ROLLBACK");
+    return s;
+  } catch (...) {
+    try {
+      writer_->execute("ROLLBACK");
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+void SqliteDatabase::read(const std::function<void(Connection&)>& work) {
+  SqliteConnection* c;
+  {
+    std::unique_lock lock(read_mutex_);
+    reader_available_.wait(lock, [&] { return !idle_readers_.empty(); });
+    c = idle_readers_.back();
+    idle_readers_.pop_back();
+  }
+  struct Return {
+    SqliteDatabase* db;
+    SqliteConnection* c;
+    ~Return() {
+      {
+        std::lock_guard lock(db->read_mutex_);
+        db->idle_readers_.push_back(c);
+      }
+      db->reader_available_.notify_one();
+    }
+  } give_back{this, c};
+  work(*c);
+}
+
+}  // namespace kanri::store
