@@ -192,24 +192,45 @@ void RecordService::journal(store::Connection& c, const Principal& p, const Reco
 }
 
 Result<Record> RecordService::create(const Principal& p, const model::TypeDef& t, const json& body) {
-  if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
-  Record r;
-  r.type = &t;
-  r.fields.resize(t.fields.size());
-  r.state = t.lifecycle ? t.lifecycle->initial : "";
-  r.version = 1;
-  r.created_at = r.updated_at = clock_.now_ms();
-  r.created_by = r.updated_by = p.user_id;
+  auto created = create_many(p, t, {body});
+  if (!created) {
+    Error e = created.take_error();
+    for (auto& f : e.fields) f.field = f.field.substr(f.field.find('.') + 1);  // drop "items[0]."
+    return e;
+  }
+  return std::move(created.value().front());
+}
+
+Result<std::vector<Record>> RecordService::create_many(const Principal& p, const model::TypeDef& t,
+                                                       const std::vector<json>& bodies) {
+  for (auto& body : bodies)
+    if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
+  std::vector<Record> out;
   Status s = db_.write([&](store::Connection& c) -> Status {
-    auto errors = apply_fields(c, t, body, r, true, nullptr);
-    if (!errors.empty()) return Error::invalid(std::move(errors));
-    compute_fields(r);
-    records_.insert(c, r, search_text(r));
-    journal(c, p, r, "create", diff(nullptr, r));
+    out.clear();
+    out.reserve(bodies.size());
+    for (size_t i = 0; i < bodies.size(); ++i) {
+      Record r;
+      r.type = &t;
+      r.fields.resize(t.fields.size());
+      r.state = t.lifecycle ? t.lifecycle->initial : "";
+      r.version = 1;
+      r.created_at = r.updated_at = clock_.now_ms();
+      r.created_by = r.updated_by = p.user_id;
+      auto errors = apply_fields(c, t, bodies[i], r, true, nullptr);
+      if (!errors.empty()) {
+        for (auto& e : errors) e.field = "items[" + std::to_string(i) + "]." + e.field;
+        return Error::invalid(std::move(errors));
+      }
+      compute_fields(r);
+      records_.insert(c, r, search_text(r));
+      journal(c, p, r, "create", diff(nullptr, r));
+      out.push_back(std::move(r));
+    }
     return ok_status();
   });
   if (!s) return s.take_error();
-  return r;
+  return out;
 }
 
 Result<Record> RecordService::get(const Principal& p, const model::TypeDef& t, std::string_view key) {

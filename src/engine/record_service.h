@@ -57,6 +57,10 @@ class RecordService {
   // Creates a record from a JSON object of fields; unknown, read-only and invalid fields are
   // each reported, and nothing is written unless every field is valid.
   Result<Record> create(const Principal& p, const model::TypeDef& t, const nlohmann::json& body);
+  // Creates many records in one transaction: all or none. Errors name the item
+  // ("items[3].name"). For imports and data generation; each record is journaled as usual.
+  Result<std::vector<Record>> create_many(const Principal& p, const model::TypeDef& t,
+                                          const std::vector<nlohmann::json>& bodies);
   // By id ("42") or number ("SVC-000042"). Deleted records are not found.
   Result<Record> get(const Principal& p, const model::TypeDef& t, std::string_view key);
   // Changes the given fields if the record is still at `expected_version`.
