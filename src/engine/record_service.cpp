@@ -123,6 +123,12 @@ std::vector<FieldError> RecordService::apply_fields(store::Connection& c, const 
         std::none_of(errors.begin(), errors.end(), [&](auto& e) { return e.field == f.name; }))
       errors.push_back({f.name, "field.required", {}});
   }
+  // Report in the order of the form (the model), unknown names last, whatever the body's order.
+  auto rank = [&](const FieldError& e) {
+    const model::FieldDef* f = t.field(e.field);
+    return f ? f->position : t.fields.size();
+  };
+  std::stable_sort(errors.begin(), errors.end(), [&](auto& a, auto& b) { return rank(a) < rank(b); });
   if (transition) {
     for (auto& name : transition->required_fields) {
       const model::FieldDef* f = t.field(name);

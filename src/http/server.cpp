@@ -31,8 +31,14 @@ class Dispatch final : public Poco::Net::HTTPRequestHandler {
       spdlog::error("{} {}: {}", in.getMethod(), in.getURI(), e.what());
       r = simple_problem(500, "Internal Server Error", "The server failed to handle the request; it has been logged.");
     }
-    out.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
+    out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
     for (auto& [name, value] : r.headers) out.set(name, value);
+    // Protective defaults for every response; a handler serving pages sets its own policy.
+    if (!out.has("Content-Security-Policy")) out.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    out.set("X-Content-Type-Options", "nosniff");
+    out.set("Referrer-Policy", "no-referrer");
+    out.set("X-Frame-Options", "DENY");
+    if (!out.has("Cache-Control")) out.set("Cache-Control", "no-store");
     out.setContentLength(static_cast<std::streamsize>(r.body.size()));
     if (in.getMethod() == "HEAD") {
       out.send();

@@ -99,7 +99,18 @@ class FileReader {
     return l;
   }
 
-  static int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+  // Where a node was declared. toml++ gives tables made by a [header] no position of their
+  // own in some cases, so a table is placed at its first key.
+  static int line_of(const toml::node& n) {
+    int line = static_cast<int>(n.source().begin.line);
+    if (line > 0 || !n.is_table()) return line;
+    int first = 0;
+    for (auto&& [k, v] : *n.as_table()) {
+      int l = static_cast<int>(k.source().begin.line);
+      if (l > 0 && (first == 0 || l < first)) first = l;
+    }
+    return first;
+  }
 
  private:
   std::string file_;
