@@ -79,8 +79,11 @@ std::optional<FieldError> decode_field(const model::FieldDef& f, const nlohmann:
       if (f.min && v < *f.min) return err(f, "field.min", {{"min", number_text(*f.min)}});
       if (f.max && v > *f.max) return err(f, "field.max", {{"max", number_text(*f.max)}});
       if (f.scale >= 0) {
-        double scaled = v * std::pow(10.0, f.scale);
-        if (std::fabs(scaled - std::round(scaled)) > 1e-6 * std::max(1.0, std::fabs(scaled)))
+        // Round to the allowed digits and compare: a difference beyond binary noise means
+        // the value has more digits than the field keeps.
+        double factor = std::pow(10.0, f.scale);
+        double rounded = std::round(v * factor) / factor;
+        if (std::fabs(rounded - v) > 1e-12 * std::max(1.0, std::fabs(v)))
           return err(f, "field.scale", {{"scale", std::to_string(f.scale)}});
       }
       out.value = v;
