@@ -20,7 +20,7 @@ class SqliteConnection final : public Connection {
     sqlite3_busy_timeout(db_, 10000);
     sqlite3_extended_result_codes(db_, 1);
     if (!read_only) execute("PRAGMA journal_mode=WAL");
-    execute("PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
+    execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
             "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824");
   }
   ~SqliteConnection() override {
@@ -141,18 +141,82 @@ SqliteDatabase::~SqliteDatabase() {
 }
 
 Status SqliteDatabase::write(const std::function<Status(Connection&)>& work) {
-  std::lock_guard lock(write_mutex_);
-  writer_->execute("BEGIN IMMEDIATE");
-  try {
-    Status s = work(*writer_);
-    writer_->execute(s.ok() ? "COMMIT" : "ROLLBACK");
-    return s;
-  } catch (...) {
+  PendingWrite me{&work};
+  std::unique_lock lock(queue_mutex_);
+  queue_.push_back(&me);
+  while (!me.done) {
+    if (leader_active_) {
+      batch_done_.wait(lock);
+      continue;
+    }
+    // This thread leads: it commits everything queued so far, its own write included.
+    leader_active_ = true;
+    constexpr size_t kMaxBatch = 128;
+    std::vector<PendingWrite*> batch;
+    while (!queue_.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(queue_.front());
+      queue_.pop_front();
+    }
+    lock.unlock();
+    commit_batch(batch);
+    lock.lock();
+    for (auto* p : batch) p->done = true;
+    leader_active_ = false;
+    batch_done_.notify_all();
+  }
+  if (me.failure) std::rethrow_exception(me.failure);
+  return std::move(*me.result);
+}
+
+void SqliteDatabase::commit_batch(std::vector<PendingWrite*>& batch) {
+  auto rollback = [&] {
     try {
       writer_->execute("ROLLBACK");
     } catch (...) {
     }
-    throw;
+  };
+  try {
+    writer_->execute("BEGIN IMMEDIATE");
+  } catch (...) {
+    for (auto* p : batch) p->failure = std::current_exception();
+    return;
+  }
+  const bool alone = batch.size() == 1;
+  bool any_ok = false;
+  try {
+    for (auto* p : batch) {
+      if (!alone) writer_->execute("SAVEPOINT w");
+      try {
+        p->result = (*p->work)(*writer_);
+      } catch (...) {
+        p->failure = std::current_exception();
+      }
+      bool ok = !p->failure && p->result->ok();
+      any_ok = any_ok || ok;
+      if (!alone) writer_->execute(ok ? "RELEASE w" : "ROLLBACK TO w; RELEASE w");
+    }
+  } catch (...) {
+    // The transaction itself broke (SQLite may roll it back on I/O errors): none of it stands.
+    auto failure = std::current_exception();
+    rollback();
+    for (auto* p : batch) {
+      p->result.reset();
+      if (!p->failure) p->failure = failure;
+    }
+    return;
+  }
+  if (!any_ok) {
+    rollback();
+    return;
+  }
+  try {
+    writer_->execute("COMMIT");
+  } catch (...) {
+    // Nothing of the batch was stored: every write that thought it succeeded must hear so.
+    auto failure = std::current_exception();
+    rollback();
+    for (auto* p : batch)
+      if (!p->failure) p->failure = failure;
   }
 }
 
