@@ -13,7 +13,7 @@ struct Config {
   std::string model_dir;                              // KANRI_MODEL_DIR, default share_dir/model
   std::string extra_model_file;                       // KANRI_MODEL_EXTRA: an organization's additions
   std::size_t max_body_bytes = 1 << 20;               // KANRI_MAX_BODY_BYTES
-  int http_threads = 16;                              // KANRI_HTTP_THREADS
+  int http_threads = 32;                              // KANRI_HTTP_THREADS
   int read_connections = 4;                           // KANRI_READ_CONNECTIONS
   std::string log_level = "info";                     // KANRI_LOG_LEVEL
 
