@@ -245,16 +245,33 @@ Result<Record> RecordService::get(const Principal& p, const model::TypeDef& t, s
   return std::move(*out);
 }
 
+Status RecordService::load_for_change(store::Connection& c, const model::TypeDef& t, std::string_view key,
+                                      std::optional<std::int64_t> expected_version, bool must_be_editable, Record& r) {
+  auto found = find(c, t, key);
+  if (!found) return found.take_error();
+  r = std::move(found.value());
+  if (auto v = check_version(r, expected_version); !v) return v;
+  if (must_be_editable) return check_not_frozen(r);
+  return ok_status();
+}
+
+Status RecordService::save_change(store::Connection& c, const Principal& p, Record& r, const Record& before,
+                                  const std::string& action, const json& changes) {
+  r.version = before.version + 1;
+  r.updated_by = p.user_id;
+  if (!records_.update(c, r, before.version, search_text(r)))
+    return Error::of(ErrorKind::precondition_failed, "record.stale",
+                     {{"expected", std::to_string(before.version)}, {"current", "?"}});
+  journal(c, p, r, action, changes);
+  return ok_status();
+}
+
 Result<Record> RecordService::update(const Principal& p, const model::TypeDef& t, std::string_view key, const json& body,
                                      std::int64_t expected_version) {
   if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
   Record r;
   Status s = db_.write([&](store::Connection& c) -> Status {
-    auto found = find(c, t, key);
-    if (!found) return found.take_error();
-    r = std::move(found.value());
-    if (auto v = check_version(r, expected_version); !v) return v;
-    if (auto v = check_not_frozen(r); !v) return v;
+    if (auto loaded = load_for_change(c, t, key, expected_version, true, r); !loaded) return loaded;
     Record before = r;
     auto errors = apply_fields(c, t, body, r, false, nullptr);
     if (!errors.empty()) return Error::invalid(std::move(errors));
@@ -265,13 +282,7 @@ Result<Record> RecordService::update(const Principal& p, const model::TypeDef& t
       r = std::move(before);  // nothing changed: no new version, no journal entry
       return ok_status();
     }
-    r.version = before.version + 1;
-    r.updated_by = p.user_id;
-    if (!records_.update(c, r, before.version, search_text(r)))
-      return Error::of(ErrorKind::precondition_failed, "record.stale",
-                       {{"expected", std::to_string(before.version)}, {"current", "?"}});
-    journal(c, p, r, "update", changes);
-    return ok_status();
+    return save_change(c, p, r, before, "update", changes);
   });
   if (!s) return s.take_error();
   return r;
@@ -281,19 +292,10 @@ Result<Record> RecordService::remove(const Principal& p, const model::TypeDef& t
                                      std::optional<std::int64_t> expected_version) {
   Record r;
   Status s = db_.write([&](store::Connection& c) -> Status {
-    auto found = find(c, t, key);
-    if (!found) return found.take_error();
-    r = std::move(found.value());
-    if (auto v = check_version(r, expected_version); !v) return v;
-    if (auto v = check_not_frozen(r); !v) return v;
+    if (auto loaded = load_for_change(c, t, key, expected_version, true, r); !loaded) return loaded;
     Record before = r;
     r.deleted_at = r.updated_at = clock_.now_ms();
-    r.updated_by = p.user_id;
-    r.version = before.version + 1;
-    if (!records_.update(c, r, before.version, search_text(r)))
-      return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(before.version)}, {"current", "?"}});
-    journal(c, p, r, "delete", diff(&before, r));
-    return ok_status();
+    return save_change(c, p, r, before, "delete", diff(&before, r));
   });
   if (!s) return s.take_error();
   return r;
@@ -310,10 +312,7 @@ Result<Record> RecordService::transition(const Principal& p, const model::TypeDe
     return Error::of(ErrorKind::forbidden, "transition.forbidden", {{"transition", name}});
   Record r;
   Status s = db_.write([&](store::Connection& c) -> Status {
-    auto found = find(c, t, key);
-    if (!found) return found.take_error();
-    r = std::move(found.value());
-    if (auto v = check_version(r, expected_version); !v) return v;
+    if (auto loaded = load_for_change(c, t, key, expected_version, false, r); !loaded) return loaded;
     if (!tr->from.empty() && std::find(tr->from.begin(), tr->from.end(), r.state) == tr->from.end())
       return Error::of(ErrorKind::conflict, "transition.not_allowed", {{"transition", name}, {"state", r.state}});
     Record before = r;
@@ -329,12 +328,7 @@ Result<Record> RecordService::transition(const Principal& p, const model::TypeDe
     }
     r.updated_at = now;
     compute_fields(r);
-    r.version = before.version + 1;
-    r.updated_by = p.user_id;
-    if (!records_.update(c, r, before.version, search_text(r)))
-      return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(before.version)}, {"current", "?"}});
-    journal(c, p, r, "transition:" + name, diff(&before, r));
-    return ok_status();
+    return save_change(c, p, r, before, "transition:" + name, diff(&before, r));
   });
   if (!s) return s.take_error();
   return r;

@@ -92,6 +92,13 @@ class RecordService {
  private:
   struct Draft;
   Result<Record> find(store::Connection& c, const model::TypeDef& t, std::string_view key);
+  // Reads the record a write is about; checks the version, and that it is not frozen when
+  // `must_be_editable`.
+  Status load_for_change(store::Connection& c, const model::TypeDef& t, std::string_view key,
+                         std::optional<std::int64_t> expected_version, bool must_be_editable, Record& r);
+  // Stores `r` as the version after `before` (unless someone wrote in between) and journals it.
+  Status save_change(store::Connection& c, const Principal& p, Record& r, const Record& before,
+                     const std::string& action, const nlohmann::json& changes);
   std::vector<FieldError> apply_fields(store::Connection& c, const model::TypeDef& t,
                                        const nlohmann::json& body, Record& r, bool creating,
                                        const model::TransitionDef* transition);

@@ -1,6 +1,7 @@
 #include "store/accounts.h"
 
 #include "core/crypto.h"
+#include "store/sql_text.h"
 
 namespace kanri::store {
 
@@ -48,12 +49,8 @@ std::optional<User> find_user_by_name(Connection& c, const std::string& username
 std::vector<std::pair<std::int64_t, std::string>> user_names(Connection& c, const std::vector<std::int64_t>& ids) {
   std::vector<std::pair<std::int64_t, std::string>> out;
   if (ids.empty()) return out;
-  std::string list;
   std::vector<Value> params;
-  for (auto id : ids) {
-    list += list.empty() ? "?" : ", ?";
-    params.push_back(id);
-  }
+  std::string list = in_list(ids, params);
   Rows r = c.query("SELECT id, display_name FROM users WHERE id IN (" + list + ")", params);
   for (auto& row : r.rows) out.emplace_back(as_int(row[0]), as_text(row[1]));
   return out;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "store/sql_text.h"
+
 namespace kanri::store {
 
 namespace {
@@ -223,12 +225,7 @@ ListPage RecordStore::list(Connection& c, const model::TypeDef& t, const ListQue
       case Condition::Op::gte: where += " AND " + col + " >= ?"; params.push_back(cond.values[0]); break;
       case Condition::Op::lte: where += " AND " + col + " <= ?"; params.push_back(cond.values[0]); break;
       case Condition::Op::in: {
-        std::string list;
-        for (auto& v : cond.values) {
-          list += list.empty() ? "?" : ", ?";
-          params.push_back(v);
-        }
-        where += " AND " + col + " IN (" + list + ")";
+        where += " AND " + col + " IN (" + in_list(cond.values, params) + ")";
         break;
       }
     }
@@ -269,12 +266,8 @@ std::map<std::int64_t, RecordLabel> RecordStore::labels(Connection& c, const mod
                                                         const std::vector<std::int64_t>& ids) const {
   std::map<std::int64_t, RecordLabel> out;
   if (ids.empty()) return out;
-  std::string list;
   std::vector<Value> params;
-  for (auto id : ids) {
-    list += list.empty() ? "?" : ", ?";
-    params.push_back(id);
-  }
+  std::string list = in_list(ids, params);
   Rows rows = c.query(fmt::format("SELECT id, number, \"{}\" FROM {} WHERE deleted_at IS NULL AND id IN ({})",
                                   t.display_field, t.table(), list), params);
   for (auto& row : rows.rows) out[as_int(row[0])] = {as_text(row[1]), as_text(row[2])};
