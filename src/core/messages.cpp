@@ -87,7 +87,7 @@ std::string MessageCatalogue::pick_language(std::string_view header) const {
     while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
     std::string primary(tag.substr(0, tag.find('-')));
     std::transform(primary.begin(), primary.end(), primary.begin(), ::tolower);
-    if (by_lang_.count(primary) && q > best_q) {
+    if (by_lang_.count(primary) && q > 0 && q > best_q) {
       best = primary;
       best_q = q;
     }

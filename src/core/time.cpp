@@ -133,12 +133,10 @@ std::optional<std::int64_t> parse_duration(std::string_view s) {
     size_t start = pos;
     while (pos < s.size() && ((s[pos] >= '0' && s[pos] <= '9') || s[pos] == '.')) ++pos;
     if (pos == start || pos == s.size()) return {};
-    double n;
-    try {
-      n = std::stod(std::string(s.substr(start, pos - start)));
-    } catch (...) {
-      return {};
-    }
+    std::string number(s.substr(start, pos - start));
+    char* end = nullptr;
+    double n = std::strtod(number.c_str(), &end);
+    if (end != number.c_str() + number.size()) return {};  // "1.2.3" or "."
     char unit = s[pos++];
     std::string_view units = in_time ? time_units : date_units;
     size_t idx = units.find(unit);

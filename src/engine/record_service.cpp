@@ -229,6 +229,7 @@ Result<std::vector<Record>> RecordService::create_many(const Principal& p, const
         return Error::invalid(std::move(errors));
       }
       compute_fields(r);
+      records_.assign_number(c, r);
       records_.insert(c, r, search_text(r));
       journal(c, p, r, "create", diff(nullptr, r));
       out.push_back(std::move(r));

@@ -136,7 +136,10 @@ void Server::start() {
   params->setMaxKeepAliveRequests(0);
   params->setKeepAliveTimeout(Poco::Timespan(30, 0));
   params->setTimeout(Poco::Timespan(30, 0));
-  auto* pool = new Poco::ThreadPool(2, options_.threads, 60, 0);
+  // An idle dispatcher thread notices a stop only when its wait ends; keep the wait short so
+  // a SIGTERM never waits on it.
+  params->setThreadIdleTime(Poco::Timespan(1, 0));
+  auto* pool = new Poco::ThreadPool(2, options_.threads, 5, 0);
   pool_.reset(pool);
   server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(router_, options_.max_body_bytes), *pool, socket, params);
   server_->start();

@@ -52,6 +52,7 @@ struct FieldDef {
   std::string computed;              // rule that computes this field on every write
   std::size_t position = 0;          // index into Record::fields
   int line = 0;                      // where it was declared, for messages
+  std::string file;                  // the model file that declared it (an extension may differ)
 
   const EnumValue* enum_value(std::string_view name) const;
   bool is_reference() const { return type == FieldType::ref || type == FieldType::org; }

@@ -99,18 +99,7 @@ class FileReader {
     return l;
   }
 
-  // Where a node was declared. toml++ gives tables made by a [header] no position of their
-  // own in some cases, so a table is placed at its first key.
-  static int line_of(const toml::node& n) {
-    int line = static_cast<int>(n.source().begin.line);
-    if (line > 0 || !n.is_table()) return line;
-    int first = 0;
-    for (auto&& [k, v] : *n.as_table()) {
-      int l = static_cast<int>(k.source().begin.line);
-      if (l > 0 && (first == 0 || l < first)) first = l;
-    }
-    return first;
-  }
+  static int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
 
  private:
   std::string file_;
@@ -129,6 +118,7 @@ void read_field(FileReader& r, const std::string& type_name, const std::string& 
                where);
   f.name = name;
   f.line = FileReader::line_of(ft);
+  f.file = r.file();
   if (!is_identifier(name)) r.error(ft, "field name '" + name + "' must match [a-z][a-z0-9_]*");
   if (is_system_column(name)) r.error(ft, "field name '" + name + "' is reserved for every record");
   std::string type = r.string(ft, "type", where, true);
@@ -293,15 +283,15 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
   if (t->plural.en.empty()) t->plural = t->label;
   t->description = r.label(tt, "description", name, false);
   t->collection = r.string(tt, "collection", name, true);
-  if (!t->collection.empty() && !is_identifier(t->collection)) r.error(*tt.get("collection"), "collection '" + t->collection + "' must match [a-z][a-z0-9_]*");
+  if (tt.get("collection") && !is_identifier(t->collection)) r.error(*tt.get("collection"), "collection '" + t->collection + "' must match [a-z][a-z0-9_]*");
   t->number_prefix = r.string(tt, "number_prefix", name, true);
-  if (!t->number_prefix.empty() && !std::regex_match(t->number_prefix, std::regex("[A-Z]{2,6}")))
+  if (tt.get("number_prefix") && !std::regex_match(t->number_prefix, std::regex("[A-Z]{2,6}")))
     r.error(*tt.get("number_prefix"), "number_prefix must be 2 to 6 capital letters");
   t->clauses = r.strings(tt, "clauses", name);
   if (auto n = tt.get("fields")) {
     const toml::table* fs = n->as_table();
     if (!fs) r.error(*n, name + ".fields must be a table of fields");
-    for (auto&& [k, v] : fs ? *fs : toml::table{}) {
+    if (fs) for (auto&& [k, v] : *fs) {
       const toml::table* ft = v.as_table();
       if (!ft) { r.error(v, "field '" + std::string(k.str()) + "' must be a table"); continue; }
       FieldDef f;
@@ -357,15 +347,19 @@ void extend_type(FileReader& r, TypeDef& t, const toml::table& tt, const std::se
   r.check_keys(tt, {"fields"}, t.name + " (extending a type declared in " + t.file + ")");
   const toml::table* fs = tt.get("fields") ? tt.get("fields")->as_table() : nullptr;
   if (!fs) return;
+  const size_t first_added = t.fields.size();
   for (auto&& [k, v] : *fs) {
     const toml::table* ft = v.as_table();
     if (!ft) { r.error(v, "field '" + std::string(k.str()) + "' must be a table"); continue; }
     if (t.field(k.str())) { r.error(v, "field '" + std::string(k.str()) + "' already exists in " + t.name); continue; }
     FieldDef f;
     read_field(r, t.name, std::string(k.str()), *ft, f, known_rules);
-    f.position = t.fields.size();
     t.fields.push_back(std::move(f));
   }
+  // Added fields follow the base fields in the order the extension file declares them.
+  std::stable_sort(t.fields.begin() + static_cast<std::ptrdiff_t>(first_added), t.fields.end(),
+                   [](auto& a, auto& b) { return a.line < b.line; });
+  for (size_t i = 0; i < t.fields.size(); ++i) t.fields[i].position = i;
 }
 
 void read_file(const std::string& file, const std::string& text, Catalogue& cat,
@@ -401,7 +395,7 @@ void check_catalogue(const Catalogue& cat, std::vector<ModelError>& errors,
       errors.push_back({t->file, 0, "number_prefix '" + t->number_prefix + "' of " + t->name + " is already used by " + prefixes[t->number_prefix]});
     for (auto& f : t->fields)
       if (f.is_reference() && !f.target.empty() && !cat.type(f.target))
-        errors.push_back({t->file, f.line, "field " + t->name + "." + f.name + " refers to unknown type '" + f.target + "'"});
+        errors.push_back({f.file, f.line, "field " + t->name + "." + f.name + " refers to unknown type '" + f.target + "'"});
     for (auto& rel : t->relations)
       if (!cat.type(rel.target)) {
         auto it = relation_lines.find(t->name + "." + rel.name);

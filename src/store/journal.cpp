@@ -78,6 +78,17 @@ std::vector<JournalEntry> record_history(Connection& c, const std::string& type,
 
 JournalVerdict verify_journal(Connection& c) {
   JournalVerdict v;
+  auto fail = [&](std::int64_t seq, std::string reason) {
+    v.ok = false;
+    v.first_bad_seq = seq;
+    v.reason = std::move(reason);
+    return v;
+  };
+  // Rows outside 1..n would be invisible to a walk that starts at 1, yet shown as history.
+  Rows stray = c.query("SELECT MIN(seq) FROM journal WHERE seq < 1");
+  if (!stray.empty() && !is_null(stray[0][0]))
+    return fail(as_int(stray[0][0]), fmt::format("entry {} lies outside the chain, which starts at 1 (an entry was inserted)",
+                                                 as_int(stray[0][0])));
   std::string prev;
   std::int64_t expected_seq = 1;
   const std::int64_t batch = 5000;
@@ -86,20 +97,14 @@ JournalVerdict verify_journal(Connection& c) {
                         {expected_seq, batch});
     for (auto& row : rows.rows) {
       JournalEntry e = read_entry(row);
-      auto fail = [&](std::string reason) {
-        v.ok = false;
-        v.first_bad_seq = e.seq;
-        v.reason = std::move(reason);
-      };
       if (e.seq != expected_seq)
-        fail(fmt::format("entry {} is missing: the chain jumps from {} to {} (an entry was deleted)",
-                         expected_seq, expected_seq - 1, e.seq));
-      else if (e.prev_hash != prev)
-        fail(fmt::format("entry {} does not follow entry {}: its previous-hash differs (entries were removed or reordered)",
-                         e.seq, e.seq - 1));
-      else if (sha256_hex(journal_hash_input(e)) != e.hash)
-        fail(fmt::format("entry {} was altered: its content no longer matches its hash", e.seq));
-      if (!v.ok) return v;
+        return fail(expected_seq, fmt::format("entry {} is missing: the chain jumps from {} to {} (an entry was deleted)",
+                                              expected_seq, expected_seq - 1, e.seq));
+      if (e.prev_hash != prev)
+        return fail(e.seq, fmt::format("entry {} does not follow entry {}: its previous-hash differs "
+                                       "(entries were removed, inserted or reordered)", e.seq, e.seq - 1));
+      if (sha256_hex(journal_hash_input(e)) != e.hash)
+        return fail(e.seq, fmt::format("entry {} was altered: its content no longer matches its hash", e.seq));
       prev = e.hash;
       ++expected_seq;
       ++v.entries;
@@ -107,14 +112,18 @@ JournalVerdict verify_journal(Connection& c) {
     if (static_cast<std::int64_t>(rows.size()) < batch) break;
   }
   Rows head = c.query("SELECT seq, hash FROM journal_head WHERE id = 1");
-  if (head.empty() || as_int(head[0][0]) != v.entries || as_text(head[0][1]) != prev) {
-    v.ok = false;
-    v.first_bad_seq = v.entries + 1;
-    v.reason = head.empty() ? "the journal head is missing"
-                            : fmt::format("the journal ends at entry {} but its head records entry {}: "
-                                          "the newest entries were removed or the head was altered",
-                                          v.entries, as_int(head[0][0]));
-  }
+  if (head.empty()) return fail(v.entries + 1, "the journal head is missing");
+  std::int64_t head_seq = as_int(head[0][0]);
+  if (head_seq < v.entries)
+    return fail(head_seq + 1, fmt::format("entries {} to {} lie beyond the journal head, which records entry {} "
+                                          "(entries were appended outside Kanri, or the head was altered)",
+                                          head_seq + 1, v.entries, head_seq));
+  if (head_seq > v.entries)
+    return fail(v.entries + 1, fmt::format("the journal ends at entry {} but its head records entry {}: "
+                                           "the newest entries were removed", v.entries, head_seq));
+  if (as_text(head[0][1]) != prev)
+    return fail(head_seq, fmt::format("the journal head's hash does not match entry {}: the head or that entry "
+                                      "was altered", head_seq));
   return v;
 }
 

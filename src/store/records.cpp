@@ -85,11 +85,15 @@ std::optional<Record> RecordStore::find_by_number(Connection& c, const model::Ty
   return read_row(t, rows[0]);
 }
 
-void RecordStore::insert(Connection& c, Record& r, const std::string& search_text) const {
+void RecordStore::assign_number(Connection& c, Record& r) const {
   const model::TypeDef& t = *r.type;
   Rows seq = c.query("UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value", {t.name});
   if (seq.empty()) throw StoreError(StoreError::Kind::general, "no number sequence for " + t.name + "; run kanri migrate");
   r.number = fmt::format("{}-{:06}", t.number_prefix, as_int(seq[0][0]));
+}
+
+void RecordStore::insert(Connection& c, Record& r, const std::string& search_text) const {
+  const model::TypeDef& t = *r.type;
   std::vector<Value> params{r.number, r.state.empty() ? Value() : Value(r.state), r.version, opt_value(r.org_id),
                             r.created_at, r.updated_at, opt_value(r.created_by), opt_value(r.updated_by),
                             search_text};

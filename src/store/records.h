@@ -72,7 +72,9 @@ class RecordStore {
 
   std::optional<Record> find(Connection& c, const model::TypeDef& t, std::int64_t id) const;
   std::optional<Record> find_by_number(Connection& c, const model::TypeDef& t, const std::string& number) const;
-  // Inserts `r` (its id and number are assigned here) with its search text.
+  // Gives `r` the next number of its type (inside the creating transaction).
+  void assign_number(Connection& c, Record& r) const;
+  // Inserts numbered `r` (its id is assigned here) with its search text.
   void insert(Connection& c, Record& r, const std::string& search_text) const;
   // Writes `r` if its stored version is still `expected_version`; false when it changed meanwhile.
   bool update(Connection& c, const Record& r, std::int64_t expected_version, const std::string& search_text) const;
