@@ -199,6 +199,24 @@ class Api : public std::enable_shared_from_this<Api> {
     router.add("GET", "/api/v1/{collection}/{key}", guarded([this, self = shared_from_this()](Call& call) {
       const model::TypeDef* t = type_of(call);
       if (!t) return no_collection(call);
+      for (auto& [k, v] : call.request.query) {
+        if (k != "as_of") {
+          Error e = Error::of(ErrorKind::bad_request, "query.invalid");
+          e.fields.push_back({k, "query.unknown_parameter", {}});
+          return fail(call, e, t);
+        }
+        auto at = parse_timestamp(v);
+        if (!at) {
+          Error e = Error::of(ErrorKind::bad_request, "query.invalid");
+          e.fields.push_back({"as_of", "field.type_datetime", {}});
+          return fail(call, e, t);
+        }
+        auto past = ctx_.records.as_of(call.principal, *t, call.request.params[1], *at);
+        if (!past) return fail(call, past.error(), t);
+        json body = ctx_.records.to_json(*past);
+        body["as_of"] = format_timestamp(*at);
+        return json_response(200, body);
+      }
       auto r = ctx_.records.get(call.principal, *t, call.request.params[1]);
       if (!r) return fail(call, r.error(), t);
       return record_response(200, *r);

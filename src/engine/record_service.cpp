@@ -50,12 +50,14 @@ RecordService::RecordService(const model::Catalogue& catalogue, store::Database&
                              const Clock& clock)
     : catalogue_(catalogue), db_(db), rules_(rules), clock_(clock), records_(catalogue, db.dialect()) {}
 
+std::optional<Record> RecordService::find_any(store::Connection& c, const model::TypeDef& t, std::string_view key) {
+  if (auto id = parse_id(key)) return records_.find(c, t, *id);
+  if (!key.empty() && key.size() <= 64) return records_.find_by_number(c, t, std::string(key));
+  return std::nullopt;
+}
+
 Result<Record> RecordService::find(store::Connection& c, const model::TypeDef& t, std::string_view key) {
-  std::optional<Record> r;
-  if (auto id = parse_id(key))
-    r = records_.find(c, t, *id);
-  else if (!key.empty() && key.size() <= 64)
-    r = records_.find_by_number(c, t, std::string(key));
+  std::optional<Record> r = find_any(c, t, key);
   if (!r || r->deleted_at) return not_found(t, key);
   return std::move(*r);
 }

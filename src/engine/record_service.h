@@ -81,6 +81,10 @@ class RecordService {
                         const nlohmann::json& body);
   Status unlink(const Principal& p, const model::TypeDef& t, std::string_view key, std::int64_t link_id);
   Result<std::vector<LinkView>> links(const Principal& p, const model::TypeDef& t, std::string_view key);
+  // The record as it was at `at`, rebuilt from its journal entries up to that moment (what the
+  // risk register or an SLA said on the day of an audit). Deleted records can be read as they
+  // were before their deletion; a record that did not exist yet is not found.
+  Result<Record> as_of(const Principal& p, const model::TypeDef& t, std::string_view key, EpochMs at);
   Result<std::vector<store::JournalEntry>> history(const Principal& p, const model::TypeDef& t,
                                                    std::string_view key);
 
@@ -92,6 +96,8 @@ class RecordService {
  private:
   struct Draft;
   Result<Record> find(store::Connection& c, const model::TypeDef& t, std::string_view key);
+  // By id or number, deleted records included.
+  std::optional<Record> find_any(store::Connection& c, const model::TypeDef& t, std::string_view key);
   // Reads the record a write is about; checks the version, and that it is not frozen when
   // `must_be_editable`.
   Status load_for_change(store::Connection& c, const model::TypeDef& t, std::string_view key,
