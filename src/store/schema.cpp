@@ -87,8 +87,31 @@ std::string index_ddl(Dialect d, const std::string& name, const std::string& tab
   return fmt::format("CREATE INDEX IF NOT EXISTS {} ON {} ({}) WHERE deleted_at IS NULL", name, table, cols);
 }
 
+// The column a type's lists are sorted by unless the client says otherwise ("" for id).
+std::string default_sort_column(const model::TypeDef& t) {
+  std::string c = t.default_sort[0] == '-' ? t.default_sort.substr(1) : t.default_sort;
+  return c == "id" ? "" : c;
+}
+
+// An index for filtering on `column` that also yields the type's default order, so that
+// "filter, newest first, 50 rows" reads 50 index entries instead of sorting every match.
+struct FilterIndex {
+  std::string name;
+  std::vector<std::string> columns;
+};
+
+FilterIndex filter_index(const model::TypeDef& t, const std::string& column, bool is_field) {
+  std::string quoted = is_field ? "\"" + column + "\"" : column;
+  std::string sort = default_sort_column(t);
+  std::string base = "ix_" + t.name + "_" + (is_field ? "" : "_") + column;
+  if (sort.empty() || sort == column) return {base, {quoted, "id"}};
+  std::string sort_quoted = t.field(sort) ? "\"" + sort + "\"" : sort;
+  return {base + "_by_" + sort, {quoted, sort_quoted, "id"}};
+}
+
 std::string field_index_ddl(Dialect d, const model::TypeDef& t, const model::FieldDef& f) {
-  return index_ddl(d, "ix_" + t.name + "_" + f.name, t.table(), {"\"" + f.name + "\"", "id"});
+  FilterIndex ix = filter_index(t, f.name, true);
+  return index_ddl(d, ix.name, t.table(), ix.columns);
 }
 
 std::vector<std::string> record_support_ddl(Dialect d, const model::TypeDef& t) {
@@ -97,7 +120,10 @@ std::vector<std::string> record_support_ddl(Dialect d, const model::TypeDef& t) 
   // Lists always exclude deleted records, so partial indexes keep them out of every index.
   out.push_back(index_ddl(d, "ix_" + t.name + "__updated", tbl, {"updated_at", "id"}));
   out.push_back(index_ddl(d, "ix_" + t.name + "__created", tbl, {"created_at", "id"}));
-  if (t.lifecycle) out.push_back(index_ddl(d, "ix_" + t.name + "__state", tbl, {"state", "id"}));
+  if (t.lifecycle) {
+    FilterIndex ix = filter_index(t, "state", false);
+    out.push_back(index_ddl(d, ix.name, tbl, ix.columns));
+  }
   if (d == Dialect::sqlite) {
     out.push_back(fmt::format("CREATE VIRTUAL TABLE IF NOT EXISTS fts_{0} USING fts5(search_text, content='{1}', content_rowid='id', tokenize='ascii', detail='none')", t.name, tbl));
     out.push_back(fmt::format("CREATE TRIGGER IF NOT EXISTS trg_{0}_ai AFTER INSERT ON {1} BEGIN INSERT INTO fts_{0}(rowid, search_text) VALUES (new.id, new.search_text); END", t.name, tbl));
@@ -180,7 +206,7 @@ SchemaPlan plan_schema(Connection& c, const model::Catalogue& catalogue) {
             "migration, or add a new field and copy the values.", t.name, f.name, it->second, want));
       }
       if (it != cols.end()) cols.erase(it);
-      if (f.indexed && !indexes.count("ix_" + t.name + "_" + f.name)) {
+      if (f.indexed && !indexes.count(filter_index(t, f.name, true).name)) {
         plan.statements.push_back(field_index_ddl(d, t, f));
         plan.changes.push_back("index field " + t.name + "." + f.name);
       }

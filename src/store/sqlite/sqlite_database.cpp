@@ -10,6 +10,8 @@ namespace kanri::store {
 class SqliteConnection final : public Connection {
  public:
   SqliteConnection(const std::string& path, bool read_only) {
+    // The page cache is bounded per connection (32 MiB writer, 16 MiB reader) and files are
+    // read, not mapped: the operating system's cache holds the rest, outside the process.
     int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
                 SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK) {
@@ -21,7 +23,8 @@ class SqliteConnection final : public Connection {
     sqlite3_extended_result_codes(db_, 1);
     if (!read_only) execute("PRAGMA journal_mode=WAL");
     execute("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON; PRAGMA temp_store=MEMORY;"
-            "PRAGMA cache_size=-65536; PRAGMA mmap_size=1073741824");
+            "PRAGMA mmap_size=0");
+    execute(read_only ? "PRAGMA cache_size=-16384" : "PRAGMA cache_size=-32768");
   }
   ~SqliteConnection() override {
     for (auto& [_, s] : cache_) sqlite3_finalize(s);
@@ -146,7 +149,7 @@ Status SqliteDatabase::write(const std::function<Status(Connection&)>& work) {
   queue_.push_back(&me);
   while (!me.done) {
     if (leader_active_) {
-      batch_done_.wait(lock);
+      me.wake.wait(lock);
       continue;
     }
     // This thread leads: it commits everything queued so far, its own write included.
@@ -160,9 +163,12 @@ Status SqliteDatabase::write(const std::function<Status(Connection&)>& work) {
     lock.unlock();
     commit_batch(batch);
     lock.lock();
-    for (auto* p : batch) p->done = true;
     leader_active_ = false;
-    batch_done_.notify_all();
+    for (auto* p : batch) {
+      p->done = true;
+      if (p != &me) p->wake.notify_one();
+    }
+    if (!queue_.empty()) queue_.front()->wake.notify_one();  // the next batch's leader
   }
   if (me.failure) std::rethrow_exception(me.failure);
   return std::move(*me.result);

@@ -35,13 +35,13 @@ class SqliteDatabase final : public Database {
     std::optional<Status> result;
     std::exception_ptr failure;
     bool done = false;
+    std::condition_variable wake;  // one per waiter: a finished batch wakes only its own writers
   };
   void commit_batch(std::vector<PendingWrite*>& batch);
 
   std::string path_;
   std::unique_ptr<SqliteConnection> writer_;
   std::mutex queue_mutex_;
-  std::condition_variable batch_done_;
   std::deque<PendingWrite*> queue_;
   bool leader_active_ = false;
   std::vector<std::unique_ptr<SqliteConnection>> readers_;
