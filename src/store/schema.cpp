@@ -193,6 +193,11 @@ SchemaPlan plan_schema(Connection& c, const model::Catalogue& catalogue) {
       continue;
     }
     tables.erase(t.table());
+    if (t.lifecycle && !indexes.count(filter_index(t, "state", false).name)) {
+      FilterIndex ix = filter_index(t, "state", false);
+      plan.statements.push_back(index_ddl(d, ix.name, t.table(), ix.columns));
+      plan.changes.push_back("index the state of " + t.name);
+    }
     auto cols = existing_columns(c, t.table());
     for (auto& f : t.fields) {
       std::string want = column_type(d, f.type);
