@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <filesystem>
 #include <unordered_map>
 
@@ -128,14 +129,40 @@ SqliteDatabase::SqliteDatabase(const std::string& path, int read_connections) : 
     std::filesystem::create_directories(parent, ec);
   }
   writer_ = std::make_unique<SqliteConnection>(path, false);
+  writer_->execute("PRAGMA wal_autocheckpoint=0");
   for (int i = 0; i < read_connections; ++i) {
     readers_.push_back(std::make_unique<SqliteConnection>(path, true));
     idle_readers_.push_back(readers_.back().get());
+  }
+  checkpointer_connection_ = std::make_unique<SqliteConnection>(path, false);
+  checkpointer_connection_->execute("PRAGMA wal_autocheckpoint=0");
+  checkpointer_ = std::thread([this] { run_checkpointer(); });
+}
+
+void SqliteDatabase::run_checkpointer() {
+  std::unique_lock lock(checkpointer_mutex_);
+  while (!stopping_) {
+    checkpointer_wake_.wait_for(lock, std::chrono::milliseconds(500));
+    if (stopping_) break;
+    lock.unlock();
+    try {
+      // PASSIVE never blocks writers or readers; what it cannot copy now it copies next time.
+      checkpointer_connection_->query("PRAGMA wal_checkpoint(PASSIVE)", {});
+    } catch (...) {
+    }
+    lock.lock();
   }
 }
 
 SqliteDatabase::~SqliteDatabase() {
   // A clean close checkpoints the WAL so the database file stands alone.
+  {
+    std::lock_guard lock(checkpointer_mutex_);
+    stopping_ = true;
+  }
+  checkpointer_wake_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+  checkpointer_connection_.reset();
   readers_.clear();
   try {
     writer_->execute("PRAGMA optimize; PRAGMA wal_checkpoint(TRUNCATE)");

@@ -9,6 +9,7 @@
 #include <exception>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <vector>
 
 #include "store/database.h"
@@ -39,8 +40,17 @@ class SqliteDatabase final : public Database {
   };
   void commit_batch(std::vector<PendingWrite*>& batch);
 
+  // Copies committed WAL pages into the database file on its own connection and thread, so a
+  // commit never pays for a checkpoint.
+  void run_checkpointer();
+
   std::string path_;
   std::unique_ptr<SqliteConnection> writer_;
+  std::unique_ptr<SqliteConnection> checkpointer_connection_;
+  std::thread checkpointer_;
+  std::mutex checkpointer_mutex_;
+  std::condition_variable checkpointer_wake_;
+  bool stopping_ = false;
   std::mutex queue_mutex_;
   std::deque<PendingWrite*> queue_;
   bool leader_active_ = false;
