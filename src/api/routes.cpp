@@ -5,6 +5,7 @@
 #include "api/api.h"
 #include "api/openapi.h"
 #include "api/problem_render.h"
+#include "auth/token_cache.h"
 #include "http/problem.h"
 #include "core/text.h"
 #include "store/accounts.h"
@@ -57,11 +58,14 @@ class Api : public std::enable_shared_from_this<Api> {
       const std::string& auth = req.header("authorization");
       if (auth.rfind("Bearer ", 0) != 0 || auth.size() <= 7)
         return unauthorized(lang, auth.empty() ? "auth.missing" : "auth.invalid");
-      std::optional<store::TokenOwner> owner;
-      ctx_.records.database().read([&](store::Connection& c) {
-        owner = store::find_token_owner(c, auth.substr(7), ctx_.clock.now_ms());
-      });
-      if (!owner) return unauthorized(lang, "auth.invalid");
+      const std::string secret = auth.substr(7);
+      const EpochMs now = ctx_.clock.now_ms();
+      std::optional<store::TokenOwner> owner = tokens_.find(secret, now);
+      if (!owner) {
+        ctx_.records.database().read([&](store::Connection& c) { owner = store::find_token_owner(c, secret, now); });
+        if (!owner) return unauthorized(lang, "auth.invalid");
+        tokens_.remember(secret, *owner, now);
+      }
       Call call{req, principal_for(owner->user, req.remote_ip), lang};
       if (req.header("accept-language").empty()) call.lang = owner->user.language;
       http::Response r = fn(call);
@@ -327,6 +331,7 @@ class Api : public std::enable_shared_from_this<Api> {
 
  private:
   ApiContext& ctx_;
+  auth::TokenCache tokens_;
 };
 
 }  // namespace
