@@ -1,7 +1,10 @@
 #include "store/accounts.h"
 
 #include "core/crypto.h"
+#include "store/journal.h"
 #include "store/sql_text.h"
+
+#include <nlohmann/json.hpp>
 
 namespace kanri::store {
 
@@ -34,6 +37,27 @@ void insert_user(Connection& c, User& u) {
   u.id = as_int(r[0][0]);
 }
 
+namespace {
+void journal_user(Connection& c, const User& u, EpochMs at, const std::string& by, const std::string& action,
+                  const nlohmann::json& details) {
+  JournalEntry e;
+  e.at = at;
+  e.principal = by;
+  e.record_type = "user";
+  e.record_id = u.id;
+  e.record_number = u.username;
+  e.action = action;
+  e.changes = details.dump();
+  append_journal(c, e);
+}
+}  // namespace
+
+void create_user(Connection& c, User& u, const std::string& by) {
+  insert_user(c, u);
+  journal_user(c, u, u.created_at, by, "create",
+               {{"username", {nullptr, u.username}}, {"kind", {nullptr, u.kind}}, {"roles", {nullptr, u.roles}}});
+}
+
 std::optional<User> find_user(Connection& c, std::int64_t id) {
   Rows r = c.query(std::string("SELECT ") + kUserColumns + " FROM users u WHERE u.id = ?", {id});
   if (r.empty()) return std::nullopt;
@@ -56,11 +80,16 @@ std::vector<std::pair<std::int64_t, std::string>> user_names(Connection& c, cons
   return out;
 }
 
-std::string create_api_token(Connection& c, std::int64_t user_id, const std::string& label, EpochMs now,
-                             std::optional<EpochMs> expires_at) {
+std::string create_api_token(Connection& c, const User& user, const std::string& label, EpochMs now,
+                             std::optional<EpochMs> expires_at, const std::string& by) {
   std::string secret = "kanri_" + random_token(32);
-  c.run("INSERT INTO api_tokens (user_id, token_hash, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-        {user_id, sha256_hex(secret), label, now, expires_at ? Value(*expires_at) : Value()});
+  Rows id = c.query("INSERT INTO api_tokens (user_id, token_hash, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?) "
+                    "RETURNING id",
+                    {user.id, sha256_hex(secret), label, now, expires_at ? Value(*expires_at) : Value()});
+  journal_user(c, user, now, by, "token_create",
+               {{"token_id", as_int(id[0][0])},
+                {"label", label},
+                {"expires_at", expires_at ? nlohmann::json(format_timestamp(*expires_at)) : nlohmann::json(nullptr)}});
   return secret;
 }
 

@@ -26,6 +26,8 @@ struct User {
 
 // Inserts `u` and assigns its id. Throws StoreError(unique_violation) for a taken username.
 void insert_user(Connection& c, User& u);
+// insert_user, and the journal entry that records who created the account (`by`).
+void create_user(Connection& c, User& u, const std::string& by);
 std::optional<User> find_user(Connection& c, std::int64_t id);
 std::optional<User> find_user_by_name(Connection& c, const std::string& username);
 // Display names of these users in one query.
@@ -36,9 +38,10 @@ struct TokenOwner {
   std::int64_t token_id = 0;
 };
 
-// Stores a new token for `user_id` and returns the secret (shown once).
-std::string create_api_token(Connection& c, std::int64_t user_id, const std::string& label,
-                             EpochMs now, std::optional<EpochMs> expires_at);
+// Stores a new token for `user` and returns the secret (shown once). The creation is
+// journaled on the user, with who created it (`by`); the secret never is.
+std::string create_api_token(Connection& c, const User& user, const std::string& label, EpochMs now,
+                             std::optional<EpochMs> expires_at, const std::string& by);
 // The active user owning the unexpired, unrevoked token with this secret.
 std::optional<TokenOwner> find_token_owner(Connection& c, const std::string& secret, EpochMs now);
 
