@@ -18,7 +18,8 @@ build: deps
 run: build
 	@mkdir -p var
 	@$(KANRI) init --demo
-	@echo "Kanri on http://$(KANRI_LISTEN)  (user admin; password from KANRI_ADMIN_PASSWORD or printed above at first init)"
+	@echo "Kanri on http://$(KANRI_LISTEN)  (administrator: admin; its password is printed above at the first init,"
+	@echo "  or taken from KANRI_ADMIN_PASSWORD). An API token: KANRI_DATABASE=$(KANRI_DATABASE) $(KANRI) token create --user admin"
 	@$(KANRI) serve
 
 test: build
