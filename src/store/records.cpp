@@ -144,8 +144,27 @@ namespace {
 // key equals its cursor value and key i lies strictly beyond it. Both engines put NULLs first
 // ascending and last descending (ORDER BY says so explicitly on PostgreSQL), so a NULL sort
 // value has a definite place.
+bool never_null(const std::string& column) {
+  return column == "id" || column == "number" || column == "created_at" || column == "updated_at" ||
+         column == "version";
+}
+
 std::string keyset_condition(const model::TypeDef& t, const std::vector<SortKey>& sort,
                              const std::vector<Value>& after, std::vector<Value>& params) {
+  // Columns that are never NULL, all in one direction: a row-value comparison, which both
+  // engines turn into an index range, so a deep page costs as little as the first.
+  bool simple = true;
+  for (size_t i = 0; i < sort.size(); ++i)
+    simple = simple && never_null(sort[i].column) && !is_null(after[i]) && sort[i].descending == sort[0].descending;
+  if (simple) {
+    std::string cols, marks;
+    for (size_t i = 0; i < sort.size(); ++i) {
+      cols += (i ? ", " : "") + quoted_column(t, sort[i].column);
+      marks += i ? ", ?" : "?";
+      params.push_back(after[i]);
+    }
+    return "((" + cols + ") " + (sort[0].descending ? "<" : ">") + " (" + marks + "))";
+  }
   std::string out, equal_prefix;
   std::vector<Value> prefix_params;
   for (size_t i = 0; i < sort.size(); ++i) {
@@ -251,7 +270,9 @@ ListPage RecordStore::list(Connection& c, const model::TypeDef& t, const ListQue
       continue;
     }
     order += quoted_column(t, k.column) + (k.descending ? " DESC" : "");
-    if (dialect_ == Dialect::postgres) order += k.descending ? " NULLS LAST" : " NULLS FIRST";
+    // PostgreSQL: spell out SQLite's NULL placement so that the NULLS FIRST indexes serve the
+    // order. Sorted by id alone the primary key serves it, and id is never NULL.
+    if (dialect_ == Dialect::postgres && sort.size() > 1) order += k.descending ? " NULLS LAST" : " NULLS FIRST";
   }
   params.push_back(static_cast<std::int64_t>(q.limit + 1));
   std::string sqltext = fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ?", sql(t).select_list, from, where, order);
