@@ -437,7 +437,7 @@ int main(int argc, char** argv) {
   };
 
   try {
-    // Owners: users of kind agent, created when missing (journaled as `kanri init` does).
+    // Owners: users of kind agent, created (and journaled) when missing.
     std::vector<std::int64_t> owners;
     Status us = db->write([&](store::Connection& c) -> Status {
       for (std::int64_t i = 1; i <= opt.users; ++i) {
@@ -455,16 +455,7 @@ int main(int argc, char** argv) {
         u.roles = "[\"service_owner\"]";
         u.language = ja ? "ja" : "en";
         u.created_at = clock.now_ms();
-        store::insert_user(c, u);
-        store::JournalEntry e;
-        e.at = u.created_at;
-        e.principal = "system";
-        e.record_type = "user";
-        e.record_id = u.id;
-        e.record_number = u.username;
-        e.action = "create";
-        e.changes = json{{"username", {nullptr, u.username}}, {"kind", {nullptr, u.kind}}}.dump();
-        store::append_journal(c, e);
+        store::create_user(c, u, "system");
         owners.push_back(u.id);
       }
       if (owners.empty())
