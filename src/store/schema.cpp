@@ -128,7 +128,7 @@ std::vector<std::string> record_support_ddl(Dialect d, const model::TypeDef& t) 
     out.push_back(fmt::format("CREATE VIRTUAL TABLE IF NOT EXISTS fts_{0} USING fts5(search_text, content='{1}', content_rowid='id', tokenize='ascii', detail='none', columnsize=0)", t.name, tbl));
     out.push_back(fmt::format("CREATE TRIGGER IF NOT EXISTS trg_{0}_ai AFTER INSERT ON {1} BEGIN INSERT INTO fts_{0}(rowid, search_text) VALUES (new.id, new.search_text); END", t.name, tbl));
     out.push_back(fmt::format("CREATE TRIGGER IF NOT EXISTS trg_{0}_ad AFTER DELETE ON {1} BEGIN INSERT INTO fts_{0}(fts_{0}, rowid, search_text) VALUES ('delete', old.id, old.search_text); END", t.name, tbl));
-    out.push_back(fmt::format("CREATE TRIGGER IF NOT EXISTS trg_{0}_au AFTER UPDATE OF search_text ON {1} BEGIN INSERT INTO fts_{0}(fts_{0}, rowid, search_text) VALUES ('delete', old.id, old.search_text); INSERT INTO fts_{0}(rowid, search_text) VALUES (new.id, new.search_text); END", t.name, tbl));
+    out.push_back(fmt::format("CREATE TRIGGER IF NOT EXISTS trg_{0}_au AFTER UPDATE OF search_text ON {1} WHEN old.search_text IS NOT new.search_text BEGIN INSERT INTO fts_{0}(fts_{0}, rowid, search_text) VALUES ('delete', old.id, old.search_text); INSERT INTO fts_{0}(rowid, search_text) VALUES (new.id, new.search_text); END", t.name, tbl));
   } else {
     out.push_back(fmt::format("CREATE INDEX IF NOT EXISTS ix_{0}__search ON {1} USING gin (search)", t.name, tbl));
   }
