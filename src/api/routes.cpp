@@ -1,6 +1,7 @@
 #include <charconv>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include "api/api.h"
 #include "api/openapi.h"
@@ -157,7 +158,8 @@ class Api : public std::enable_shared_from_this<Api> {
         ctx_.records.database().read([](store::Connection& c) { c.query("SELECT 1"); });
         return json_response(200, {{"status", "ready"}, {"database", ctx_.records.database().describe()}});
       } catch (const std::exception& e) {
-        return json_response(503, {{"status", "unavailable"}, {"reason", e.what()}});
+        spdlog::warn("readyz: {}", e.what());
+        return json_response(503, {{"status", "unavailable"}, {"reason", "the database cannot be reached; see the server log"}});
       }
     });
 

@@ -181,7 +181,7 @@ Result<ParsedList> parse_list_request(store::Connection& c, const model::Catalog
     bool desc = !item.empty() && item[0] == '-';
     std::string column = desc ? item.substr(1) : item;
     if (!store::RecordStore::is_listable_column(t, column)) return bad_parameter("sort", "sort.unknown", {{"column", column}});
-    if (q.sort.size() >= 3) return bad_parameter("sort", "sort.too_many", {{"max", "3"}});
+    if (q.sort.size() >= 3 && column != "id") return bad_parameter("sort", "sort.too_many", {{"max", "3"}});
     q.sort.push_back({column, desc});
     if (column == "id") break;
   }

@@ -50,7 +50,7 @@ Result<Record> RecordService::as_of(const Principal& p, const model::TypeDef& t,
     r.deleted_at.reset();
     bool existed = false;
     for (auto& e : store::record_history(c, t.name, r.id)) {
-      if (e.at > at) break;
+      if (e.at > at) continue;  // entries are in chain order, which concurrent writers may interleave
       bool changes_record = e.action == "create" || e.action == "update" || e.action == "delete" ||
                             e.action.rfind("transition:", 0) == 0;
       if (!changes_record) continue;

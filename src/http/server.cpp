@@ -13,6 +13,7 @@
 #include <chrono>
 #include <thread>
 
+#include "core/text.h"
 #include "http/problem.h"
 
 namespace kanri::http {
@@ -58,6 +59,9 @@ class Dispatch final : public Poco::Net::HTTPRequestHandler {
     } catch (const Poco::Exception&) {
       return simple_problem(400, "Bad Request", "The request URI is not valid: check its percent-encoding.");
     }
+    bool utf8 = is_valid_utf8(req.path);
+    for (auto& [k, v] : req.query) utf8 = utf8 && is_valid_utf8(k) && is_valid_utf8(v);
+    if (!utf8) return simple_problem(400, "Bad Request", "The request URI must decode to UTF-8 text.");
     for (auto& [name, value] : in) {
       std::string lower = name;
       for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));

@@ -76,7 +76,30 @@ std::vector<JournalEntry> record_history(Connection& c, const std::string& type,
   return out;
 }
 
+namespace {
+JournalVerdict verify_chain(Connection& c);
+}  // namespace
+
 JournalVerdict verify_journal(Connection& c) {
+  // One snapshot for the walk and the head: writes committing meanwhile are simply not seen,
+  // instead of looking like a head that ran ahead of its chain.
+  c.execute(c.dialect() == Dialect::postgres ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
+  try {
+    JournalVerdict v = verify_chain(c);
+    c.execute("COMMIT");
+    return v;
+  } catch (...) {
+    try {
+      c.execute("ROLLBACK");
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
+namespace {
+
+JournalVerdict verify_chain(Connection& c) {
   JournalVerdict v;
   auto fail = [&](std::int64_t seq, std::string reason) {
     v.ok = false;
@@ -126,5 +149,7 @@ JournalVerdict verify_journal(Connection& c) {
                                       "was altered", head_seq));
   return v;
 }
+
+}  // namespace
 
 }  // namespace kanri::store

@@ -112,9 +112,14 @@ class PostgresConnection final : public Connection {
   PGresult* exec_prepared(const std::string& sql, const std::vector<Value>& params) {
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
+      // List queries vary with their filters: keep the cache bounded so clients cannot grow it.
+      if (cache_.size() >= 256) {
+        execute("DEALLOCATE ALL");
+        cache_.clear();
+      }
       int count;
       std::string numbered = number_placeholders(sql, count);
-      std::string name = "k" + std::to_string(cache_.size() + 1);
+      std::string name = "k" + std::to_string(++prepared_count_);
       PGresult* r = PQprepare(conn_, name.c_str(), numbered.c_str(), 0, nullptr);
       check(r, sql);
       PQclear(r);
@@ -154,6 +159,7 @@ class PostgresConnection final : public Connection {
 
   PGconn* conn_ = nullptr;
   std::unordered_map<std::string, Prepared> cache_;
+  std::uint64_t prepared_count_ = 0;
 };
 
 PostgresDatabase::PostgresDatabase(const std::string& url, int pool_size)
@@ -165,8 +171,16 @@ PostgresDatabase::PostgresDatabase(const std::string& url, int pool_size)
 PostgresDatabase::~PostgresDatabase() = default;
 
 std::string PostgresDatabase::describe() const {
-  auto at = url_.find('@');
-  return "postgresql " + (at == std::string::npos ? url_.substr(13) : url_.substr(at + 1));
+  // Never the URL itself: it may carry a password.
+  PGconn* probe = PQconnectStart(url_.c_str());
+  std::string out = "postgresql";
+  if (probe) {
+    if (const char* h = PQhost(probe)) out += std::string(" ") + h;
+    if (const char* p = PQport(probe)) out += std::string(":") + p;
+    if (const char* d = PQdb(probe)) out += std::string("/") + d;
+    PQfinish(probe);
+  }
+  return out;
 }
 
 std::unique_ptr<PostgresConnection> PostgresDatabase::acquire() {
@@ -185,8 +199,11 @@ std::unique_ptr<PostgresConnection> PostgresDatabase::acquire() {
       try {
         return std::make_unique<PostgresConnection>(url_);
       } catch (...) {
-        std::lock_guard again(mutex_);
-        --open_;
+        {
+          std::lock_guard again(mutex_);
+          --open_;
+        }
+        available_.notify_one();  // the freed slot may serve a waiting request
         throw;
       }
     }

@@ -8,6 +8,8 @@
 
 namespace kanri::store {
 
+constexpr size_t kMaxCachedStatements = 256;
+
 class SqliteConnection final : public Connection {
  public:
   SqliteConnection(const std::string& path, bool read_only) {
@@ -94,6 +96,11 @@ class SqliteConnection final : public Connection {
     if (it != cache_.end()) {
       st = it->second;
     } else {
+      // List queries vary with their filters: keep the cache bounded so clients cannot grow it.
+      if (cache_.size() >= kMaxCachedStatements) {
+        for (auto& [_, s] : cache_) sqlite3_finalize(s);
+        cache_.clear();
+      }
       if (sqlite3_prepare_v3(db_, sql.c_str(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
                              &st, nullptr) != SQLITE_OK)
         throw error_for(sqlite3_extended_errcode(db_), std::string(sqlite3_errmsg(db_)) + " in: " + sql);
