@@ -107,6 +107,23 @@ Result<Value> filter_value(store::Connection& c, const model::Catalogue& catalog
   return bad("filter.unknown", {{"type", t.name}});
 }
 
+// The kind of value a sort column holds, to check a cursor before it reaches SQL.
+enum class KeyKind { integer, number, text };
+
+KeyKind key_kind(const model::TypeDef& t, const std::string& column) {
+  const model::FieldDef* f = t.field(column);
+  if (!f) return column == "number" || column == "state" ? KeyKind::text : KeyKind::integer;
+  switch (f->type) {
+    case FieldType::text: case FieldType::longtext: case FieldType::enumeration: case FieldType::date:
+    case FieldType::json:
+      return KeyKind::text;
+    case FieldType::decimal:
+      return KeyKind::number;
+    default:
+      return KeyKind::integer;
+  }
+}
+
 json key_json(const Value& v) {
   if (auto* i = std::get_if<std::int64_t>(&v)) return *i;
   if (auto* d = std::get_if<double>(&v)) return *d;
@@ -204,12 +221,14 @@ Result<ParsedList> parse_list_request(store::Connection& c, const model::Catalog
       return bad_parameter("cursor", "cursor.invalid");
     if (cur["s"] != out.sort_spec) return bad_parameter("cursor", "cursor.other_sort");
     if (cur["k"].size() != q.sort.size()) return bad_parameter("cursor", "cursor.invalid");
-    for (auto& v : cur["k"]) {
-      if (v.is_number_integer()) q.after.emplace_back(v.get<std::int64_t>());
-      else if (v.is_number()) q.after.emplace_back(v.get<double>());
-      else if (v.is_string()) q.after.emplace_back(v.get<std::string>());
-      else if (v.is_null()) q.after.emplace_back(std::monostate{});
-      else return bad_parameter("cursor", "cursor.invalid");
+    for (size_t i = 0; i < q.sort.size(); ++i) {
+      const json& v = cur["k"][i];
+      KeyKind kind = key_kind(t, q.sort[i].column);
+      if (v.is_null() && q.sort[i].column != "id") q.after.emplace_back(std::monostate{});
+      else if (kind == KeyKind::integer && v.is_number_integer()) q.after.emplace_back(v.get<std::int64_t>());
+      else if (kind == KeyKind::number && v.is_number()) q.after.emplace_back(v.get<double>());
+      else if (kind == KeyKind::text && v.is_string()) q.after.emplace_back(v.get<std::string>());
+      else return bad_parameter("cursor", "cursor.invalid");  // edited by hand: refuse, never guess
     }
   }
   return out;
