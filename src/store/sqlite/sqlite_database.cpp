@@ -178,7 +178,8 @@ SqliteDatabase::~SqliteDatabase() {
 }
 
 Status SqliteDatabase::write(const std::function<Status(Connection&)>& work) {
-  PendingWrite me{&work};
+  PendingWrite me;
+  me.work = &work;
   std::unique_lock lock(queue_mutex_);
   queue_.push_back(&me);
   while (!me.done) {

@@ -32,7 +32,7 @@ class SqliteDatabase final : public Database {
 
  private:
   struct PendingWrite {
-    const std::function<Status(Connection&)>* work;
+    const std::function<Status(Connection&)>* work = nullptr;
     std::optional<Status> result;
     std::exception_ptr failure;
     bool done = false;
