@@ -42,7 +42,6 @@ Status check_not_frozen(const Record& r) {
   return ok_status();
 }
 
-json value_for_journal(const model::FieldDef& f, const Value& v) { return encode_field(f, v); }
 
 }  // namespace
 
@@ -177,7 +176,7 @@ json RecordService::diff(const Record* before, const Record& after) const {
     const Value& now = after.get(f);
     const Value* was = before ? &before->get(f) : nullptr;
     if (was ? *was == now : is_null(now)) continue;
-    changes[f.name] = json::array({was ? value_for_journal(f, *was) : json(nullptr), value_for_journal(f, now)});
+    changes[f.name] = json::array({was ? encode_field(f, *was) : json(nullptr), encode_field(f, now)});
   }
   if (before && before->deleted_at != after.deleted_at)
     changes["deleted_at"] = json::array({nullptr, format_timestamp(after.deleted_at.value_or(0))});

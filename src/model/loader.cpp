@@ -106,10 +106,6 @@ class FileReader {
   std::vector<ModelError>& errors_;
 };
 
-constexpr std::string_view kTypeKeys[] = {
-    "label", "plural", "description", "collection", "number_prefix", "clauses", "display",
-    "fields", "lifecycle", "relations", "list_columns", "default_sort"};
-
 void read_field(FileReader& r, const std::string& type_name, const std::string& name,
                 const toml::table& ft, FieldDef& f, const std::set<std::string>& known_rules) {
   std::string where = type_name + ".fields." + name;
@@ -271,7 +267,6 @@ void read_lifecycle(FileReader& r, TypeDef& t, const toml::table& lt, const std:
 
 void read_type(FileReader& r, Catalogue& cat, const std::string& name, const toml::table& tt,
                const std::set<std::string>& known_rules, std::map<std::string, int>& relation_lines) {
-  std::vector<std::string_view> allowed(std::begin(kTypeKeys), std::end(kTypeKeys));
   r.check_keys(tt, {"label", "plural", "description", "collection", "number_prefix", "clauses", "display",
                     "fields", "lifecycle", "relations", "list_columns", "default_sort"}, name);
   auto t = std::make_unique<TypeDef>();
