@@ -452,10 +452,12 @@ int main(int argc, char** argv) {
         u.display_name = ja ? pick(rng, kFamilyJa) + " " + pick(rng, kGivenJa) : pick(rng, kEnPeople);
         u.email = username + "@kanri.example";
         u.kind = "agent";
-        u.roles = "[\"service_owner\"]";
         u.language = ja ? "ja" : "en";
-        u.created_at = clock.now_ms();
-        store::create_user(c, u, "system");
+        u.created_at = u.updated_at = clock.now_ms();
+        store::insert_user(c, u);
+        if (auto role = store::find_role_by_name(c, "service_owner")) store::set_user_roles(c, u.id, {role->id});
+        store::journal_event(c, store::Actor{std::nullopt, "kanri-bench-gen", "local"}, u.created_at, "user", u.id,
+                             u.username, "create", "{\"username\":[null,\"" + u.username + "\"]}");
         owners.push_back(u.id);
       }
       if (owners.empty())

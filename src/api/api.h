@@ -1,7 +1,12 @@
-// The REST API /api/v1: routes for every record type in the model, authentication by bearer
-// token, errors as RFC 9457 problem+json in the caller's language.
+// The REST API /api/v1: routes for every record type in the model and for the platform's
+// own resources (session, me, users, groups, roles, tokens, sessions, journal), with
+// authentication by bearer token or session cookie, and errors as RFC 9457 problem+json in
+// the caller's language.
 #pragma once
 
+#include "auth/authenticator.h"
+#include "auth/directory.h"
+#include "core/config.h"
 #include "core/messages.h"
 #include "core/time.h"
 #include "engine/record_service.h"
@@ -11,8 +16,11 @@ namespace kanri::api {
 
 struct ApiContext {
   engine::RecordService& records;
+  auth::Directory& directory;
+  auth::Authenticator& auth;
   const MessageCatalogue& messages;
   const Clock& clock;
+  const Config& config;
 };
 
 // Adds /healthz, /readyz and every /api/v1 route to `router`. `context` must outlive it.

@@ -88,7 +88,8 @@ json param(const std::string& name, const std::string& in, json schema, bool req
 
 json common_errors(json responses) {
   responses["400"] = problem_response("Malformed request");
-  responses["401"] = problem_response("Missing or invalid bearer token");
+  responses["401"] = problem_response("Not signed in, or the token or session is not valid");
+  responses["403"] = problem_response("Your roles do not allow this (a record you may not see answers 404)");
   return responses;
 }
 
@@ -195,6 +196,20 @@ json openapi_document(const model::Catalogue& catalogue) {
           {"summary", "Create a " + t.label.en},
           {"requestBody", json_body(schema_ref(name + "Input"))},
           {"responses", common_errors({{"201", json_response("Created", schema_ref(name))}, {"422", problem_response("Invalid fields")}})}}}};
+    json export_params = list_params;
+    export_params.push_back(param("format", "query", {{"type", "string"}, {"enum", json::array({"csv", "json"})}}, false,
+                                  "csv (default) or json"));
+    paths[base + "/export"] = {
+        {"get",
+         {{"operationId", "export_" + t.name},
+          {"tags", tags},
+          {"summary", "Export every " + t.label.en + " matching the filters (journaled)"},
+          {"parameters", export_params},
+          {"responses",
+           common_errors({{"200", {{"description", "The records"},
+                                   {"content", {{"text/csv", {{"schema", {{"type", "string"}}}}},
+                                                {"application/json", {{"schema", {{"type", "object"}}}}}}}}},
+                          {"422", problem_response("Too many records match")}})}}}};
     paths[base + "/{key}"] = {
         {"parameters", json::array({key_param})},
         {"get",
@@ -270,6 +285,7 @@ json openapi_document(const model::Catalogue& catalogue) {
                                                              {{"type", "object"}, {"properties", {{"items", {{"type", "array"}, {"items", schema_ref("HistoryEntry")}}}}}})},
                                        {"404", problem_response("Not found")}})}}}};
   }
+  add_identity_openapi(paths, schemas);
   paths["/api/v1/types"] = {{"get", {{"operationId", "list_types"}, {"summary", "The data model"},
                                      {"responses", common_errors({{"200", json_response("Record types", {{"type", "object"}})}})}}}};
 
@@ -277,9 +293,11 @@ json openapi_document(const model::Catalogue& catalogue) {
           {"info", {{"title", "Kanri API"}, {"version", KANRI_VERSION},
                     {"description", "Service management (ISO/IEC 20000-1) and ISMS (ISO/IEC 27001) records."}}},
           {"servers", json::array({{{"url", "/"}}})},
-          {"security", json::array({{{"bearer", json::array()}}})},
+          {"security", json::array({{{"bearer", json::array()}}, {{"session", json::array()}}})},
           {"paths", paths},
-          {"components", {{"schemas", schemas}, {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}}}}}}};
+          {"components", {{"schemas", schemas}, {"securitySchemes", {{"bearer", {{"type", "http"}, {"scheme", "bearer"}}},
+                                                               {"session", {{"type", "apiKey"}, {"in", "cookie"}, {"name", "kanri_session"},
+                                                                            {"description", "Session cookie; writes also need X-CSRF-Token"}}}}}}}};
 }
 
 }  // namespace kanri::api

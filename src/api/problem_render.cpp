@@ -13,6 +13,7 @@ int status_for(ErrorKind kind) {
     case ErrorKind::conflict: return 409;
     case ErrorKind::precondition_failed: return 412;
     case ErrorKind::too_large: return 413;
+    case ErrorKind::too_many_requests: return 429;
     case ErrorKind::invalid: return 422;
     case ErrorKind::precondition_required: return 428;
     case ErrorKind::unavailable: return 503;
@@ -32,6 +33,7 @@ const char* title_key(ErrorKind kind) {
     case ErrorKind::precondition_failed: return "problem.precondition_failed";
     case ErrorKind::precondition_required: return "problem.precondition_required";
     case ErrorKind::too_large: return "problem.too_large";
+    case ErrorKind::too_many_requests: return "problem.too_many_requests";
     case ErrorKind::invalid: return "problem.invalid";
     case ErrorKind::unavailable: return "problem.unavailable";
     case ErrorKind::internal: return "problem.internal";

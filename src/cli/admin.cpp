@@ -1,6 +1,9 @@
 #include <cstdlib>
 #include <iostream>
 
+#include <nlohmann/json.hpp>
+
+#include "auth/default_roles.h"
 #include "auth/password.h"
 #include "cli/app.h"
 #include "store/accounts.h"
@@ -11,7 +14,8 @@ namespace kanri::cli {
 
 namespace {
 
-// Applies the additive schema changes; prints what was done or why nothing was.
+// Applies the additive schema changes and brings the shipped roles up to date; prints what
+// was done or why nothing was.
 bool migrate_schema(App& app) {
   std::vector<std::string> applied;
   Status s = store::apply_schema(*app.db, *app.catalogue, &applied);
@@ -19,6 +23,12 @@ bool migrate_schema(App& app) {
     std::cerr << "kanri: " << app.messages.text("en", s.error().code, s.error().args) << "\n";
     return false;
   }
+  Status roles = app.db->write([&](store::Connection& c) -> Status {
+    for (auto& done : auth::sync_default_roles(c, app.clock.now_ms(), store::Actor{std::nullopt, "system", "local"}))
+      applied.push_back(done);
+    return ok_status();
+  });
+  if (!roles) return false;
   for (auto& change : applied) std::cerr << "migrate: " << change << "\n";
   return true;
 }
@@ -43,11 +53,16 @@ int run_init(App& app, bool demo) {
     admin.username = "admin";
     admin.display_name = "Administrator";
     admin.kind = "administrator";
-    admin.roles = "[\"administrator\"]";
     admin.language = "ja";
     admin.password_hash = auth::hash_password(password);
-    admin.created_at = app.clock.now_ms();
-    store::create_user(c, admin, "system");
+    admin.created_at = admin.updated_at = app.clock.now_ms();
+    admin.password_changed_at = admin.created_at;
+    store::insert_user(c, admin);
+    auto role = store::find_role_by_name(c, "administrator");
+    if (role) store::set_user_roles(c, admin.id, {role->id});
+    store::journal_event(c, store::Actor{std::nullopt, "system", "local"}, admin.created_at, "user", admin.id, admin.username,
+                         "create", nlohmann::json{{"username", {nullptr, "admin"}}, {"kind", {nullptr, "administrator"}},
+                                                  {"roles", {nullptr, {"administrator"}}}}.dump());
     created_admin = true;
     return ok_status();
   });
@@ -61,28 +76,6 @@ int run_init(App& app, bool demo) {
   }
   if (demo) load_demo_data(app);
   std::cerr << "init: ready (" << app.db->describe() << ")\n";
-  return 0;
-}
-
-int run_token_create(App& app, const std::string& username, const std::string& label, int expires_days) {
-  std::string secret;
-  bool found = false;
-  Status s = app.db->write([&](store::Connection& c) -> Status {
-    auto user = store::find_user_by_name(c, username);
-    if (!user || !user->active) return ok_status();
-    found = true;
-    EpochMs now = app.clock.now_ms();
-    std::optional<EpochMs> expires;
-    if (expires_days > 0) expires = now + static_cast<EpochMs>(expires_days) * 86400000;
-    secret = store::create_api_token(c, *user, label, now, expires, "system");
-    return ok_status();
-  });
-  if (!s) return 2;
-  if (!found) {
-    std::cerr << "kanri: there is no active user '" << username << "'\n";
-    return 2;
-  }
-  std::cout << secret << "\n";
   return 0;
 }
 

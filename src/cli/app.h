@@ -30,8 +30,24 @@ std::unique_ptr<App> load_app(bool open_database = true);
 int run_serve(App& app);
 int run_init(App& app, bool demo);
 int run_migrate(App& app);
-int run_token_create(App& app, const std::string& username, const std::string& label, int expires_days);
 int run_journal_verify(App& app);
+
+// Accounts (kanri user|role|token …). Each goes through auth::Directory, so the rules and the
+// journal are the API's; the actor is recorded as "cli:<operating-system user>".
+struct UserAddOptions {
+  std::string name, kind, display_name, email, language = "ja";
+  std::vector<std::string> orgs, roles, groups;
+  bool ldap = false;
+};
+int run_user_add(App& app, const UserAddOptions& o);
+int run_user_list(App& app);
+int run_user_set_active(App& app, const std::string& name, bool active);
+int run_user_reset_password(App& app, const std::string& name);
+int run_role_list(App& app);
+int run_role_grant(App& app, const std::string& user, const std::string& role, bool grant);
+int run_token_create(App& app, const std::string& username, const std::string& label, int expires_days);
+int run_token_list(App& app, const std::string& username);
+int run_token_revoke(App& app, std::int64_t id);
 // Loads the demo organizations and services through the engine (journaled like any write).
 void load_demo_data(App& app);
 

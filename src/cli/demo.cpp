@@ -1,7 +1,11 @@
+#include <cstdlib>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
 
+#include "auth/authenticator.h"
+#include "auth/directory.h"
+#include "auth/password.h"
 #include "cli/app.h"
 #include "engine/record_service.h"
 
@@ -63,7 +67,38 @@ void load_demo_data(App& app) {
   link(vpn, "serves", nordwind);
   link(erp, "depends_on", vpn);
   (void)cloud;
-  std::cerr << "init: loaded demo data (5 organizations, 4 services, links)\n";
+
+  // One user for each way of working, so every default role can be tried.
+  auth::Authenticator authenticator(*app.db, *app.catalogue, app.clock, app.config.auth);
+  auth::Directory directory(*app.db, *app.catalogue, app.clock, authenticator);
+  const char* given = std::getenv("KANRI_DEMO_PASSWORD");
+  std::string password = given && *given ? given : auth::generate_password(16);
+  struct DemoUser {
+    const char *name, *display, *kind, *lang;
+    const store::Record* org;
+    const char* role;
+  };
+  const DemoUser users[] = {
+      {"sato", "佐藤 美咲（サービスデスク）", "agent", "ja", &provider, "service_desk_agent"},
+      {"suzuki", "鈴木 健太（ネットワーク）", "agent", "ja", &provider, "technical_specialist"},
+      {"takahashi", "高橋 誠（サービスオーナー）", "agent", "ja", &provider, "service_owner"},
+      {"ito", "伊藤 由美（内部監査）", "auditor", "ja", &provider, "internal_auditor"},
+      {"watanabe", "渡辺 浩（社長）", "agent", "ja", &provider, "top_management"},
+      {"tanaka", "田中 一郎（東都フィナンシャル）", "requester", "ja", &bank, "requester"},
+      {"schmidt", "Anna Schmidt (Nordwind)", "requester", "en", &nordwind, "requester"},
+  };
+  for (auto& u : users) {
+    auto made = directory.create_user(engine::Principal::system(),
+                                      {{"username", u.name}, {"display_name", u.display}, {"kind", u.kind},
+                                       {"language", u.lang}, {"organizations", {u.org->number}}, {"roles", {u.role}},
+                                       {"password", password}});
+    if (!made) throw std::runtime_error(std::string("demo user rejected: ") + u.name + ": " + made.error().code);
+  }
+  auto owned = records.update(system, svc, mail.number, {{"owner", "takahashi"}}, mail.version + 1);
+  if (!owned) throw std::runtime_error("demo owner failed: " + owned.error().code);
+  std::cerr << "init: loaded demo data (5 organizations, 4 services, links, 7 users)\n"
+            << "init: demo users sato, suzuki, takahashi, ito, watanabe, tanaka, schmidt; their password is "
+            << password << (given && *given ? " (from KANRI_DEMO_PASSWORD)" : "") << "\n";
 }
 
 }  // namespace kanri::cli

@@ -38,7 +38,9 @@ int run_serve(App& app) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   engine::RecordService records(*app.catalogue, *app.db, app.rules, app.clock);
-  api::ApiContext ctx{records, app.messages, app.clock};
+  auth::Authenticator authenticator(*app.db, *app.catalogue, app.clock, app.config.auth);
+  auth::Directory directory(*app.db, *app.catalogue, app.clock, authenticator);
+  api::ApiContext ctx{records, directory, authenticator, app.messages, app.clock, app.config};
   http::Router router;
   api::register_routes(router, ctx);
   http::Server server(router, {host, port, app.config.http_threads, app.config.max_body_bytes});

@@ -2,9 +2,41 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace kanri {
+
+// Sign-in, sessions and the optional directory and second factor ([auth] in kanri.toml).
+struct AuthSettings {
+  int session_idle_minutes = 60;         // KANRI_SESSION_IDLE_MINUTES: signed out after this long unused
+  int session_absolute_hours = 12;       // KANRI_SESSION_ABSOLUTE_HOURS: signed out this long after sign-in
+  std::string secure_cookie = "auto";    // KANRI_SECURE_COOKIE: auto (when X-Forwarded-Proto is https), always, never
+  std::vector<std::string> trusted_proxies;  // KANRI_TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed
+  int password_min_length = 12;          // KANRI_PASSWORD_MIN_LENGTH
+  std::uint64_t password_opslimit = 2;   // argon2id passes (libsodium INTERACTIVE); raising it rehashes at sign-in
+  std::uint64_t password_memlimit = 67108864;  // argon2id memory in bytes (64 MiB)
+  int login_max_failures_per_account = 5;  // then the account waits before the next try
+  int login_max_failures_per_address = 20;  // the same for one source address, whatever the accounts
+  int login_window_seconds = 900;        // failures older than this are forgotten
+  int login_lock_seconds = 30;           // first wait; it doubles with each further failure
+  int login_lock_max_seconds = 900;
+  std::string totp = "optional";         // KANRI_TOTP: off, optional (users may enrol), required
+  std::string totp_issuer = "Kanri";     // the name authenticator apps show
+  // LDAP bind authentication ([auth.ldap]); off unless a URL is set.
+  std::string ldap_url;                  // KANRI_LDAP_URL
+  std::string ldap_bind_dn;              // "uid={username},ou=people,dc=example,dc=org"
+  std::string ldap_search_base, ldap_search_filter = "(uid={username})";
+  std::string ldap_service_dn, ldap_service_password;
+  bool ldap_start_tls = false;
+  std::string ldap_display_name_attribute = "cn", ldap_email_attribute = "mail";
+  int ldap_timeout_seconds = 5;
+  bool ldap_create_users = false;        // a first LDAP sign-in creates the local account
+  std::string ldap_default_kind = "agent";
+  std::string ldap_default_org;          // number or name of the organization new accounts join
+  std::vector<std::string> ldap_default_roles;
+};
 
 struct Config {
   std::string database = "sqlite://./var/kanri.db";  // KANRI_DATABASE
@@ -16,6 +48,8 @@ struct Config {
   int http_threads = 32;                              // KANRI_HTTP_THREADS
   int read_connections = 4;                           // KANRI_READ_CONNECTIONS
   std::string log_level = "info";                     // KANRI_LOG_LEVEL
+  std::size_t export_max_rows = 100000;               // KANRI_EXPORT_MAX_ROWS
+  AuthSettings auth;
 
   // Reads `path` (KANRI_CONFIG, default ./kanri.toml) when it exists, then the environment.
   // Throws std::runtime_error naming the file and line for a malformed file.

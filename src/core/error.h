@@ -19,6 +19,7 @@ enum class ErrorKind {
   precondition_failed,    // stale version (If-Match)
   precondition_required,  // If-Match missing where required
   too_large,              // body over the configured limit
+  too_many_requests,      // throttled; args["seconds"] says how long to wait
   invalid,                // well-formed but fails validation; see fields
   unavailable,            // the database is not reachable
   internal,

@@ -39,7 +39,7 @@ Result<Record> RecordService::as_of(const Principal& p, const model::TypeDef& t,
   std::optional<Result<Record>> out;
   db_.read([&](store::Connection& c) {
     std::optional<Record> current = find_any(c, t, key);
-    if (!current) {
+    if (!current || !within_scope(p, p.scope(t.name, "read"), *current)) {
       out = Error::of(ErrorKind::not_found, "record.not_found", {{"type", t.name}, {"key", std::string(key)}});
       return;
     }

@@ -29,14 +29,15 @@ Result<LinkView> RecordService::link(const Principal& p, const model::TypeDef& t
   const model::TypeDef& target_type = *catalogue_.type(rel->target);
   LinkView view;
   Status s = db_.write([&](store::Connection& c) -> Status {
-    auto from = find(c, t, key);
+    auto from = find_visible(c, p, t, key);
     if (!from) return from.take_error();
+    if (auto a = authorize(p, "update", *from); !a) return a;
     const json& target = body["target"];
     const json& tk = target.is_object() && target.contains("id") ? target["id"] : target;
     std::string target_key = tk.is_number_integer() ? std::to_string(tk.get<std::int64_t>()) : tk.is_string() ? tk.get<std::string>() : "";
     if (target_key.empty())
       return Error::invalid({{"target", "field.ref_not_found", {{"value", target.dump()}, {"target", target_type.name}}}});
-    auto to = find(c, target_type, target_key);
+    auto to = find_visible(c, p, target_type, target_key);
     if (!to) return Error::invalid({{"target", "field.ref_not_found", {{"value", target_key}, {"target", target_type.name}}}});
     store::Link l{0, t.name, from->id, rel->name, target_type.name, to->id, clock_.now_ms(), p.user_id};
     if (!store::insert_link(c, l)) return Error::of(ErrorKind::conflict, "link.exists", {{"relation", rel->name}});
@@ -51,8 +52,9 @@ Result<LinkView> RecordService::link(const Principal& p, const model::TypeDef& t
 
 Status RecordService::unlink(const Principal& p, const model::TypeDef& t, std::string_view key, std::int64_t link_id) {
   return db_.write([&](store::Connection& c) -> Status {
-    auto rec = find(c, t, key);
+    auto rec = find_visible(c, p, t, key);
     if (!rec) return rec.take_error();
+    if (auto a = authorize(p, "update", *rec); !a) return a;
     auto l = store::find_link(c, link_id);
     bool ours = l && ((l->from_type == t.name && l->from_id == rec->id) || (l->to_type == t.name && l->to_id == rec->id));
     if (!ours) return Error::of(ErrorKind::not_found, "link.not_found", {{"id", std::to_string(link_id)}});
@@ -71,7 +73,7 @@ Status RecordService::unlink(const Principal& p, const model::TypeDef& t, std::s
 Result<std::vector<LinkView>> RecordService::links(const Principal& p, const model::TypeDef& t, std::string_view key) {
   std::optional<Result<std::vector<LinkView>>> out;
   db_.read([&](store::Connection& c) {
-    auto rec = find(c, t, key);
+    auto rec = find_visible(c, p, t, key);
     if (!rec) {
       out = rec.take_error();
       return;
@@ -90,7 +92,11 @@ Result<std::vector<LinkView>> RecordService::links(const Principal& p, const mod
     for (auto& l : store::links_from(c, t.name, rec->id)) add(l, true);
     for (auto& l : store::links_to(c, t.name, rec->id)) add(l, false);
     std::map<const model::TypeDef*, std::map<std::int64_t, store::RecordLabel>> labels;
-    for (auto& [type, ids] : wanted) labels[type] = records_.labels(c, *type, ids);
+    // The other ends the principal may not read are left out, as if the link did not exist.
+    for (auto& [type, ids] : wanted) {
+      Scope read = p.scope(type->name, "read");
+      if (read != Scope::none) labels[type] = records_.labels(c, *type, ids, visibility(p, read, *type));
+    }
     std::vector<LinkView> visible;
     for (auto& v : views) {
       auto& m = labels[v.other_type];

@@ -35,6 +35,17 @@ Status check_version(const Record& r, std::optional<std::int64_t> expected) {
   return ok_status();
 }
 
+Error forbidden(const std::string& action, const model::TypeDef& t) {
+  return Error::of(ErrorKind::forbidden, "access.denied", {{"action", action}, {"type", t.name}});
+}
+
+// The field error for a record that would lie outside the scope the principal may write in:
+// on the type's org field when there is one.
+std::optional<FieldError> scope_error(const Principal& p, Scope scope, const Record& r, const model::TypeDef& t) {
+  if (t.org_field == "self" || within_scope(p, scope, r)) return std::nullopt;
+  return FieldError{t.org_field.empty() ? "org_id" : t.org_field, "field.org_out_of_scope", {}};
+}
+
 Status check_not_frozen(const Record& r) {
   if (!r.type->lifecycle) return ok_status();
   const model::StateDef* s = r.type->lifecycle->state(r.state);
@@ -61,23 +72,63 @@ Result<Record> RecordService::find(store::Connection& c, const model::TypeDef& t
   return std::move(*r);
 }
 
-std::optional<FieldError> RecordService::resolve_reference(store::Connection& c, const model::FieldDef& f,
-                                                           const std::string& lookup, Value& out) {
+Result<Record> RecordService::find_visible(store::Connection& c, const Principal& p, const model::TypeDef& t,
+                                           std::string_view key) {
+  auto r = find(c, t, key);
+  if (r && !within_scope(p, p.scope(t.name, "read"), *r)) return not_found(t, key);
+  return r;
+}
+
+Status RecordService::authorize(const Principal& p, const std::string& action, const Record& r) {
+  if (!within_scope(p, p.scope(r.type->name, action), r)) return forbidden(action, *r.type);
+  return ok_status();
+}
+
+void RecordService::assign_org(const Principal& p, Record& r, bool creating) {
+  const model::TypeDef& t = *r.type;
+  if (t.org_field == "self") return;  // an organization is its own tenant: its id decides
+  if (t.org_field.empty()) {
+    if (creating) r.org_id = p.primary_org;
+    return;
+  }
+  const model::FieldDef& f = *t.field(t.org_field);
+  if (creating && is_null(r.fields[f.position]) && p.primary_org) r.fields[f.position] = *p.primary_org;
+  const Value& v = r.fields[f.position];
+  r.org_id = is_null(v) ? std::nullopt : std::optional<std::int64_t>(as_int(v));
+}
+
+bool RecordService::user_visible(store::Connection& c, const Principal& p, std::int64_t user_id) {
+  if (p.user_id == user_id) return true;
+  switch (p.scope("user", "read")) {
+    case Scope::all: return true;
+    case Scope::organization:
+      for (auto& m : store::user_orgs(c, user_id))
+        if (p.in_org(m.org_id)) return true;
+      return false;
+    default: return false;
+  }
+}
+
+std::optional<FieldError> RecordService::resolve_reference(store::Connection& c, const Principal& p,
+                                                           const model::FieldDef& f, const std::string& lookup, Value& out) {
   if (f.type == FieldType::user) {
     std::optional<store::User> u = lookup.empty() ? store::find_user(c, as_int(out)) : store::find_user_by_name(c, lookup);
-    if (!u || !u->active) return FieldError{f.name, "field.user_not_found", {{"value", lookup.empty() ? as_text(out) : lookup}}};
+    if (!u || !u->active || !user_visible(c, p, u->id))
+      return FieldError{f.name, "field.user_not_found", {{"value", lookup.empty() ? as_text(out) : lookup}}};
     out = u->id;
     return std::nullopt;
   }
   const model::TypeDef* target = catalogue_.type(f.target);
   std::optional<Record> r = lookup.empty() ? records_.find(c, *target, as_int(out)) : records_.find_by_number(c, *target, lookup);
-  if (!r || r->deleted_at)
+  // A record the principal may not read is reported exactly like one that does not exist.
+  if (!r || r->deleted_at || !within_scope(p, p.scope(target->name, "read"), *r))
     return FieldError{f.name, "field.ref_not_found", {{"value", lookup.empty() ? as_text(out) : lookup}, {"target", target->name}}};
   out = r->id;
   return std::nullopt;
 }
 
-std::vector<FieldError> RecordService::apply_fields(store::Connection& c, const model::TypeDef& t, const json& body,
+std::vector<FieldError> RecordService::apply_fields(store::Connection& c, const Principal& p, const model::TypeDef& t,
+                                                    const json& body,
                                                     Record& r, bool creating, const model::TransitionDef* transition) {
   std::vector<FieldError> errors;
   std::set<std::string> given;
@@ -107,7 +158,7 @@ std::vector<FieldError> RecordService::apply_fields(store::Connection& c, const 
     }
     if (f->is_reference() || f->type == FieldType::user) {
       if (!in.lookup.empty() || !is_null(in.value)) {
-        if (auto e = resolve_reference(c, *f, in.lookup, in.value)) {
+        if (auto e = resolve_reference(c, p, *f, in.lookup, in.value)) {
           errors.push_back(std::move(*e));
           continue;
         }
@@ -212,6 +263,8 @@ Result<std::vector<Record>> RecordService::create_many(const Principal& p, const
                                                        const std::vector<json>& bodies) {
   for (auto& body : bodies)
     if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
+  const Scope create_scope = p.scope(t.name, "create");
+  if (create_scope == Scope::none) return forbidden("create", t);
   std::vector<Record> out;
   Status s = db_.write([&](store::Connection& c) -> Status {
     out.clear();
@@ -224,7 +277,11 @@ Result<std::vector<Record>> RecordService::create_many(const Principal& p, const
       r.version = 1;
       r.created_at = r.updated_at = clock_.now_ms();
       r.created_by = r.updated_by = p.user_id;
-      auto errors = apply_fields(c, t, bodies[i], r, true, nullptr);
+      auto errors = apply_fields(c, p, t, bodies[i], r, true, nullptr);
+      assign_org(p, r, true);
+      if (errors.empty()) {
+        if (auto e = scope_error(p, create_scope, r, t)) errors.push_back(std::move(*e));
+      }
       if (!errors.empty()) {
         for (auto& e : errors) e.field = "items[" + std::to_string(i) + "]." + e.field;
         return Error::invalid(std::move(errors));
@@ -232,6 +289,8 @@ Result<std::vector<Record>> RecordService::create_many(const Principal& p, const
       compute_fields(r);
       records_.assign_number(c, r);
       records_.insert(c, r, search_text(r));
+      if (t.org_field == "self" && create_scope != Scope::all && !within_scope(p, create_scope, r))
+        return forbidden("create", t);
       journal(c, p, r, "create", diff(nullptr, r));
       out.push_back(std::move(r));
     }
@@ -243,15 +302,17 @@ Result<std::vector<Record>> RecordService::create_many(const Principal& p, const
 
 Result<Record> RecordService::get(const Principal& p, const model::TypeDef& t, std::string_view key) {
   std::optional<Result<Record>> out;
-  db_.read([&](store::Connection& c) { out = find(c, t, key); });
+  db_.read([&](store::Connection& c) { out = find_visible(c, p, t, key); });
   return std::move(*out);
 }
 
-Status RecordService::load_for_change(store::Connection& c, const model::TypeDef& t, std::string_view key,
+Status RecordService::load_for_change(store::Connection& c, const Principal& p, const std::string& action,
+                                      const model::TypeDef& t, std::string_view key,
                                       std::optional<std::int64_t> expected_version, bool must_be_editable, Record& r) {
-  auto found = find(c, t, key);
+  auto found = find_visible(c, p, t, key);
   if (!found) return found.take_error();
   r = std::move(found.value());
+  if (auto a = authorize(p, action, r); !a) return a;
   if (auto v = check_version(r, expected_version); !v) return v;
   if (must_be_editable) return check_not_frozen(r);
   return ok_status();
@@ -273,9 +334,13 @@ Result<Record> RecordService::update(const Principal& p, const model::TypeDef& t
   if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
   Record r;
   Status s = db_.write([&](store::Connection& c) -> Status {
-    if (auto loaded = load_for_change(c, t, key, expected_version, true, r); !loaded) return loaded;
+    if (auto loaded = load_for_change(c, p, "update", t, key, expected_version, true, r); !loaded) return loaded;
     Record before = r;
-    auto errors = apply_fields(c, t, body, r, false, nullptr);
+    auto errors = apply_fields(c, p, t, body, r, false, nullptr);
+    assign_org(p, r, false);
+    if (errors.empty()) {
+      if (auto e = scope_error(p, p.scope(t.name, "update"), r, t)) errors.push_back(std::move(*e));
+    }
     if (!errors.empty()) return Error::invalid(std::move(errors));
     r.updated_at = clock_.now_ms();
     compute_fields(r);
@@ -294,7 +359,7 @@ Result<Record> RecordService::remove(const Principal& p, const model::TypeDef& t
                                      std::optional<std::int64_t> expected_version) {
   Record r;
   Status s = db_.write([&](store::Connection& c) -> Status {
-    if (auto loaded = load_for_change(c, t, key, expected_version, true, r); !loaded) return loaded;
+    if (auto loaded = load_for_change(c, p, "delete", t, key, expected_version, true, r); !loaded) return loaded;
     Record before = r;
     r.deleted_at = r.updated_at = clock_.now_ms();
     return save_change(c, p, r, before, "delete", diff(&before, r));
@@ -309,16 +374,23 @@ Result<Record> RecordService::transition(const Principal& p, const model::TypeDe
   const model::TransitionDef* tr = t.lifecycle ? t.lifecycle->transition(name) : nullptr;
   if (!tr) return Error::of(ErrorKind::not_found, "transition.unknown", {{"transition", name}, {"type", t.name}});
   if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
-  if (!tr->roles.empty() && !p.administrator &&
-      std::none_of(tr->roles.begin(), tr->roles.end(), [&](auto& role) { return p.has_role(role); }))
-    return Error::of(ErrorKind::forbidden, "transition.forbidden", {{"transition", name}});
   Record r;
   Status s = db_.write([&](store::Connection& c) -> Status {
-    if (auto loaded = load_for_change(c, t, key, expected_version, false, r); !loaded) return loaded;
+    if (auto loaded = load_for_change(c, p, "transition:" + name, t, key, expected_version, false, r); !loaded)
+      return loaded;
+    // The model may reserve a transition to roles (only a change manager approves); a
+    // permission cannot widen that.
+    if (!tr->roles.empty() && !p.is_system() &&
+        std::none_of(tr->roles.begin(), tr->roles.end(), [&](auto& role) { return p.has_role(role); }))
+      return Error::of(ErrorKind::forbidden, "transition.forbidden", {{"transition", name}});
     if (!tr->from.empty() && std::find(tr->from.begin(), tr->from.end(), r.state) == tr->from.end())
       return Error::of(ErrorKind::conflict, "transition.not_allowed", {{"transition", name}, {"state", r.state}});
     Record before = r;
-    auto errors = apply_fields(c, t, body, r, false, tr);
+    auto errors = apply_fields(c, p, t, body, r, false, tr);
+    assign_org(p, r, false);
+    if (errors.empty()) {
+      if (auto e = scope_error(p, p.scope(t.name, "transition:" + name), r, t)) errors.push_back(std::move(*e));
+    }
     if (!errors.empty()) return Error::invalid(std::move(errors));
     r.state = tr->to;
     EpochMs now = clock_.now_ms();
@@ -337,6 +409,8 @@ Result<Record> RecordService::transition(const Principal& p, const model::TypeDe
 }
 
 Result<ListResult> RecordService::list(const Principal& p, const model::TypeDef& t, const ListRequest& request) {
+  const Scope read = p.scope(t.name, "read");
+  if (read == Scope::none) return forbidden("read", t);
   std::optional<Result<ListResult>> out;
   db_.read([&](store::Connection& c) {
     auto query = parse_list_request(c, catalogue_, records_, t, request);
@@ -344,6 +418,7 @@ Result<ListResult> RecordService::list(const Principal& p, const model::TypeDef&
       out = query.take_error();
       return;
     }
+    query->query.visible = visibility(p, read, t);
     ListResult result;
     if (query->empty_result) {
       out = std::move(result);
@@ -357,11 +432,43 @@ Result<ListResult> RecordService::list(const Principal& p, const model::TypeDef&
   return std::move(*out);
 }
 
+Result<std::vector<Record>> RecordService::export_records(const Principal& p, const model::TypeDef& t,
+                                                           const ListRequest& request, size_t max_rows) {
+  const Scope scope = std::min(p.scope(t.name, "read"), p.scope(t.name, "export"));
+  if (scope == Scope::none) return forbidden("export", t);
+  ListRequest paged = request;
+  paged.limit = "500";
+  paged.cursor.clear();
+  std::vector<Record> all;
+  std::optional<Error> failed;
+  db_.read([&](store::Connection& c) {
+    for (;;) {
+      auto query = parse_list_request(c, catalogue_, records_, t, paged);
+      if (!query) {
+        failed = query.take_error();
+        return;
+      }
+      if (query->empty_result) return;
+      query->query.visible = visibility(p, scope, t);
+      store::ListPage page = records_.list(c, t, query->query);
+      for (auto& r : page.records) all.push_back(std::move(r));
+      if (all.size() > max_rows) {
+        failed = Error::of(ErrorKind::invalid, "export.too_many", {{"max", std::to_string(max_rows)}});
+        return;
+      }
+      if (!page.more) return;
+      paged.cursor = encode_cursor(query->sort_spec, page.last_key);
+    }
+  });
+  if (failed) return std::move(*failed);
+  return all;
+}
+
 Result<std::vector<store::JournalEntry>> RecordService::history(const Principal& p, const model::TypeDef& t,
                                                                 std::string_view key) {
   std::optional<Result<std::vector<store::JournalEntry>>> out;
   db_.read([&](store::Connection& c) {
-    auto rec = find(c, t, key);
+    auto rec = find_visible(c, p, t, key);
     if (!rec) {
       out = rec.take_error();
       return;

@@ -2,6 +2,11 @@
 // history for any record type in the model, with no code per type. Validation, lifecycle
 // rules and rule hooks run here; each write is one transaction that also appends the journal
 // entry and the search text.
+//
+// Authorization is enforced here, for every caller (API, UI, CLI, jobs): a record outside the
+// principal's read scope is not found (404), never forbidden, so its existence does not show;
+// lists and searches are filtered in SQL by the same scope; an action the principal's roles do
+// not grant on a record they can see is forbidden (403).
 #pragma once
 
 #include <optional>
@@ -75,6 +80,11 @@ class RecordService {
                             std::optional<std::int64_t> expected_version);
   // One page, by keyset; one database query for the records whatever the page size.
   Result<ListResult> list(const Principal& p, const model::TypeDef& t, const ListRequest& request);
+  // Every record matching the request's filters and search (limit and cursor ignored), for an
+  // export: needs both the read and the export permission, and lists what both scopes allow.
+  // More than `max_rows` matches is an error that asks for a narrower filter.
+  Result<std::vector<Record>> export_records(const Principal& p, const model::TypeDef& t, const ListRequest& request,
+                                             size_t max_rows);
 
   // {"relation": "serves", "target": "ORG-000001" | 12 | {"id": 12}}
   Result<LinkView> link(const Principal& p, const model::TypeDef& t, std::string_view key,
@@ -90,25 +100,43 @@ class RecordService {
 
   // Records as JSON, with references rendered as {id, number, display}: one query per
   // referenced type for the whole list, never one per row.
-  nlohmann::json to_json(const std::vector<Record>& records);
-  nlohmann::json to_json(const Record& record);
+  // The records as CSV (RFC 4180, UTF-8 with a BOM so spreadsheets read Japanese): a header of
+  // field names, references as their number, users as their name; a cell that a spreadsheet
+  // would run as a formula (=, +, -, @) is prefixed with an apostrophe.
+  std::string to_csv(const Principal& p, const std::vector<Record>& records);
+  // Journals that `p` exported `count` records of `t` with these query parameters (evidence
+  // for 27001 A.8.12: who took which data out).
+  Status journal_export(const Principal& p, const model::TypeDef& t,
+                        const std::vector<std::pair<std::string, std::string>>& query, size_t count);
+  // A reference to a record the principal may not read shows its id only.
+  nlohmann::json to_json(const Principal& p, const std::vector<Record>& records);
+  nlohmann::json to_json(const Principal& p, const Record& record);
 
  private:
   struct Draft;
   Result<Record> find(store::Connection& c, const model::TypeDef& t, std::string_view key);
+  // find, and not found unless the record lies within p's read scope.
+  Result<Record> find_visible(store::Connection& c, const Principal& p, const model::TypeDef& t, std::string_view key);
+  // Forbidden unless `action` is granted on `r` (which the caller has found visible).
+  Status authorize(const Principal& p, const std::string& action, const Record& r);
+  // Gives the record its organization: from the type's org field, else the creator's.
+  void assign_org(const Principal& p, Record& r, bool creating);
+  // Whether p may see the user (a reference in a field or a filter).
+  bool user_visible(store::Connection& c, const Principal& p, std::int64_t user_id);
   // By id or number, deleted records included.
   std::optional<Record> find_any(store::Connection& c, const model::TypeDef& t, std::string_view key);
   // Reads the record a write is about; checks the version, and that it is not frozen when
   // `must_be_editable`.
-  Status load_for_change(store::Connection& c, const model::TypeDef& t, std::string_view key,
-                         std::optional<std::int64_t> expected_version, bool must_be_editable, Record& r);
+  Status load_for_change(store::Connection& c, const Principal& p, const std::string& action, const model::TypeDef& t,
+                         std::string_view key, std::optional<std::int64_t> expected_version, bool must_be_editable,
+                         Record& r);
   // Stores `r` as the version after `before` (unless someone wrote in between) and journals it.
   Status save_change(store::Connection& c, const Principal& p, Record& r, const Record& before,
                      const std::string& action, const nlohmann::json& changes);
-  std::vector<FieldError> apply_fields(store::Connection& c, const model::TypeDef& t,
+  std::vector<FieldError> apply_fields(store::Connection& c, const Principal& p, const model::TypeDef& t,
                                        const nlohmann::json& body, Record& r, bool creating,
                                        const model::TransitionDef* transition);
-  std::optional<FieldError> resolve_reference(store::Connection& c, const model::FieldDef& f,
+  std::optional<FieldError> resolve_reference(store::Connection& c, const Principal& p, const model::FieldDef& f,
                                               const std::string& lookup, Value& out);
   void compute_fields(Record& r);
   std::string search_text(const Record& r) const;

@@ -33,7 +33,7 @@ class Dispatch final : public Poco::Net::HTTPRequestHandler {
       r = simple_problem(500, "Internal Server Error", "The server failed to handle the request; it has been logged.");
     }
     out.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(r.status));
-    for (auto& [name, value] : r.headers) out.set(name, value);
+    for (auto& [name, value] : r.headers) out.add(name, value);  // add: several Set-Cookie may go out
     // Protective defaults for every response; a handler serving pages sets its own policy.
     if (!out.has("Content-Security-Policy")) out.set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
     out.set("X-Content-Type-Options", "nosniff");

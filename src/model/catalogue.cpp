@@ -84,6 +84,20 @@ bool is_system_column(std::string_view n) {
   return false;
 }
 
+const std::vector<std::string>& platform_resource_names() {
+  static const std::vector<std::string> names = {"user", "group", "role", "session", "token",
+                                                 "journal", "dashboard", "report"};
+  return names;
+}
+
+bool is_reserved_collection(std::string_view n) {
+  static constexpr std::string_view names[] = {"types", "openapi", "session", "sessions", "me", "users", "groups",
+                                               "roles", "tokens", "journal", "permissions", "login", "logout"};
+  for (auto s : names)
+    if (s == n) return true;
+  return false;
+}
+
 nlohmann::json describe(const TypeDef& t) {
   nlohmann::json fields = nlohmann::json::array();
   for (auto& f : t.fields) {
@@ -122,7 +136,9 @@ nlohmann::json describe(const TypeDef& t) {
                      {"display_field", t.display_field},
                      {"fields", std::move(fields)},
                      {"list_columns", t.list_columns},
-                     {"default_sort", t.default_sort}};
+                     {"default_sort", t.default_sort},
+                     {"org_field", t.org_field.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.org_field)},
+                     {"owner_fields", t.owner_fields}};
   if (!t.description.en.empty()) out["description"] = label_json(t.description);
   if (t.lifecycle) {
     nlohmann::json states = nlohmann::json::array(), transitions = nlohmann::json::array();

@@ -106,6 +106,11 @@ struct TypeDef {
   std::vector<std::string> list_columns;
   std::string default_sort;  // "-updated_at", "name"
   std::string file;          // the model file that declared it
+  // Which organization a record belongs to, for access scopes: "self" (the record is an
+  // organization), the name of an org field, or empty (the creating user's primary organization).
+  std::string org_field;
+  // User fields that make a record "own" for that user, besides created_by (a requester, an owner).
+  std::vector<std::string> owner_fields;
 
   const FieldDef* field(std::string_view name) const;
   const RelationDef* relation(std::string_view name) const;
@@ -125,6 +130,11 @@ class Catalogue {
 
 // Names every record has besides its fields; a field may not take one of these.
 bool is_system_column(std::string_view name);
+// The platform's own resources (users, roles, the journal…), which permissions name like
+// record types; no record type may take one of these names.
+const std::vector<std::string>& platform_resource_names();
+// URL segments under /api/v1 that the platform's own resources use; no collection may take one.
+bool is_reserved_collection(std::string_view name);
 
 // The model as the API describes it (GET /api/v1/types).
 nlohmann::json describe(const TypeDef& type);

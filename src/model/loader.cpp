@@ -268,17 +268,22 @@ void read_lifecycle(FileReader& r, TypeDef& t, const toml::table& lt, const std:
 void read_type(FileReader& r, Catalogue& cat, const std::string& name, const toml::table& tt,
                const std::set<std::string>& known_rules, std::map<std::string, int>& relation_lines) {
   r.check_keys(tt, {"label", "plural", "description", "collection", "number_prefix", "clauses", "display",
-                    "fields", "lifecycle", "relations", "list_columns", "default_sort"}, name);
+                    "fields", "lifecycle", "relations", "list_columns", "default_sort", "org_field",
+                    "owner_fields"}, name);
   auto t = std::make_unique<TypeDef>();
   t->name = name;
   t->file = r.file();
   if (!is_identifier(name)) r.error(tt, "type name '" + name + "' must match [a-z][a-z0-9_]*");
+  for (auto& reserved : platform_resource_names())
+    if (name == reserved) r.error(tt, "type name '" + name + "' is used by Kanri itself (permissions name it); choose another");
   t->label = r.label(tt, "label", name, true);
   t->plural = r.label(tt, "plural", name, false);
   if (t->plural.en.empty()) t->plural = t->label;
   t->description = r.label(tt, "description", name, false);
   t->collection = r.string(tt, "collection", name, true);
   if (tt.get("collection") && !is_identifier(t->collection)) r.error(*tt.get("collection"), "collection '" + t->collection + "' must match [a-z][a-z0-9_]*");
+  if (tt.get("collection") && is_reserved_collection(t->collection))
+    r.error(*tt.get("collection"), "collection '" + t->collection + "' is used by Kanri itself (/api/v1/" + t->collection + "); choose another");
   t->number_prefix = r.string(tt, "number_prefix", name, true);
   if (tt.get("number_prefix") && !std::regex_match(t->number_prefix, std::regex("[A-Z]{2,6}")))
     r.error(*tt.get("number_prefix"), "number_prefix must be 2 to 6 capital letters");
@@ -329,6 +334,19 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
     t->list_columns.push_back("number");
     for (size_t i = 0; i < t->fields.size() && i < 4; ++i) t->list_columns.push_back(t->fields[i].name);
     if (t->lifecycle) t->list_columns.push_back("state");
+  }
+  t->org_field = r.string(tt, "org_field", name);
+  if (!t->org_field.empty() && t->org_field != "self") {
+    const FieldDef* f = t->field(t->org_field);
+    if (!f || !(f->type == FieldType::org || (f->type == FieldType::ref && f->target == "organization")))
+      r.error(*tt.get("org_field"), "org_field '" + t->org_field + "' must be \"self\" or an org field of " + name);
+  }
+  t->owner_fields = r.strings(tt, "owner_fields", name);
+  for (auto& o : t->owner_fields) {
+    const FieldDef* f = t->field(o);
+    if (!f || f->type != FieldType::user || !f->indexed)
+      r.error(*tt.get("owner_fields"), "owner field '" + o + "' must be an indexed user field of " + name +
+                                           " (lists filtered to a user's own records use its index)");
   }
   t->default_sort = r.string(tt, "default_sort", name);
   if (t->default_sort.empty()) t->default_sort = "-id";

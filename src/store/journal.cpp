@@ -67,6 +67,43 @@ void append_journal(Connection& c, JournalEntry& e) {
   c.run("UPDATE journal_head SET seq = ?, hash = ? WHERE id = 1", {e.seq, e.hash});
 }
 
+void journal_event(Connection& c, const Actor& by, EpochMs at, const std::string& record_type, std::int64_t record_id,
+                   const std::string& record_number, const std::string& action, const std::string& changes) {
+  JournalEntry e;
+  e.at = at;
+  e.principal_id = by.id;
+  e.principal = by.name;
+  e.ip = by.ip;
+  e.record_type = record_type;
+  e.record_id = record_id;
+  e.record_number = record_number;
+  e.action = action;
+  e.changes = changes;
+  append_journal(c, e);
+}
+
+std::vector<JournalEntry> journal_page(Connection& c, const JournalFilter& f) {
+  std::string where = "seq > ?";
+  std::vector<Value> params{f.after_seq};
+  auto add = [&](const char* cond, Value v) {
+    where += std::string(" AND ") + cond;
+    params.push_back(std::move(v));
+  };
+  if (!f.record_type.empty()) add("record_type = ?", f.record_type);
+  if (f.record_id) add("record_id = ?", *f.record_id);
+  if (!f.action.empty()) add("action = ?", f.action);
+  if (!f.principal.empty()) add("principal = ?", f.principal);
+  if (f.principal_id) add("principal_id = ?", *f.principal_id);
+  if (f.since) add("at >= ?", *f.since);
+  if (f.until) add("at < ?", *f.until);
+  params.push_back(static_cast<std::int64_t>(f.limit));
+  Rows rows = c.query(fmt::format("SELECT {} FROM journal WHERE {} ORDER BY seq LIMIT ?", kColumns, where), params);
+  std::vector<JournalEntry> out;
+  out.reserve(rows.size());
+  for (auto& row : rows.rows) out.push_back(read_entry(row));
+  return out;
+}
+
 std::vector<JournalEntry> record_history(Connection& c, const std::string& type, std::int64_t id) {
   Rows rows = c.query(fmt::format("SELECT {} FROM journal WHERE record_type = ? AND record_id = ? ORDER BY seq", kColumns),
                       {type, id});

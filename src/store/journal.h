@@ -36,6 +36,18 @@ std::string journal_hash_input(const JournalEntry& e);
 // concurrent writers into one chain.
 void append_journal(Connection& c, JournalEntry& e);
 
+// Who an entry names as having acted.
+struct Actor {
+  std::optional<std::int64_t> id;  // the user; empty for the system
+  std::string name = "system";
+  std::string ip;
+};
+
+// Appends an entry about a platform object (a user, role, group, session…) or any event that
+// is not a record write: `changes` is the JSON text of the details.
+void journal_event(Connection& c, const Actor& by, EpochMs at, const std::string& record_type, std::int64_t record_id,
+                   const std::string& record_number, const std::string& action, const std::string& changes);
+
 // Entries about one record, oldest first.
 std::vector<JournalEntry> record_history(Connection& c, const std::string& type, std::int64_t id);
 
@@ -45,6 +57,17 @@ struct JournalVerdict {
   std::int64_t first_bad_seq = 0;  // where the chain breaks (0 when ok)
   std::string reason;
 };
+
+// A page of the whole journal for auditors, by sequence number: entries after `after_seq`
+// (ascending) matching the filters that are set, at most `limit`.
+struct JournalFilter {
+  std::string record_type, action, principal;
+  std::optional<std::int64_t> record_id, principal_id;
+  std::optional<EpochMs> since, until;
+  std::int64_t after_seq = 0;
+  int limit = 100;
+};
+std::vector<JournalEntry> journal_page(Connection& c, const JournalFilter& f);
 
 // Walks the whole chain in order and checks every link and hash, and the head.
 JournalVerdict verify_journal(Connection& c);

@@ -195,6 +195,30 @@ std::string keyset_condition(const model::TypeDef& t, const std::vector<SortKey>
   return out.empty() ? "1 = 0" : "(" + out + ")";
 }
 
+// The SQL condition for `v` ("1 = 0" when it admits nothing).
+std::string visibility_condition(const model::TypeDef& t, const Visibility& v, std::vector<Value>& params) {
+  std::vector<std::string> parts;
+  if (v.orgs.size() == 1) {
+    parts.push_back("t." + v.org_column + " = ?");
+    params.push_back(v.orgs.front());
+  } else if (!v.orgs.empty()) {
+    parts.push_back("t." + v.org_column + " IN (" + in_list(v.orgs, params) + ")");
+  }
+  if (v.user) {
+    parts.push_back("t.created_by = ?");
+    params.push_back(*v.user);
+    for (auto& col : v.owner_columns) {
+      parts.push_back(quoted_column(t, col) + " = ?");
+      params.push_back(*v.user);
+    }
+  }
+  if (parts.empty()) return "1 = 0";
+  if (parts.size() == 1) return parts.front();
+  std::string out;
+  for (auto& p : parts) out += (out.empty() ? "(" : " OR ") + p;
+  return out + ")";
+}
+
 }  // namespace
 
 ListPage RecordStore::list(Connection& c, const model::TypeDef& t, const ListQuery& q) const {
@@ -233,6 +257,8 @@ ListPage RecordStore::list(Connection& c, const model::TypeDef& t, const ListQue
       params.push_back(tsq);
     }
   }
+
+  if (q.visible) where += " AND " + visibility_condition(t, *q.visible, params);
 
   for (auto& cond : q.where) {
     std::string col = quoted_column(t, cond.column);
@@ -288,13 +314,15 @@ ListPage RecordStore::list(Connection& c, const model::TypeDef& t, const ListQue
 }
 
 std::map<std::int64_t, RecordLabel> RecordStore::labels(Connection& c, const model::TypeDef& t,
-                                                        const std::vector<std::int64_t>& ids) const {
+                                                        const std::vector<std::int64_t>& ids,
+                                                        const std::optional<Visibility>& visible) const {
   std::map<std::int64_t, RecordLabel> out;
   if (ids.empty()) return out;
   std::vector<Value> params;
   std::string list = in_list(ids, params);
-  Rows rows = c.query(fmt::format("SELECT id, number, \"{}\" FROM {} WHERE deleted_at IS NULL AND id IN ({})",
-                                  t.display_field, t.table(), list), params);
+  std::string scope = visible ? " AND " + visibility_condition(t, *visible, params) : "";
+  Rows rows = c.query(fmt::format("SELECT t.id, t.number, t.\"{}\" FROM {} t WHERE t.deleted_at IS NULL AND t.id IN ({}){}",
+                                  t.display_field, t.table(), list, scope), params);
   for (auto& row : rows.rows) out[as_int(row[0])] = {as_text(row[1]), as_text(row[2])};
   return out;
 }

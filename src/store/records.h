@@ -46,7 +46,17 @@ struct SortKey {
   bool descending = false;
 };
 
+// The rows of a type a principal may see; the store adds it to the SQL of a list, so counts,
+// pages, cursors and search hits never include anything else.
+struct Visibility {
+  std::string org_column = "org_id";       // "id" for organizations, which are their own tenant
+  std::vector<std::int64_t> orgs;          // rows whose org_column is one of these
+  std::optional<std::int64_t> user;        // or rows this user created or is named in
+  std::vector<std::string> owner_columns;  // the type's owner fields (user fields)
+};
+
 struct ListQuery {
+  std::optional<Visibility> visible;  // absent: every row
   std::vector<Condition> where;
   std::vector<SearchTerm> search;  // all must match
   std::vector<SortKey> sort;       // `id` is appended as the final tie-breaker if absent
@@ -80,8 +90,10 @@ class RecordStore {
   bool update(Connection& c, const Record& r, std::int64_t expected_version, const std::string& search_text) const;
   // One query, whatever the page size. Deleted records are never listed.
   ListPage list(Connection& c, const model::TypeDef& t, const ListQuery& q) const;
-  // Labels of the records with these ids, in one query; unknown or deleted ids are absent.
-  std::map<std::int64_t, RecordLabel> labels(Connection& c, const model::TypeDef& t, const std::vector<std::int64_t>& ids) const;
+  // Labels of the records with these ids, in one query; unknown, deleted and (with `visible`)
+  // invisible ids are absent.
+  std::map<std::int64_t, RecordLabel> labels(Connection& c, const model::TypeDef& t, const std::vector<std::int64_t>& ids,
+                                             const std::optional<Visibility>& visible = std::nullopt) const;
   // The sort key of `r` for `sort` (as ListPage::last_key would hold it).
   static std::vector<Value> key_of(const Record& r, const std::vector<SortKey>& sort);
   // True for a column a list can filter or sort on (a field or one of the system columns).

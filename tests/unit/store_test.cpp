@@ -137,7 +137,6 @@ class StoreTest : public ::testing::Test {
     u.username = username;
     u.display_name = username + " san";
     u.kind = "agent";
-    u.roles = "[]";
     u.active = active;
     u.created_at = clock_.now;
     Status s = tmp_.db().write([&](store::Connection& c) -> Status {
@@ -317,7 +316,7 @@ TEST_F(StoreTest, ReferencesResolveByIdOrNumber) {
   EXPECT_TRUE(has_field_error(bad2.error(), "provider", "field.ref_not_found")) << describe(bad2.error());
   EXPECT_TRUE(has_field_error(bad2.error(), "owner", "field.user_not_found")) << describe(bad2.error());
 
-  json j = svc_->to_json(a);
+  json j = svc_->to_json(sys_, a);
   EXPECT_EQ(j["provider"]["number"], "ORG-000001");
   EXPECT_EQ(j["provider"]["display"], "ACME");
   EXPECT_EQ(j["owner"]["display"], "yamada san");

@@ -1,0 +1,21 @@
+// Helpers the Directory's source files share; not part of its contract.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "store/accounts.h"
+
+namespace kanri::auth {
+
+// A positive decimal id, or nothing (then the key is a name).
+std::optional<std::int64_t> parse_id(std::string_view key);
+Error forbidden(const std::string& action, const std::string& resource);
+Error not_found(const std::string& resource, std::string_view key);
+nlohmann::json permissions_json(const std::vector<store::PermissionRow>& rows);
+
+}  // namespace kanri::auth
