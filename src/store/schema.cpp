@@ -173,6 +173,16 @@ FilterIndex filter_index(const model::TypeDef& t, const std::string& column, boo
   return {base + "_by_" + sort, {quoted, sort_quoted, "id"}};
 }
 
+// Indexes on system columns: the state filter, and what access scopes filter on — the
+// owning organization and the creator — each in the type's default order.
+std::vector<FilterIndex> system_filter_indexes(const model::TypeDef& t) {
+  std::vector<FilterIndex> out;
+  if (t.lifecycle) out.push_back(filter_index(t, "state", false));
+  if (t.org_field != "self") out.push_back(filter_index(t, "org_id", false));
+  out.push_back(filter_index(t, "created_by", false));
+  return out;
+}
+
 std::string field_index_ddl(Dialect d, const model::TypeDef& t, const model::FieldDef& f) {
   FilterIndex ix = filter_index(t, f.name, true);
   return index_ddl(d, ix.name, t.table(), ix.columns);
@@ -184,10 +194,7 @@ std::vector<std::string> record_support_ddl(Dialect d, const model::TypeDef& t) 
   // Lists always exclude deleted records, so partial indexes keep them out of every index.
   out.push_back(index_ddl(d, "ix_" + t.name + "__updated", tbl, {"updated_at", "id"}));
   out.push_back(index_ddl(d, "ix_" + t.name + "__created", tbl, {"created_at", "id"}));
-  if (t.lifecycle) {
-    FilterIndex ix = filter_index(t, "state", false);
-    out.push_back(index_ddl(d, ix.name, tbl, ix.columns));
-  }
+  for (auto& ix : system_filter_indexes(t)) out.push_back(index_ddl(d, ix.name, tbl, ix.columns));
   if (d == Dialect::sqlite) {
     out.push_back(fmt::format("CREATE VIRTUAL TABLE IF NOT EXISTS fts_{0} USING fts5(search_text, content='{1}', content_rowid='id', tokenize='ascii', detail='none', columnsize=0)", t.name, tbl));
     out.push_back(fmt::format("CREATE TRIGGER IF NOT EXISTS trg_{0}_ai AFTER INSERT ON {1} BEGIN INSERT INTO fts_{0}(rowid, search_text) VALUES (new.id, new.search_text); END", t.name, tbl));
@@ -280,10 +287,10 @@ SchemaPlan plan_schema(Connection& c, const model::Catalogue& catalogue) {
       continue;
     }
     tables.erase(t.table());
-    if (t.lifecycle && !indexes.count(filter_index(t, "state", false).name)) {
-      FilterIndex ix = filter_index(t, "state", false);
+    for (auto& ix : system_filter_indexes(t)) {
+      if (indexes.count(ix.name)) continue;
       plan.statements.push_back(index_ddl(d, ix.name, t.table(), ix.columns));
-      plan.changes.push_back("index the state of " + t.name);
+      plan.changes.push_back("index " + ix.columns.front() + " of " + t.name);
     }
     auto cols = existing_columns(c, t.table());
     for (auto& f : t.fields) {
