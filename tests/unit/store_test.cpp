@@ -24,6 +24,7 @@
 #include "store/journal.h"
 #include "store/records.h"
 #include "store/schema.h"
+#include "support.h"
 
 namespace kanri {
 namespace {
@@ -34,46 +35,6 @@ using engine::RecordService;
 using nlohmann::json;
 using store::Record;
 
-constexpr EpochMs kStart = 1775001600000;  // 2026-04-01T00:00:00Z
-constexpr EpochMs kDay = 86400000;
-
-class FakeClock final : public Clock {
- public:
-  EpochMs now = kStart;
-  EpochMs now_ms() const override { return now; }
-};
-
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-const engine::RuleRegistry& rules() {
-  static const engine::RuleRegistry r = [] {
-    engine::RuleRegistry reg;
-    processes::register_all(reg);
-    return reg;
-  }();
-  return r;
-}
-
-// The real model files' text, so tests can load variants of them.
-std::vector<std::pair<std::string, std::string>> real_model_files() {
-  const std::string dir = std::string(KANRI_SOURCE_DIR) + "/model/";
-  return {{dir + "organization.toml", read_text(dir + "organization.toml")},
-          {dir + "service.toml", read_text(dir + "service.toml")}};
-}
-
-std::unique_ptr<model::Catalogue> load_catalogue(const std::vector<std::pair<std::string, std::string>>& files) {
-  model::LoadResult r = model::load_model_text(files, rules().names());
-  std::string errors;
-  for (auto& e : r.errors) errors += e.to_string() + "\n";
-  EXPECT_TRUE(r.errors.empty()) << errors;
-  return std::move(r.catalogue);
-}
-
 // Removes the TOML table starting at `header` up to the next blank line.
 std::string remove_block(std::string text, const std::string& header) {
   auto start = text.find(header);
@@ -83,33 +44,6 @@ std::string remove_block(std::string text, const std::string& header) {
   text.erase(start, end == std::string::npos ? std::string::npos : end + 2 - start);
   return text;
 }
-
-// A database file in the temporary directory, deleted (with its WAL files) afterwards.
-class TempDatabase {
- public:
-  TempDatabase() {
-    static std::atomic<int> counter{0};
-    path_ = (std::filesystem::temp_directory_path() /
-             ("kanri_store_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + ".db"))
-                .string();
-    remove_files();
-    db_ = store::Database::open("sqlite://" + path_, 2);
-  }
-  ~TempDatabase() {
-    db_.reset();
-    remove_files();
-  }
-  store::Database& db() { return *db_; }
-  const std::string& path() const { return path_; }
-
- private:
-  void remove_files() {
-    std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) std::filesystem::remove(path_ + suffix, ec);
-  }
-  std::string path_;
-  std::unique_ptr<store::Database> db_;
-};
 
 class StoreTest : public ::testing::Test {
  protected:
