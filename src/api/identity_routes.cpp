@@ -6,6 +6,7 @@
 
 #include "api/identity_json.h"
 #include "api/route_groups.h"
+#include "core/body_reader.h"
 
 namespace kanri::api {
 
@@ -110,12 +111,10 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
     add(router, "POST", "/api/v1/users/{user}/password", [this, &d](Call& call) {
       auto b = body(call);
       if (!b) return gate_->fail(call, b.error());
-      std::vector<FieldError> errors;
-      for (auto& [k, v] : b->items())
-        if (k != "password") errors.push_back({k, "field.unknown", {{"type", "password"}}});
-      if (!b->contains("password") || !(*b)["password"].is_string()) errors.push_back({"password", "field.required", {}});
-      if (!errors.empty()) return gate_->fail(call, Error::invalid(std::move(errors)));
-      return done(call, d.reset_password(call.principal, call.request.params[0], (*b)["password"].get<std::string>()));
+      BodyReader r(*b, {"password"}, "password");
+      auto password = r.text("password", true, 1024);
+      if (!r.ok()) return gate_->fail(call, r.failure());
+      return done(call, d.reset_password(call.principal, call.request.params[0], *password));
     });
     add(router, "DELETE", "/api/v1/users/{user}/totp", [this, &d](Call& call) {
       return done(call, d.remove_totp(call.principal, call.request.params[0]));

@@ -3,6 +3,7 @@
 
 #include "api/identity_json.h"
 #include "api/route_groups.h"
+#include "core/body_reader.h"
 
 namespace kanri::api {
 
@@ -41,12 +42,11 @@ class SessionRoutes : public std::enable_shared_from_this<SessionRoutes> {
     router.add("POST", "/api/v1/me/password", gate_->guarded([this, self = shared_from_this()](Call& call) {
       auto b = gate_->body(call.request);
       if (!b) return gate_->fail(call, b.error());
-      std::vector<FieldError> errors;
-      for (auto& [k, v] : b->items())
-        if (k != "current_password" && k != "new_password") errors.push_back({k, "field.unknown", {{"type", "password"}}});
-      auto text = [&](const char* k) { return b->contains(k) && (*b)[k].is_string() ? (*b)[k].get<std::string>() : ""; };
-      if (!errors.empty()) return gate_->fail(call, Error::invalid(std::move(errors)));
-      auto s = ctx_.directory.change_password(call.principal, text("current_password"), text("new_password"));
+      BodyReader r(*b, {"current_password", "new_password"}, "password");
+      auto current = r.text("current_password", false, 1024);
+      auto next = r.text("new_password", false, 1024);
+      if (!r.ok()) return gate_->fail(call, r.failure());
+      auto s = ctx_.directory.change_password(call.principal, current.value_or(""), next.value_or(""));
       if (!s) return gate_->fail(call, s.error());
       return no_content();
     }));
@@ -77,12 +77,10 @@ class SessionRoutes : public std::enable_shared_from_this<SessionRoutes> {
   Result<std::string> code_of(const Call& call) {
     auto b = gate_->body(call.request);
     if (!b) return b.take_error();
-    std::vector<FieldError> errors;
-    for (auto& [k, v] : b->items())
-      if (k != "code") errors.push_back({k, "field.unknown", {{"type", "totp"}}});
-    if (!b->contains("code") || !(*b)["code"].is_string()) errors.push_back({"code", "field.required", {}});
-    if (!errors.empty()) return Error::invalid(std::move(errors));
-    return (*b)["code"].get<std::string>();
+    BodyReader r(*b, {"code"}, "totp");
+    auto code = r.text("code", true, 16);
+    if (!r.ok()) return r.failure();
+    return *code;
   }
 
   json me_json(const Call& call, const auth::UserView& me) {
@@ -105,17 +103,13 @@ class SessionRoutes : public std::enable_shared_from_this<SessionRoutes> {
     if (req.header("sec-fetch-site") == "cross-site") return gate_->fail(lang, Error::of(ErrorKind::forbidden, "auth.csrf"));
     auto b = gate_->body(req);
     if (!b) return gate_->fail(lang, b.error());
-    if (!b->is_object()) return gate_->fail(lang, Error::of(ErrorKind::bad_request, "body.not_object"));
-    std::vector<FieldError> errors;
+    BodyReader reader(*b, {"username", "password", "totp"}, "session");
     auth::LoginRequest in;
-    for (auto& [k, v] : b->items()) {
-      if (k != "username" && k != "password" && k != "totp") errors.push_back({k, "field.unknown", {{"type", "session"}}});
-      else if (!v.is_string()) errors.push_back({k, "field.type_text", {}});
-      else if (k == "username") in.username = v.get<std::string>();
-      else if (k == "password") in.password = v.get<std::string>();
-      else in.totp = v.get<std::string>();
-    }
-    if (!errors.empty()) return gate_->fail(lang, Error::invalid(std::move(errors)));
+    // Presence is the authenticator's to check, so every empty field is named together.
+    in.username = reader.text("username", false, 254).value_or("");
+    in.password = reader.text("password", false, 4096).value_or("");
+    in.totp = reader.text("totp", false, 16).value_or("");
+    if (!reader.ok()) return gate_->fail(lang, reader.failure());
     in.ip = gate_->client_ip(req);
     in.user_agent = req.header("user-agent");
     auto done = ctx_.auth.login(in);

@@ -63,6 +63,16 @@ LdapConfig ldap_config(const AuthSettings& s) {
 
 }  // namespace
 
+bool is_valid_username(const std::string& name) {
+  if (name.empty() || name.size() > 64) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char ch = name[i];
+    bool alnum = (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9');
+    if (!alnum && (i == 0 || (ch != '.' && ch != '_' && ch != '@' && ch != '-'))) return false;
+  }
+  return true;
+}
+
 Authenticator::Authenticator(store::Database& db, const model::Catalogue& catalogue, const Clock& clock,
                              AuthSettings settings)
     : db_(db),
@@ -126,9 +136,6 @@ Result<int> Authenticator::begin_attempt(const std::string& account_key, const s
         EpochMs lock = static_cast<EpochMs>(std::min<double>(settings_.login_lock_seconds * factor,
                                                             settings_.login_lock_max_seconds)) * 1000;
         f.locked_until = now + lock;
-        if (f.failures == limit)
-          store::journal_event(c, anonymous(in.ip), now, "user", 0, journal_safe(key), "login_locked",
-                               json{{"key", journal_safe(key)}, {"failures", f.failures}, {"seconds", lock / 1000}}.dump());
       }
       store::put_login_failures(c, key, f);
     }
@@ -138,12 +145,23 @@ Result<int> Authenticator::begin_attempt(const std::string& account_key, const s
   return wait;
 }
 
-void Authenticator::undo_attempt(store::Connection& c, const std::string& key) {
+void Authenticator::undo_attempt(store::Connection& c, const std::string& key, int limit) {
   auto f = store::find_login_failures(c, key);
   if (!f || f->failures <= 0) return;
   f->failures -= 1;
+  // The lock this attempt set in advance, had it failed, is lifted with its count.
+  if (f->failures < limit) f->locked_until = 0;
   if (f->failures == 0) store::clear_login_failures(c, key);
   else store::put_login_failures(c, key, *f);
+}
+
+void Authenticator::journal_if_locked(store::Connection& c, const std::string& key, int limit, const std::string& ip,
+                                      EpochMs now) {
+  auto f = store::find_login_failures(c, key);
+  if (!f || f->failures != limit || f->locked_until <= now) return;
+  store::journal_event(c, anonymous(ip), now, "user", 0, journal_safe(key), "login_locked",
+                       json{{"key", journal_safe(key)}, {"failures", f->failures},
+                            {"seconds", (f->locked_until - now + 999) / 1000}}.dump());
 }
 
 Result<LoginSuccess> Authenticator::login(const LoginRequest& in) {
@@ -152,7 +170,12 @@ Result<LoginSuccess> Authenticator::login(const LoginRequest& in) {
   if (in.password.empty()) missing.push_back({"password", "field.required", {}});
   if (!missing.empty()) return Error::invalid(std::move(missing));
   const std::string name = lower_trimmed(in.username);
-  if (name.size() > 254 || !is_valid_utf8(name) || in.password.size() > 4096) return login_failed();
+  // No account can have another name, and a directory may match look-alikes (a trailing
+  // ideographic space) to a real entry: such a name is refused before anything is asked.
+  if (!is_valid_username(name) || in.password.size() > 4096) {
+    hasher_.verify_nothing(in.password);
+    return login_failed();
+  }
   const std::string account_key = "user:" + name, address_key = "ip:" + in.ip;
 
   auto waited = begin_attempt(account_key, address_key, in);
@@ -217,8 +240,8 @@ Result<LoginSuccess> Authenticator::login(const LoginRequest& in) {
   Status s = db_.write([&](store::Connection& c) -> Status {
     if (outcome == Outcome::totp_required || outcome == Outcome::unavailable) {
       // Not a wrong guess: the password was right, or nothing could be checked.
-      undo_attempt(c, account_key);
-      undo_attempt(c, address_key);
+      undo_attempt(c, account_key, settings_.login_max_failures_per_account);
+      undo_attempt(c, address_key, settings_.login_max_failures_per_address);
       if (outcome == Outcome::unavailable)
         store::journal_event(c, anonymous(in.ip), now, "user", user ? user->id : 0, journal_safe(name), "login_failed",
                              json{{"reason", reason}, {"method", method}}.dump());
@@ -228,10 +251,12 @@ Result<LoginSuccess> Authenticator::login(const LoginRequest& in) {
       store::journal_event(c, user ? as_user(*user, in.ip) : anonymous(in.ip), now, "user", user ? user->id : 0,
                            user ? user->username : journal_safe(name), "login_failed",
                            json{{"reason", reason}, {"method", method}}.dump());
+      journal_if_locked(c, account_key, settings_.login_max_failures_per_account, in.ip, now);
+      journal_if_locked(c, address_key, settings_.login_max_failures_per_address, in.ip, now);
       return ok_status();
     }
     store::clear_login_failures(c, account_key);
-    undo_attempt(c, address_key);
+    undo_attempt(c, address_key, settings_.login_max_failures_per_address);
     std::optional<store::User> current = store::find_user_by_name(c, name);
     if (!current) {
       if (!directory_identity) return login_failed();

@@ -22,6 +22,10 @@ namespace kanri::auth {
 
 struct LdapIdentity;
 
+// A username Kanri accepts: 1 to 64 of lower-case ASCII letters, digits and . _ @ -, starting
+// with a letter or digit.
+bool is_valid_username(const std::string& name);
+
 struct LoginRequest {
   std::string username, password;
   std::string totp;  // the six-digit code, when the account has a second factor
@@ -69,7 +73,9 @@ class Authenticator {
   Result<store::User> create_directory_user(store::Connection& c, const std::string& username,
                                             const LdapIdentity& identity, const std::string& ip, EpochMs now);
   Result<int> begin_attempt(const std::string& account_key, const std::string& address_key, const LoginRequest& in);
-  void undo_attempt(store::Connection& c, const std::string& key);
+  void undo_attempt(store::Connection& c, const std::string& key, int limit);
+  // Journals "login_locked" when the failure just recorded locked the key.
+  void journal_if_locked(store::Connection& c, const std::string& key, int limit, const std::string& ip, EpochMs now);
 
   store::Database& db_;
   const model::Catalogue& catalogue_;

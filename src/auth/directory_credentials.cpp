@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <map>
 
-#include "auth/body_reader.h"
+#include "core/body_reader.h"
 #include "auth/directory.h"
 #include "auth/directory_internal.h"
 
@@ -21,19 +21,19 @@ json timestamp_or_null(const std::optional<EpochMs>& t) { return t ? json(format
 
 Result<NewToken> Directory::create_token(const Principal& p, const json& body) {
   BodyReader r(body, {"label", "expires_at", "expires_in_days", "user"}, "token");
+  const EpochMs now = clock_.now_ms();
   auto label = r.text("label", true, 100);
   auto expires_text = r.text("expires_at", false, 40);
-  auto days = r.integer("expires_in_days", 1, 3650);
-  auto for_user = r.text("user", false, 64);
-  const EpochMs now = clock_.now_ms();
   std::optional<EpochMs> expires;
-  if (expires_text && days) r.error("expires_at", "token.one_expiry");
   if (expires_text) {
     expires = parse_timestamp(*expires_text);
     if (!expires) r.error("expires_at", "field.type_datetime");
     else if (*expires <= now) r.error("expires_at", "token.expiry_past");
   }
+  auto days = r.integer("expires_in_days", 1, 3650);
+  if (expires_text && days) r.error("expires_in_days", "token.one_expiry");
   if (days) expires = now + *days * 86'400'000;
+  auto for_user = r.text("user", false, 64);
   if (!r.ok()) return r.failure();
   if (!p.user_id && (!for_user || for_user->empty())) return Error::of(ErrorKind::bad_request, "auth.not_a_user");
   NewToken out;

@@ -3,7 +3,7 @@
 #include <regex>
 #include <set>
 
-#include "auth/body_reader.h"
+#include "core/body_reader.h"
 #include "auth/directory.h"
 #include "auth/directory_internal.h"
 

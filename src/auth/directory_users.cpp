@@ -4,7 +4,7 @@
 #include <regex>
 #include <set>
 
-#include "auth/body_reader.h"
+#include "core/body_reader.h"
 #include "auth/directory.h"
 #include "auth/directory_internal.h"
 #include "auth/totp.h"
@@ -20,11 +20,6 @@ namespace {
 std::string lower(std::string s) {
   for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return s;
-}
-
-bool valid_username(const std::string& s) {
-  static const std::regex re("[a-z0-9][a-z0-9._@-]{0,63}");
-  return std::regex_match(s, re);
 }
 
 bool valid_email(const std::string& s) {
@@ -66,7 +61,7 @@ UserInput read_user_input(BodyReader& r, bool creating) {
     in.username = r.text("username", true, 64);
     if (in.username) {
       *in.username = lower(*in.username);
-      if (!valid_username(*in.username)) r.error("username", "user.username_format");
+      if (!is_valid_username(*in.username)) r.error("username", "user.username_format");
     }
     in.password = r.text("password", false, 256);
   }

@@ -1,6 +1,6 @@
-// Reading the JSON body of an administrative request field by field, collecting every
-// problem (unknown field, wrong type, too long, missing) before anything is written. Private
-// to auth/: record bodies are read by the engine's field codec.
+// Reading the JSON body of a request for the platform's own resources (users, roles, sign-in…)
+// field by field, collecting every problem (unknown field, wrong type, too long, missing)
+// before anything is written. Record bodies are read by the engine's field codec instead.
 #pragma once
 
 #include <optional>
@@ -13,18 +13,21 @@
 #include "core/error.h"
 #include "core/text.h"
 
-namespace kanri::auth {
+namespace kanri {
 
 class BodyReader {
  public:
-  // Every key of `body` not in `allowed` is reported as "field.unknown" ({type} = `what`).
+  // Every key of `body` not in `allowed` is reported as "field.not_accepted", after the
+  // problems with known fields (as the record engine orders them). `what` names the resource.
   BodyReader(const nlohmann::json& body, std::set<std::string> allowed, const std::string& what) : body_(body) {
     if (!body.is_object()) {
       not_object_ = true;
       return;
     }
+    std::string names;
+    for (auto& a : allowed) names += (names.empty() ? "" : ", ") + a;
     for (auto& [k, v] : body.items())
-      if (!allowed.count(k)) error(k, "field.unknown", {{"type", what}});
+      if (!allowed.count(k)) unknown_.push_back({k, "field.not_accepted", {{"type", what}, {"allowed", names}}});
   }
   bool not_object() const { return not_object_; }
   bool has(const std::string& name) const { return !not_object_ && body_.contains(name); }
@@ -95,10 +98,11 @@ class BodyReader {
   void error(std::string field, std::string code, MessageArgs args = {}) {
     errors_.push_back({std::move(field), std::move(code), std::move(args)});
   }
-  bool ok() const { return errors_.empty() && !not_object_; }
+  bool ok() const { return errors_.empty() && unknown_.empty() && !not_object_; }
   // The collected problems as one Error (bad_request when the body is not an object).
   Error failure() {
     if (not_object_) return Error::of(ErrorKind::bad_request, "body.not_object");
+    errors_.insert(errors_.end(), unknown_.begin(), unknown_.end());
     return Error::invalid(std::move(errors_));
   }
 
@@ -114,7 +118,7 @@ class BodyReader {
   }
   const nlohmann::json& body_;
   bool not_object_ = false;
-  std::vector<FieldError> errors_;
+  std::vector<FieldError> errors_, unknown_;
 };
 
-}  // namespace kanri::auth
+}  // namespace kanri

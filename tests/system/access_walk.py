@@ -1,0 +1,1570 @@
+#!/usr/bin/env python3
+"""Authorization holds on every route of the API: a walk over /api/v1/openapi.json.
+
+Two customer organizations, A and B. B gets records of every model type (for services: two,
+with updates, a transition and links, made partly by B's own agent), users, a group, a role,
+an API token and a session; every text of B carries a secret marker (SECRET-B…-<random>) so
+that a leak is found by substring, as are B's record numbers and usernames. The principals
+under test all belong to A, each with an API token (and one also through a session cookie):
+
+    requester    the default role `requester`
+    org_agent    read/create/update/delete/transition:*/export on "*" and user read, scope organization
+    own_agent    the same actions, scope own
+    reader       read on "*", scope organization; nothing else
+    norole       no role at all
+    local_admin  user create/update/read + record read, scope organization
+    steward      group read/create/update/delete, token and session read/create/delete, user read,
+                 scope organization
+
+For EVERY path and method of the OpenAPI document (nothing hard-coded: a route added later is
+walked too; a path parameter the walker cannot fill fails the script) each principal sends a
+concrete request with the parameters filled from B's objects (every key form: number, id,
+name; every transition; every known query parameter with B's values; a plausible body for
+writes), and the same request aimed at objects that do not exist. Asserted for every answer:
+
+    leak      no B data the principal may not read (what it may read is derived from the
+              permissions GET /api/v1/me reports, checked against the roles given), echoes of
+              what the request itself sent excepted; the JSON path of a leak is named
+    write     no write aimed at B succeeds
+    404       B's records outside the read scope answer 404, never 403; visible ones 200 to
+              read and 403 for an action the role lacks
+    twin      B's objects answer exactly like objects that do not exist (no existence oracle)
+    5xx       never a server error
+    norole    the no-role user gets 403/404 everywhere but its own account (/me, /me/*,
+              /session, its own tokens and sessions) and the model (/types, /openapi.json)
+
+Then: B's records, links, journal entries, users, group, role, token and session are
+unchanged (read back as admin); the read-only, no-role and requester principals walk every
+route again aimed at A's own objects and change nothing; lists, full-text search, filters,
+cursor paging to the end and CSV/JSON exports show exactly the records in scope (positive
+controls: the org-scoped and own-scoped principals do see theirs); the requester cannot
+escalate; a role carrying more than its granter holds cannot be granted (422
+role.grant_beyond_own_powers), neither directly nor through a group; a link to a record out of
+scope cannot be removed through one's own record; references to B's objects in a body are
+refused exactly like references to nothing.
+
+    python3 tests/system/access_walk.py --engine sqlite|postgres [--keep]
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import pathlib
+import re
+import secrets
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent / "lib"))
+import systest  # noqa: E402
+from systest import harness  # noqa: E402
+
+API = "/api/v1"
+HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+# Permission types that are not record types ("*" does not match them): src/engine/access.h.
+PLATFORM_RESOURCES = ("user", "group", "role", "session", "token", "journal", "dashboard", "report")
+SCOPES = {"own": 1, "organization": 2, "all": 3}
+ALL = 3
+MISSING_ID = 999999
+
+M = secrets.token_hex(4)  # this run's marker
+PASSWORD = f"Walk#{M}-Zq9!long"
+NEW_PASSWORD = f"Walk#{M}-Xr8!other"
+
+
+# ---------------------------------------------------------------------------------------------
+# Principals and requests
+
+
+class Principal:
+    """Who sends a request: an API token, a session cookie (+ CSRF token) or nobody."""
+
+    def __init__(self, label: str, username: str | None = None, token: str | None = None,
+                 cookie: str | None = None, csrf: str | None = None):
+        self.label = label
+        self.username = username
+        self.token = token
+        self.cookie = cookie
+        self.csrf = csrf
+        self.user_id: int | None = None
+        self.perms: list[dict] = []
+        self.roles: list[str] = []
+
+    def scope(self, type_: str, action: str) -> int:
+        """The widest scope held for the action (src/engine/access.cpp AccessPolicy::scope)."""
+        best = 0
+        record_type = type_ not in PLATFORM_RESOURCES
+        for p in self.perms:
+            type_ok = p["type"] == type_ or (p["type"] == "*" and record_type)
+            a = p["action"]
+            action_ok = a in (action, "*") or (a == "transition:*" and action.startswith("transition:"))
+            if type_ok and action_ok:
+                best = max(best, SCOPES.get(p["scope"], 0))
+        return best
+
+    def reads_all(self, cls: str) -> bool:
+        return self.scope(cls, "read") == ALL
+
+
+class Sender:
+    def __init__(self, server: harness.KanriServer):
+        self.server = server
+        self.count = 0
+
+    def send(self, who: Principal | None, method: str, path: str, query: dict | None = None, body=None,
+             headers: dict | None = None) -> harness.Response:
+        hdrs = dict(headers or {})
+        token = None
+        if who is not None and who.token:
+            token = who.token
+        elif who is not None and who.cookie:
+            hdrs["Cookie"] = f"kanri_session={who.cookie}"
+            hdrs["X-CSRF-Token"] = who.csrf
+        url = path + ("?" + urllib.parse.urlencode(query) if query else "")
+        self.count += 1
+        if body is None:
+            return self.server.request(method, url, headers=hdrs, token=token)
+        return self.server.request(method, url, json=body, headers=hdrs, token=token)
+
+
+def body_start(r: harness.Response, n: int = 600) -> str:
+    text = r.text
+    return text[:n] + (f" … ({len(r.body)} bytes)" if len(text) > n else "")
+
+
+def describe(who: Principal | None, method: str, url: str, body, r: harness.Response) -> str:
+    sent = "" if body is None else f"\nsent: {json.dumps(body, ensure_ascii=False)[:400]}"
+    return (f"{method} {url} as {who.label if who else 'anonymous'} -> {r.status}{sent}\n"
+            f"answer: {body_start(r)}")
+
+
+def problem_code(r: harness.Response) -> str:
+    try:
+        b = r.json()
+    except ValueError:
+        return ""
+    codes = [e.get("code", "") for e in b.get("errors", []) or []] if isinstance(b, dict) else []
+    return ",".join(c for c in codes if c)
+
+
+def json_or_none(r: harness.Response):
+    try:
+        return r.json()
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets: B's data, and where it shows up in an answer
+
+
+class Secret:
+    def __init__(self, cls: str, label: str, text: str):
+        self.cls = cls      # the record type or platform resource whose read reveals it
+        self.label = label
+        self.text = text
+        # A record number must not match a longer one (SVC-000003 in SVC-0000031).
+        self.rx = re.compile(r"(?<![0-9A-Za-z_-])" + re.escape(text) + r"(?![0-9])")
+
+    def occurs(self, text: str) -> bool:
+        return bool(self.rx.search(text))
+
+
+def json_paths(value, secret: Secret, path: str = "$") -> list[str]:
+    out = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if secret.occurs(str(k)):
+                out.append(f"{path} (key {k!r})")
+            out += json_paths(v, secret, f"{path}.{k}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += json_paths(v, secret, f"{path}[{i}]")
+    elif isinstance(value, str) and secret.occurs(value):
+        out.append(f"{path} = {value[:120]!r}")
+    return out
+
+
+def where(r: harness.Response, secret: Secret) -> tuple[str, str]:
+    """(the JSON paths holding the secret, with [*] for list indexes; an example value)."""
+    body = json_or_none(r)
+    if body is not None:
+        paths = json_paths(body, secret)
+        if paths:
+            shapes = sorted({re.sub(r"\[\d+\]", "[*]", p.split(" = ")[0]) for p in paths})
+            return ", ".join(shapes), paths[0]
+    for line in r.text.splitlines():
+        if secret.occurs(line):
+            return "a line of the body", line[:160]
+    return "a header", ""
+
+
+# ---------------------------------------------------------------------------------------------
+# Objects a request can aim at: B's, A's, or ones that do not exist
+
+
+class Targets:
+    def __init__(self, name: str):
+        self.name = name
+        self.org: dict = {}                       # the organization record
+        self.records: dict[str, list[dict]] = {}  # type -> records (admin's view), primary first
+        self.links: dict[tuple, list[dict]] = {}  # (type, id) -> links (admin's view)
+        self.user: dict = {}                      # {"username", "id"}
+        self.group: dict = {}                     # {"name", "id"}
+        self.role: dict = {}                      # {"name", "id"}
+        self.token_id: int = MISSING_ID
+        self.session_id: int = MISSING_ID
+
+    def record(self, type_: str, i: int = 0) -> dict | None:
+        recs = self.records.get(type_) or []
+        return recs[min(i, len(recs) - 1)] if recs else None
+
+    def link_for(self, type_: str, rec: dict) -> int:
+        links = self.links.get((type_, rec["id"])) or []
+        if links:
+            return links[0]["id"]
+        for ls in self.links.values():
+            if ls:
+                return ls[0]["id"]
+        return MISSING_ID
+
+
+def missing_targets(types: dict) -> Targets:
+    x = Targets("nonexistent")
+    for name, t in types.items():
+        x.records[name] = [{"id": MISSING_ID, "number": f"{t['number_prefix']}-{MISSING_ID}", "version": 1,
+                            "state": None}]
+    x.org = x.records["organization"][0]
+    x.user = {"username": f"nobody-{M}", "id": MISSING_ID}
+    x.group = {"name": f"nogroup-{M}", "id": MISSING_ID}
+    x.role = {"name": f"norole-{M}", "id": MISSING_ID}
+    return x
+
+
+# ---------------------------------------------------------------------------------------------
+# The routes, from the OpenAPI document
+
+
+class Op:
+    def __init__(self, path: str, method: str, item: dict, op: dict, collections: dict):
+        self.template = path
+        self.method = method.upper()
+        self.op = op
+        params = list(item.get("parameters", [])) + list(op.get("parameters", []))
+        self.path_params = [p for p in params if p.get("in") == "path"]
+        self.query_params = [p for p in params if p.get("in") == "query"]
+        self.public = op.get("security") == []
+        self.has_body = "requestBody" in op
+        self.body_schema = (op.get("requestBody", {}).get("content", {}).get("application/json", {})
+                            .get("schema"))
+        segs = path[len(API) + 1:].split("/") if path.startswith(API + "/") else [path]
+        self.resource = segs[0]
+        self.rest = "/".join(segs[1:])
+        self.tdef = collections.get(self.resource)  # a record collection, or None
+        self.own_account = self.resource in ("me", "session")
+        self.model_info = self.resource in ("types", "openapi.json")
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.template}"
+
+
+def load_ops(doc: dict, collections: dict) -> list[Op]:
+    ops = []
+    for path, item in doc["paths"].items():
+        for m in HTTP_METHODS:
+            if m in item:
+                ops.append(Op(path, m, item, item[m], collections))
+    # The document does not list itself; walk it too.
+    if not any(o.template == f"{API}/openapi.json" for o in ops):
+        ops.append(Op(f"{API}/openapi.json", "get", {}, {"operationId": "openapi"}, collections))
+    # Signing out ends a cookie session: last.
+    ops.sort(key=lambda o: (o.resource == "session" and o.method == "DELETE", o.template, o.method))
+    return ops
+
+
+class Req:
+    """One concrete request of the walk."""
+
+    def __init__(self, op: Op, path: str, query: dict | None, body, headers: dict,
+                 b_object: str | None, key_type: str | None, action: str | None):
+        self.op = op
+        self.path = path
+        self.query = query
+        self.body = body
+        self.headers = headers
+        self.b_object = b_object  # the class of the B object the path aims at (record type, user, …)
+        self.key_type = key_type  # the record type when the path has a record key
+        self.action = action      # the permission action the request needs on that record
+        self.cross = False        # one's own record with B's link
+
+    @property
+    def url(self) -> str:
+        return self.path + ("?" + urllib.parse.urlencode(self.query) if self.query else "")
+
+
+class CannotFill(Exception):
+    pass
+
+
+def q(v) -> str:
+    return urllib.parse.quote(str(v), safe="")
+
+
+class Builder:
+    """Turns an Op into concrete requests aimed at one set of Targets."""
+
+    def __init__(self):
+        self.n = 0
+
+    def unique(self) -> int:
+        self.n += 1
+        return self.n
+
+    # -- variants: which object, in which key form
+
+    def variants(self, op: Op, ts: Targets, cross: Targets | None) -> list[dict]:
+        names = [p["name"] for p in op.path_params]
+        out = [{}]
+        if op.tdef is not None:
+            if "key" in names:
+                recs = ts.records.get(op.tdef["name"]) or []
+                out = [{"key": (i, "number")} for i in range(len(recs))] + [{"key": (0, "id")}]
+            if "transition" in names:
+                enum = next((p.get("schema", {}).get("enum") for p in op.path_params if p["name"] == "transition"),
+                            None)
+                lifecycle = op.tdef.get("lifecycle") or {}
+                enum = enum or [tr["name"] for tr in lifecycle.get("transitions", [])]
+                if not enum:
+                    raise CannotFill(f"{op.label}: no transition names in the document or the model")
+                out = [dict(v, transition=tr) for v in out for tr in enum]
+            if "link" in names and cross is not None:
+                # Someone else's link through a record of one's own organization.
+                out.append({"key": (0, "number"), "cross": True})
+            unknown = [n for n in names if n not in ("key", "transition", "link")]
+        else:
+            per_resource = {"users": ("user", "key"), "groups": ("group", "key"), "roles": ("role", "key")}
+            unknown = []
+            for n in names:
+                if op.resource in per_resource and n in (per_resource[op.resource][0], "key"):
+                    out = [{"obj": "name"}, {"obj": "id"}]
+                elif op.resource in ("tokens", "sessions") and n == "id":
+                    out = [{"obj": "id"}]
+                else:
+                    unknown.append(n)
+        if unknown:
+            raise CannotFill(f"{op.label}: the walker cannot fill path parameter(s) {unknown}")
+        # Query variants: every known parameter with the target's values.
+        if op.method == "GET":
+            extra = []
+            for p in op.query_params:
+                qv = self.query_value(op, p["name"], ts)
+                if qv is not None:
+                    extra.append({"query": p["name"]})
+            if op.tdef is not None and "key" in names and op.rest == "{key}":
+                extra.append({"as_of": True})
+            base = [v for v in out]
+            out = base + [dict(base[0], **e) for e in extra]
+            if op.tdef is not None and op.rest == "export":
+                out = [dict(v, format=f) for v in out for f in ("csv", "json")]
+        return out
+
+    def query_value(self, op: Op, name: str, ts: Targets):
+        """The target's value for a query parameter, or None when the walker does not know it."""
+        if op.tdef is not None:
+            t = op.tdef
+            rec = ts.record(t["name"])
+            if rec is None:
+                return None
+            if name == "q":
+                return {"q": rec.get(t["display_field"]) or rec["number"]}
+            fdef = next((f for f in t["fields"] if f["name"] == name), None)
+            if fdef is None:
+                return None
+            v = rec.get(name)
+            if fdef["type"] in ("ref", "org"):
+                target = ts.record(fdef["target"])
+                return {name: target["number"]} if target else None
+            if fdef["type"] == "user":
+                return {name: ts.user["username"]}
+            if fdef["type"] in ("text", "longtext") and isinstance(v, str) and v:
+                return {name: v}
+            return None
+        if op.resource in ("tokens", "sessions"):
+            if name == "user":
+                return {"user": ts.user["username"]}
+            if name == "all":
+                return {"all": "true"}
+        if op.resource == "journal":
+            if name == "record_id":
+                svc = next(iter(ts.records))
+                return {"record_type": svc, "record_id": str(ts.record(svc)["id"])}
+            if name == "principal":
+                return {"principal": ts.user["username"]}
+        return None
+
+    # -- rendering
+
+    def render(self, op: Op, v: dict, ts: Targets, who: Principal, own: Targets | None = None) -> Req:
+        path = op.template
+        headers = {}
+        key_type = b_object = action = None
+        rec = None
+        if op.tdef is not None:
+            t = op.tdef
+            if "key" in v:
+                i, form = v["key"]
+                src = own if v.get("cross") and own is not None else ts
+                rec = src.record(t["name"], i)
+                if rec is None:
+                    raise CannotFill(f"{op.label}: no {t['name']} record in {src.name}")
+                path = path.replace("{key}", q(rec[form]))
+                if not v.get("cross"):
+                    key_type = b_object = t["name"]
+                if (op.method in ("PATCH", "DELETE") and op.rest == "{key}") or op.rest.startswith("{key}/transitions"):
+                    headers["If-Match"] = f'"{rec.get("version", 1)}"'
+            if "transition" in v:
+                path = path.replace("{transition}", q(v["transition"]))
+                action = "transition:" + v["transition"]
+            if "{link}" in path:
+                link = ts.link_for(t["name"], ts.record(t["name"])) if v.get("cross") else ts.link_for(t["name"], rec)
+                path = path.replace("{link}", str(link))
+            if action is None and rec is not None:
+                action = {"GET": "read", "PATCH": "update", "DELETE": "delete"}.get(op.method, "update")
+                if op.rest.startswith("{key}/links"):
+                    action = "read" if op.method == "GET" else "update"
+        else:
+            res = op.resource
+            if "obj" in v:
+                form = v["obj"]
+                if res == "users":
+                    val, b_object = ts.user["username" if form == "name" else "id"], "user"
+                    if op.method == "PATCH":
+                        headers["If-Match"] = f'"{ts.user.get("version", 1)}"'
+                elif res == "groups":
+                    val, b_object = ts.group[form], "group"
+                elif res == "roles":
+                    val, b_object = ts.role[form], "role"
+                elif res == "tokens":
+                    val, b_object = ts.token_id, "token"
+                else:
+                    val, b_object = ts.session_id, "session"
+                for p in op.path_params:
+                    path = path.replace("{" + p["name"] + "}", q(val))
+        query = None
+        if "query" in v:
+            query = self.query_value(op, v["query"], ts)
+        if "as_of" in v:
+            query = {"as_of": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() + 5))}
+        if "format" in v:
+            query = dict(query or {}, format=v["format"])
+        body = self.body(op, v, ts, who, rec) if op.method in WRITES and op.has_body else None
+        req = Req(op, path, query, body, headers, b_object, key_type, action)
+        req.cross = bool(v.get("cross"))
+        return req
+
+    def field_value(self, f: dict, ts: Targets):
+        ty = f["type"]
+        if ty in ("ref", "org"):
+            r = ts.record(f["target"])
+            return r["number"] if r else None
+        if ty == "user":
+            return ts.user["username"]
+        return placeholder(f)
+
+    def body(self, op: Op, v: dict, ts: Targets, who: Principal, rec: dict | None):
+        m, res, n = op.method, op.resource, self.unique()
+        if op.tdef is not None:
+            t = op.tdef
+            if m == "POST" and op.rest == "":
+                body = {}
+                for f in t["fields"]:
+                    if f["read_only"]:
+                        continue
+                    if f["name"] == t["display_field"]:
+                        body[f["name"]] = f"pwned-{M}-{n}"
+                    elif f["type"] in ("ref", "org", "user") or (f["required"] and "default" not in f):
+                        val = self.field_value(f, ts)
+                        if val is not None:
+                            body[f["name"]] = val
+                return body
+            if m == "PATCH" and op.rest == "{key}":
+                return {t["display_field"]: f"pwned-{M}-{n}"}
+            if m == "POST" and op.rest.startswith("{key}/transitions/"):
+                tr = next((x for x in (t.get("lifecycle") or {}).get("transitions", [])
+                           if x["name"] == v.get("transition")), None)
+                body = {}
+                for name in (tr or {}).get("requires", []):
+                    f = next(f for f in t["fields"] if f["name"] == name)
+                    # One's own user (always visible to oneself), so that only authorization refuses it.
+                    body[name] = who.username if f["type"] == "user" and who.username else placeholder(f)
+                return body
+            if m == "POST" and op.rest == "{key}/links":
+                linked = {(l["relation"], l["record"]["id"]) for l in ts.links.get((t["name"], rec["id"]), [])
+                          if l["direction"] == "outgoing"} if rec else set()
+                for relation in t.get("relations", []):
+                    for target in ts.records.get(relation["target"], []):
+                        if (relation["name"], target["id"]) not in linked and target["id"] != rec["id"]:
+                            return {"relation": relation["name"], "target": target["number"]}
+                rel = (t.get("relations") or [{"name": "serves"}])[0]["name"]
+                return {"relation": rel, "target": ts.org["number"]}
+        if (m, res, op.rest) == ("POST", "users", ""):
+            return {"username": f"walk-new-{M}-{n}", "password": PASSWORD, "kind": "agent",
+                    "organizations": [ts.org["number"]]}
+        if (m, res, op.rest) == ("PATCH", "users", "{user}"):
+            return {"display_name": f"pwned-{M}-{n}"}
+        if (m, res, op.rest) == ("POST", "users", "{user}/password"):
+            return {"password": NEW_PASSWORD}
+        if (m, res, op.rest) == ("POST", "groups", ""):
+            return {"name": f"walk-grp-{M}-{n}", "display_name": f"pwned {n}", "organization": ts.org["number"]}
+        if (m, res, op.rest) == ("PATCH", "groups", "{group}"):
+            return {"display_name": f"pwned-{M}-{n}"}
+        if (m, res, op.rest) == ("POST", "roles", ""):
+            return {"name": f"walk-role-{M}-{n}", "label": {"en": "pwned", "ja": "pwned"},
+                    "permissions": [{"type": "*", "action": "read", "scope": "all"}]}
+        if (m, res, op.rest) == ("PATCH", "roles", "{role}"):
+            return {"description": f"pwned-{M}-{n}"}
+        if (m, res, op.rest) == ("POST", "tokens", ""):
+            return {"label": f"walk {n}", "user": ts.user["username"]}
+        if (m, res, op.rest) == ("PATCH", "me", ""):
+            return {"time_zone": "Asia/Tokyo"}
+        if (m, res, op.rest) == ("POST", "me", "password"):
+            return {"current_password": f"wrong-{M}", "new_password": NEW_PASSWORD}
+        if (m, res) == ("POST", "me") and op.rest == "totp/confirm" or (m, res, op.rest) == ("DELETE", "me", "totp"):
+            return {"code": "abcdef"}
+        if (m, res, op.rest) == ("POST", "session", ""):
+            return {"username": ts.user["username"], "password": f"wrong-{M}"}
+        return schema_body(op.body_schema)
+
+
+def placeholder(f: dict):
+    ty = f["type"]
+    if ty == "enum":
+        return f.get("default") or f["values"][0]["name"]
+    if ty in ("int", "integer"):
+        return max(1, int(f.get("min", 1)))
+    if ty == "decimal":
+        return max(1, f.get("min", 1))
+    if ty in ("bool", "boolean"):
+        return True
+    if ty == "date":
+        return "2026-01-05"
+    if ty == "datetime":
+        return "2026-01-05T09:00:00Z"
+    if ty == "duration":
+        return "P30D"
+    if ty == "json":
+        return {}
+    text = f"walk {M}"
+    return text[: f.get("max_length", len(text))]
+
+
+def schema_body(schema) -> dict:
+    """A body for a route the walker has no recipe for: the required properties, as strings."""
+    if not isinstance(schema, dict):
+        return {}
+    return {name: f"walk-{M}" for name in schema.get("required", [])}
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings: grouped, so that one root cause gives one FAIL line with an example
+
+
+KINDS = {
+    "leak": "answers carry no B data the principal may not read",
+    "write": "no write aimed at B's objects succeeds",
+    "404": "B's records outside the read scope answer 404 (never 403); visible ones 200/403",
+    "twin": "B's objects answer exactly like objects that do not exist",
+    "5xx": "no server error, no 401 for a signed-in principal",
+    "norole": "403/404 on every route but its own account and the model",
+    "a-write": "every write aimed at A's own objects is refused: 403, or 404 when not readable",
+    "401": "every route but sign-in answers 401 without credentials",
+}
+
+
+class Findings:
+    def __init__(self):
+        self.groups: dict[tuple, list] = {}
+        self.counts: dict[tuple, int] = {}  # (who, kind) -> requests checked
+
+    def checked(self, who: str, kind: str):
+        self.counts[(who, kind)] = self.counts.get((who, kind), 0) + 1
+
+    def add(self, kind: str, who: str, op: Op, what: str, detail: str, where: str = ""):
+        key = (kind, who, op.label, what)
+        if key in self.groups:
+            self.groups[key][1] += 1
+        else:
+            self.groups[key] = [detail, 1, set()]
+        if where:
+            self.groups[key][2].update(where.split(", "))
+
+    def report(self, t: systest.Checks, who: str, kinds):
+        for kind in kinds:
+            n = self.counts.get((who, kind), 0)
+            bad = [(k, v) for k, v in self.groups.items() if k[0] == kind and k[1] == who]
+            if not bad:
+                if n:
+                    t.check(True, f"{who}: {KINDS[kind]} ({n} requests)")
+                continue
+            for (k, _, label, what), (detail, count, wheres) in bad:
+                more = f"\n({count} requests like this)" if count > 1 else ""
+                at = f" at {', '.join(sorted(wheres))}" if wheres else ""
+                t.soft(t.fail, f"{who}: {kind}: {label}: {what}{at}", detail + more)
+
+
+# ---------------------------------------------------------------------------------------------
+# The test
+
+
+class World:
+    """Everything the setup made."""
+
+    def __init__(self):
+        self.types: dict[str, dict] = {}
+        self.collections: dict[str, dict] = {}
+        self.B = Targets("B")
+        self.A = Targets("A")
+        self.X: Targets | None = None
+        self.principals: dict[str, Principal] = {}
+        self.secrets: list[Secret] = []
+        self.users: dict[str, dict] = {}  # username -> user JSON (admin's view at creation)
+        self.known: list[tuple[str, dict, str]] = []  # (type, record, "A"/"B") for list checks
+        self.own_record: dict | None = None
+
+
+def test(args, t: systest.Checks):
+    with harness.Stack.from_args(args) as stack:
+        srv = stack.server
+        admin = Principal("admin", "admin", token=srv.token)
+        s = Sender(srv)
+        w = World()
+        setup(t, s, admin, w)
+        doc_r = s.send(admin, "GET", f"{API}/openapi.json")
+        t.check(doc_r.status == 200, "GET /api/v1/openapi.json answers the document", lambda: doc_r.describe())
+        ops = load_ops(doc_r.json(), w.collections)
+        counts: dict[str, int] = {}
+        for o in ops:
+            counts[o.method] = counts.get(o.method, 0) + 1
+        t.say(f"--   the document lists {len(ops)} operations on {len({o.template for o in ops})} paths "
+              f"({', '.join(f'{k} {v}' for k, v in sorted(counts.items()))}); "
+              f"record collections: {', '.join(sorted(w.collections))}")
+        builder = Builder()
+        w.X = missing_targets(w.types)
+
+        started = time.monotonic()
+        findings = Findings()
+        # Without credentials first: a failed sign-in with B's username is journaled on B's user.
+        walk_anonymous(t, s, ops, builder, w, findings)
+        before_b = snapshot(t, s, admin, w, w.B, "B")
+        before_a = snapshot(t, s, admin, w, w.A, "A")
+        for who in w.principals.values():
+            walk(s, ops, builder, w, who, findings)
+            if who.cookie:  # the walk ended with signing out: a fresh session for what follows
+                si = sign_in(t, s, who.username)
+                who.cookie, who.csrf = si["_cookie"], si["csrf_token"]
+        for who in w.principals.values():
+            walk_a(s, ops, builder, w, who, findings, writes=who.label in ("reader", "norole", "requester"))
+        t.step(f"walked {len(ops)} operations: {s.count} requests in {time.monotonic() - started:.1f} s")
+        for who in ["anonymous"] + list(w.principals):
+            findings.report(t, who, list(KINDS))
+        for who in w.principals:
+            findings.report(t, who + " on A", ["a-write", "norole", "5xx"])
+
+        after_b = snapshot(t, s, admin, w, w.B, "B")
+        t.soft(compare_snapshots, t, before_b, after_b, "B's records, links, journal, users, group, role, token "
+                                                        "and session are unchanged after the walk")
+        after_a = snapshot(t, s, admin, w, w.A, "A")
+        t.soft(compare_snapshots, t, before_a, after_a, "A's records, links, journal, users, group, role, token "
+                                                        "and session are unchanged after the read-only, no-role "
+                                                        "and requester walks")
+
+        t.step("lists, search, filters, cursors and exports")
+        for who in w.principals.values():
+            t.soft(check_lists, t, s, w, who)
+
+        t.step("what each role must not be able to do")
+        t.soft(check_requester, t, s, admin, w)
+        t.soft(check_norole_own_account, t, s, w)
+        t.soft(check_local_admin, t, s, admin, w)
+        t.soft(check_reference_oracles, t, s, admin, w)
+        t.soft(check_own_agent, t, s, w)
+        t.soft(check_group_grant, t, s, admin, w)
+        t.soft(check_hidden_link_unlink, t, s, admin, w)
+
+
+# -- setup ------------------------------------------------------------------------------------
+
+
+def must(t: systest.Checks, r: harness.Response, status: int, what: str):
+    t.check(r.status == status, what, lambda: r.describe(), quiet=True)
+    return json_or_none(r)
+
+
+def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
+    t.step(f"setup: organizations A and B (marker {M}), roles, users, tokens, records, links, sessions")
+    types = must(t, s.send(admin, "GET", f"{API}/types"), 200, "GET /api/v1/types")["items"]
+    w.types = {x["name"]: x for x in types}
+    w.collections = {x["collection"]: x for x in types}
+    for need in ("organization", "service"):
+        t.check(need in w.types, f"the model has the {need} type")
+    otype = w.types["organization"]
+
+    # Organizations
+    for ts, tag in ((w.A, "A"), (w.B, "B")):
+        mark = b_marker("organization") if tag == "B" else f"AMARK-{M}"
+        body = seed_body(otype, f"Walk {tag}", mark, None, None)
+        r = s.send(admin, "POST", f"{API}/organizations", body=body)
+        ts.org = must(t, r, 201, f"create organization {tag}")
+        ts.records["organization"] = [ts.org]
+
+    # Roles
+    def perms(type_, actions, scope):
+        return [{"type": type_, "action": a, "scope": scope} for a in actions]
+
+    work = ["read", "create", "update", "delete", "transition:*", "export"]
+    role_defs = {
+        f"walk-org-{M}": perms("*", work, "organization") + perms("user", ["read"], "organization"),
+        f"walk-own-{M}": perms("*", work, "own") + perms("user", ["read"], "own"),
+        f"walk-reader-{M}": perms("*", ["read"], "organization"),
+        f"walk-local-admin-{M}": perms("user", ["create", "update", "read"], "organization")
+        + perms("*", ["read"], "organization"),
+        f"walk-steward-{M}": perms("group", ["read", "create", "update", "delete"], "organization")
+        + perms("token", ["read", "create", "delete"], "organization")
+        + perms("session", ["read", "delete"], "organization") + perms("user", ["read"], "organization"),
+        f"bsecret-role-{M}": perms("*", ["read"], "organization"),
+    }
+    roles = {}
+    for name, p in role_defs.items():
+        label = f"SECRET-BROLE-{M}" if name.startswith("bsecret") else f"Walk {name}"
+        r = s.send(admin, "POST", f"{API}/roles", body={"name": name, "label": {"en": label, "ja": label},
+                                                        "permissions": p})
+        roles[name] = must(t, r, 201, f"create role {name}")
+    w.B.role = {"name": f"bsecret-role-{M}", "id": roles[f"bsecret-role-{M}"]["id"]}
+    w.A.role = {"name": f"walk-reader-{M}", "id": roles[f"walk-reader-{M}"]["id"]}
+    all_roles = {x["name"]: x for x in must(t, s.send(admin, "GET", f"{API}/roles"), 200, "GET roles")["items"]}
+
+    # Users: B's, then the principals of A and a target user in A
+    people = [
+        # label, username, org, roles, kind, display
+        ("b_user", f"bsecret-usr1-{M}", w.B, [f"bsecret-role-{M}"], "requester", f"SECRET-BUSR-{M} One"),
+        ("b_agent", f"bsecret-agent-{M}", w.B, [f"walk-org-{M}"], "agent", f"SECRET-BUSR-{M} Agent"),
+        ("requester", f"walk-req-{M}", w.A, ["requester"], "requester", "Walk requester"),
+        ("org_agent", f"walk-org-{M}", w.A, [f"walk-org-{M}"], "agent", "Walk org agent"),
+        ("own_agent", f"walk-own-{M}", w.A, [f"walk-own-{M}"], "agent", "Walk own agent"),
+        ("reader", f"walk-read-{M}", w.A, [f"walk-reader-{M}"], "auditor", "Walk reader"),
+        ("norole", f"walk-none-{M}", w.A, [], "requester", "Walk no role"),
+        ("local_admin", f"walk-ladm-{M}", w.A, [f"walk-local-admin-{M}"], "agent", "Walk local admin"),
+        ("steward", f"walk-stew-{M}", w.A, [f"walk-steward-{M}"], "agent", "Walk steward"),
+        ("a_target", f"walk-target-{M}", w.A, [], "requester", "Walk target"),
+    ]
+    tokens = {}
+    for label, username, ts, rl, kind, display in people:
+        r = s.send(admin, "POST", f"{API}/users", body={
+            "username": username, "password": PASSWORD, "kind": kind, "display_name": display,
+            "organizations": [ts.org["number"]], "roles": rl})
+        w.users[username] = must(t, r, 201, f"create user {username}")
+        tl = f"SECRET-BTOK-{M}" if label == "b_user" else f"walk {label}"
+        r = s.send(admin, "POST", f"{API}/tokens", body={"label": tl, "user": username})
+        tokens[label] = must(t, r, 201, f"create a token for {username}")
+        if label not in ("b_user", "b_agent", "a_target"):
+            w.principals[label] = Principal(label, username, token=tokens[label]["secret"])
+    w.B.user = {"username": f"bsecret-usr1-{M}", "id": w.users[f"bsecret-usr1-{M}"]["id"]}
+    w.A.user = {"username": f"walk-target-{M}", "id": w.users[f"walk-target-{M}"]["id"]}
+    w.B.token_id = tokens["b_user"]["id"]
+    w.A.token_id = tokens["a_target"]["id"]
+    b_agent = Principal("b_agent", f"bsecret-agent-{M}", token=tokens["b_agent"]["secret"])
+
+    # Sessions: B's user, A's target; the org agent also through a cookie
+    w.B.session_id = sign_in(t, s, f"bsecret-usr1-{M}")["session"]["id"]
+    w.A.session_id = sign_in(t, s, f"walk-target-{M}")["session"]["id"]
+    si = sign_in(t, s, f"walk-org-{M}")
+    cookie_p = Principal("org_agent(cookie)", f"walk-org-{M}", cookie=si["_cookie"], csrf=si["csrf_token"])
+    w.principals["org_agent(cookie)"] = cookie_p
+
+    # Groups
+    r = s.send(admin, "POST", f"{API}/groups", body={
+        "name": f"bsecret-grp-{M}", "display_name": f"SECRET-BGRP-{M}", "organization": w.B.org["number"],
+        "members": [f"bsecret-usr1-{M}", f"bsecret-agent-{M}"]})
+    g = must(t, r, 201, "create B's group")
+    w.B.group = {"name": g["name"], "id": g["id"]}
+    r = s.send(admin, "POST", f"{API}/groups", body={
+        "name": f"walk-grp-a-{M}", "display_name": "Walk A group", "organization": w.A.org["number"],
+        "members": [f"walk-target-{M}"]})
+    g = must(t, r, 201, "create A's group")
+    w.A.group = {"name": g["name"], "id": g["id"]}
+
+    # Records. Services: B1 by admin (owned by B's user), B2 by B's agent, who then updates and
+    # transitions B1 and links B's records; A1, A2 by admin, linked to each other and to B's.
+    stype = w.types["service"]
+    b1 = must(t, s.send(admin, "POST", f"{API}/services", body=dict(
+        seed_body(stype, "Mail", b_marker("service"), w.B.org, f"bsecret-usr1-{M}"), criticality="high")),
+        201, "create B's service 1")
+    b2 = must(t, s.send(b_agent, "POST", f"{API}/services", body=seed_body(
+        stype, "Storage", b_marker("service"), w.B.org, None)), 201, "B's agent creates B's service 2")
+    r = s.send(b_agent, "PATCH", f"{API}/services/{b1['id']}", body={"criticality": "critical"},
+               headers={"If-Match": f'"{b1["version"]}"'})
+    b1 = must(t, r, 200, "B's agent updates B's service 1")
+    r = s.send(b_agent, "POST", f"{API}/services/{b1['id']}/transitions/go_live", body={"live_since": "2026-01-05"})
+    must(t, r, 200, "B's agent takes B's service 1 live")
+    for body in ({"relation": "serves", "target": w.B.org["number"]}, {"relation": "depends_on", "target": b2["number"]}):
+        must(t, s.send(b_agent, "POST", f"{API}/services/{b1['id']}/links", body=body), 201,
+             f"B's agent links B's service 1: {body['relation']}")
+    a1 = must(t, s.send(admin, "POST", f"{API}/services", body=seed_body(stype, "Alpha", f"AMARK-{M}", w.A.org, None)),
+              201, "create A's service 1")
+    a2 = must(t, s.send(admin, "POST", f"{API}/services", body=seed_body(stype, "Beta", f"AMARK-{M}", w.A.org, None)),
+              201, "create A's service 2")
+    for target, rel in ((a2["number"], "depends_on"), (b1["number"], "depends_on"), (w.B.org["number"], "serves")):
+        must(t, s.send(admin, "POST", f"{API}/services/{a1['id']}/links", body={"relation": rel, "target": target}),
+             201, f"link A's service 1 {rel} {target}")
+    own = must(t, s.send(w.principals["own_agent"], "POST", f"{API}/services",
+                         body={"name": f"Walk own AMARK-{M}", "description": f"AMARK-{M}"}),
+               201, "the own-scoped agent creates a service of its own")
+    w.own_record = own
+    w.B.records["service"] = [b1, b2]
+    w.A.records["service"] = [a1, a2]
+
+    # Any other record type of the model: one record in A and one in B, made from the model.
+    for name, tdef in w.types.items():
+        if name in ("organization", "service"):
+            continue
+        for ts, tag in ((w.A, "A"), (w.B, "B")):
+            mark = b_marker(name) if tag == "B" else f"AMARK-{M}"
+            body = seed_body(tdef, name, mark, ts.org, ts.user.get("username"))
+            r = s.send(admin, "POST", f"{API}/{tdef['collection']}", body=body)
+            t.check(r.status == 201, f"create a {name} record in {tag} from the model (the walker must learn "
+                                     f"how, if this fails)", lambda: r.describe())
+            ts.records[name] = [r.json()]
+
+    # Read everything back as admin: current versions, links
+    for ts in (w.A, w.B):
+        for name, recs in ts.records.items():
+            coll = w.types[name]["collection"]
+            fresh = []
+            for rec in recs:
+                fresh.append(must(t, s.send(admin, "GET", f"{API}/{coll}/{rec['id']}"), 200, f"re-read {rec['number']}"))
+                links = must(t, s.send(admin, "GET", f"{API}/{coll}/{rec['id']}/links"), 200, "links")["items"]
+                ts.links[(name, rec["id"])] = links
+            ts.records[name] = fresh
+        ts.org = ts.records["organization"][0]
+        ts.user["version"] = w.users[ts.user["username"]]["version"]
+    w.own_record = must(t, s.send(admin, "GET", f"{API}/services/{own['id']}"), 200, "re-read own")
+    for name, recs in w.A.records.items():
+        w.known += [(name, r, "A") for r in recs]
+    for name, recs in w.B.records.items():
+        w.known += [(name, r, "B") for r in recs]
+    w.known.append(("service", w.own_record, "A"))
+
+    # B's secrets
+    sec = w.secrets
+    for name, recs in w.B.records.items():
+        sec.append(Secret(name, f"B's {name} marker", b_marker(name)))
+        for rec in recs:
+            sec.append(Secret(name, f"B's {name} number", rec["number"]))
+    sec.append(Secret("user", "B's username", f"bsecret-usr1-{M}"))
+    sec.append(Secret("user", "B's username", f"bsecret-agent-{M}"))
+    # A user's display name is the user's data: shown only to who may read that user (the engine
+    # renders user references with their display name; record references hide theirs outside the
+    # read scope). Should display names become public with the record, drop this secret.
+    sec.append(Secret("user", "B's user display name", f"SECRET-BUSR-{M}"))
+    sec.append(Secret("group", "B's group name", f"bsecret-grp-{M}"))
+    sec.append(Secret("group", "B's group display name", f"SECRET-BGRP-{M}"))
+    sec.append(Secret("role", "B's role", f"bsecret-role-{M}"))
+    sec.append(Secret("role", "B's role label", f"SECRET-BROLE-{M}"))
+    sec.append(Secret("token", "B's token label", f"SECRET-BTOK-{M}"))
+
+    # What each principal holds, as the server reports it, against the roles it was given
+    for who in w.principals.values():
+        me = must(t, s.send(who, "GET", f"{API}/me"), 200, f"GET /me as {who.label}")
+        who.perms = me["permissions"]
+        who.user_id = me["id"]
+        who.roles = me["effective_roles"]
+        want = set()
+        for rn in who.roles:
+            for p in all_roles[rn]["permissions"]:
+                want.add((p["type"], p["action"], p["scope"]))
+        # /me merges to the widest scope per (type, action)
+        widest = {}
+        for ty, ac, sc in want:
+            if SCOPES[sc] > SCOPES.get(widest.get((ty, ac), "own"), 0) or (ty, ac) not in widest:
+                widest[(ty, ac)] = sc
+        got = {(p["type"], p["action"], p["scope"]) for p in who.perms}
+        t.check(got == {(k[0], k[1], v) for k, v in widest.items()},
+                f"{who.label}: GET /me reports exactly the permissions of its roles {who.roles}",
+                lambda: f"reported {sorted(got)}\nroles give {sorted(widest.items())}", quiet=True)
+    t.check(True, f"setup done: {len(w.principals)} principals in A "
+                  f"({', '.join(w.principals)}), whose /me permissions match their roles")
+    for who in w.principals.values():
+        vis = sorted(c for c in {x.cls for x in w.secrets} if who.reads_all(c))
+        if vis:
+            t.say(f"--   {who.label} holds read scope all on {', '.join(vis)}: B's {', '.join(vis)} data is "
+                  f"legitimately visible to it (not counted as a leak)")
+
+
+def b_marker(type_: str) -> str:
+    """The secret marker in B's records of a type."""
+    short = {"organization": "ORG", "service": "SVC"}.get(type_, type_.upper())
+    return f"SECRET-B{short}-{M}"
+
+
+def seed_body(tdef: dict, label: str, mark: str, org: dict | None, owner: str | None) -> dict:
+    body = {}
+    for f in tdef["fields"]:
+        if f["read_only"]:
+            continue
+        name = f["name"]
+        if name == tdef["display_field"]:
+            body[name] = f"{mark} {label}"
+        elif org is not None and name == tdef.get("org_field"):
+            body[name] = org["number"]
+        elif f["type"] in ("text", "longtext") and f["searchable"]:
+            body[name] = f"{mark} {label} {name}"[: f.get("max_length", 1000)]
+        elif f["type"] == "user" and owner and name in tdef.get("owner_fields", []):
+            body[name] = owner
+        elif f["required"] and "default" not in f and f["type"] not in ("ref", "org", "user"):
+            body[name] = placeholder(f)
+    return body
+
+
+def sign_in(t: systest.Checks, s: Sender, username: str) -> dict:
+    r = s.send(None, "POST", f"{API}/session", body={"username": username, "password": PASSWORD})
+    b = must(t, r, 201, f"sign in as {username}")
+    cookie = r.header("Set-Cookie") or ""
+    m = re.search(r"kanri_session=([^;]+)", cookie)
+    t.check(m is not None, f"sign-in as {username} sets the session cookie", lambda: r.describe(), quiet=True)
+    b["_cookie"] = m.group(1)
+    return b
+
+
+# -- snapshots --------------------------------------------------------------------------------
+
+VOLATILE = ("last_used_at", "last_seen_at")
+
+
+def strip(value):
+    if isinstance(value, dict):
+        return {k: strip(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [strip(v) for v in value]
+    return value
+
+
+def snapshot(t: systest.Checks, s: Sender, admin: Principal, w: World, ts: Targets, tag: str) -> dict:
+    """What the admin sees of one organization's objects."""
+    snap = {}
+
+    def get(key, path, query=None):
+        r = s.send(admin, "GET", path, query)
+        snap[key] = (r.status, strip(json_or_none(r)))
+
+    for name, recs in ts.records.items():
+        coll = w.types[name]["collection"]
+        for rec in recs:
+            n = rec["number"]
+            get(f"{n}", f"{API}/{coll}/{rec['id']}")
+            get(f"{n} links", f"{API}/{coll}/{rec['id']}/links")
+            get(f"{n} history", f"{API}/{coll}/{rec['id']}/history")
+            get(f"{n} journal", f"{API}/journal", {"record_type": name, "record_id": rec["id"], "limit": 1000})
+    for name, tdef in w.types.items():
+        f = tdef.get("org_field")
+        if f and f != "self":
+            get(f"{name} records of {tag}", f"{API}/{tdef['collection']}", {f: ts.org["number"], "limit": 500})
+    get(f"organizations", f"{API}/organizations", {"limit": 500})
+    users = must(t, s.send(admin, "GET", f"{API}/users", {"limit": 500}), 200, "admin lists users")["items"]
+    snap["users of " + tag] = sorted(u["username"] for u in users
+                                     if any(o["id"] == ts.org["id"] for o in u["organizations"]))
+    for u in users:
+        if any(o["id"] == ts.org["id"] for o in u["organizations"]) and not u["username"].startswith("walk-") \
+                or u["username"] == ts.user["username"]:
+            get(f"user {u['username']}", f"{API}/users/{u['username']}")
+            get(f"user {u['username']} journal", f"{API}/journal", {"record_type": "user", "record_id": u["id"],
+                                                                     "limit": 1000})
+            get(f"tokens of {u['username']}", f"{API}/tokens", {"user": u["username"]})
+            get(f"sessions of {u['username']}", f"{API}/sessions", {"user": u["username"]})
+    groups = must(t, s.send(admin, "GET", f"{API}/groups"), 200, "admin lists groups")["items"]
+    snap["groups of " + tag] = sorted(g["name"] for g in groups
+                                      if g["organization"] and g["organization"]["id"] == ts.org["id"])
+    get("group", f"{API}/groups/{ts.group['id']}")
+    get("group history", f"{API}/groups/{ts.group['id']}/history")
+    get("role", f"{API}/roles/{ts.role['id']}")
+    get("role history", f"{API}/roles/{ts.role['id']}/history")
+    roles = must(t, s.send(admin, "GET", f"{API}/roles"), 200, "admin lists roles")["items"]
+    snap["roles"] = sorted((r["name"], r["version"]) for r in roles)
+    return snap
+
+
+def difference(a, b, path: str = "") -> list[str]:
+    """What changed between two JSON values: added and removed list items, changed keys."""
+    if a == b:
+        return []
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for k in sorted(set(a) | set(b), key=str):
+            if a.get(k) != b.get(k):
+                out += difference(a.get(k), b.get(k), f"{path}.{k}")
+        return out
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        if len(a) == len(b):
+            out = []
+            for i, (x, y) in enumerate(zip(a, b)):
+                out += difference(x, y, f"{path}[{i}]")
+            return out
+        dump = lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True)  # noqa: E731
+        da, db = [dump(x) for x in a], [dump(x) for x in b]
+        return ([f"{path}: gone: {x[:400]}" for x in da if x not in db]
+                + [f"{path}: new: {x[:400]}" for x in db if x not in da])
+    return [f"{path}: {json.dumps(a, ensure_ascii=False)[:200]} -> {json.dumps(b, ensure_ascii=False)[:200]}"]
+
+
+def compare_snapshots(t: systest.Checks, before: dict, after: dict, what: str):
+    diffs = []
+    for k in sorted(set(before) | set(after)):
+        if before.get(k) != after.get(k):
+            diffs += [f"{k}{d}" for d in difference(before.get(k), after.get(k))]
+    t.check(not diffs, f"{what} ({len(before)} views compared)", lambda: "\n".join(diffs[:15]))
+
+
+# -- the walk ---------------------------------------------------------------------------------
+
+
+def leak_check(w: World, f: Findings, who: Principal, req_text: str, r: harness.Response, op: Op, url: str, body):
+    f.checked(who.label, "leak")
+    text = r.text + "\n" + "\n".join(f"{k}: {v}" for k, v in r.headers if k.lower() in ("location",
+                                                                                          "content-disposition"))
+    for sec in w.secrets:
+        if who.reads_all(sec.cls) or sec.occurs(req_text):
+            continue  # legitimately readable, or an echo of what the request sent
+        if sec.occurs(text):
+            shape, example = where(r, sec)
+            f.add("leak", who.label, op, f"{sec.label} ({sec.text})",
+                  f"e.g. {example}\n" + describe(who, op.method, url, body, r), shape)
+
+
+def normalized(r: harness.Response, keys: list[str]):
+    """The parts of an answer that must not depend on which missing-or-hidden object was named."""
+    b = json_or_none(r)
+    if not isinstance(b, dict):
+        return (r.status, None)
+    detail = str(b.get("detail", ""))
+    for k in sorted(keys, key=lambda x: -len(x)):
+        if k:
+            detail = re.sub(r"(?<![\w-])" + re.escape(k) + r"(?![\w-])", "{key}", detail)
+    errors = sorted((e.get("field"), e.get("code")) for e in b.get("errors", []) or [])
+    return (r.status, b.get("title"), detail, errors, b.get("type"))
+
+
+def values_of(ts: Targets) -> list[str]:
+    out = [ts.org.get("number", ""), str(ts.org.get("id", "")), ts.user.get("username", ""), str(ts.user.get("id", "")),
+           ts.group.get("name", ""), str(ts.group.get("id", "")), ts.role.get("name", ""), str(ts.role.get("id", "")),
+           str(ts.token_id), str(ts.session_id)]
+    for recs in ts.records.values():
+        for rec in recs:
+            out += [rec["number"], str(rec["id"])]
+    return [v for v in out if v]
+
+
+def walk_anonymous(t, s: Sender, ops: list[Op], builder: Builder, w: World, f: Findings):
+    nobody = Principal("anonymous")
+    for op in ops:
+        try:
+            variants = builder.variants(op, w.B, w.A)
+        except CannotFill as e:
+            t.soft(t.fail, f"route the walker must learn: {e}")
+            continue
+        v = variants[0]
+        req = builder.render(op, v, w.B, nobody, w.A)
+        r = s.send(None, op.method, req.path, req.query, req.body, req.headers)
+        f.checked("anonymous", "401")
+        leak_check(w, f, nobody, req.url + json.dumps(req.body), r, op, req.url, req.body)
+        if op.public:
+            # Signing in with B's username and a wrong password says nothing more than with a name
+            # that does not exist.
+            twin = builder.render(op, v, w.X, nobody)
+            r2 = s.send(None, op.method, twin.path, twin.query, twin.body, twin.headers)
+            f.checked("anonymous", "twin")
+            if normalized(r, values_of(w.B)) != normalized(r2, values_of(w.X)) or r.status < 400:
+                f.add("twin", "anonymous", op, "B's username answers unlike a missing one",
+                      describe(nobody, op.method, req.url, req.body, r) + "\n--- missing:\n" +
+                      describe(nobody, op.method, twin.url, twin.body, r2))
+        elif r.status != 401:
+            f.add("401", "anonymous", op, f"answered {r.status}", describe(nobody, op.method, req.url, req.body, r))
+
+
+def walk(s: Sender, ops: list[Op], builder: Builder, w: World, who: Principal, f: Findings):
+    """Every operation, aimed at B's objects, as one principal of A."""
+    for op in ops:
+        if op.public:
+            continue  # walked without credentials
+        try:
+            variants = builder.variants(op, w.B, w.A)
+        except CannotFill:
+            continue  # reported by the walk without credentials
+        for v in variants:
+            req = builder.render(op, v, w.B, who, w.A)
+            r = s.send(who, op.method, req.path, req.query, req.body, req.headers)
+            judge(w, f, who, req, r, builder, v, s)
+
+
+def judge(w: World, f: Findings, who: Principal, req: Req, r: harness.Response, builder: Builder, v: dict,
+          s: Sender):
+    op = req.op
+    d = lambda: describe(who, op.method, req.url, req.body, r)  # noqa: E731
+    req_text = req.url + " " + json.dumps(req.body, ensure_ascii=False)
+    leak_check(w, f, who, req_text, r, op, req.url, req.body)
+    f.checked(who.label, "5xx")
+    if r.status >= 500 or (r.status == 401 and not (op.resource == "session" and op.method == "DELETE")):
+        f.add("5xx", who.label, op, f"answered {r.status}", d())
+    # Own account and the model: anyone signed in may use them; nothing of B's is involved.
+    if op.own_account or (op.model_info and op.method == "GET"):
+        return
+    own_tokens = op.resource in ("tokens", "sessions") and op.method == "GET" and not req.query
+    if who.label == "norole":
+        f.checked(who.label, "norole")
+        if not own_tokens and r.status not in (403, 404):
+            f.add("norole", who.label, op, f"answered {r.status}", d())
+    visible = req.b_object is not None and who.reads_all(req.b_object)
+    if op.method in WRITES:
+        f.checked(who.label, "write")
+        if 200 <= r.status < 300:
+            f.add("write", who.label, op, f"answered {r.status}", d())
+    if req.key_type is not None:
+        f.checked(who.label, "404")
+        if visible:
+            needed = req.action or "read"
+            if op.method == "GET" and r.status != 200:
+                f.add("404", who.label, op, f"a visible record answered {r.status} to a read", d())
+            elif op.method in WRITES and who.scope(req.key_type, needed) < ALL and r.status != 403:
+                f.add("404", who.label, op, f"a visible record answered {r.status}, not 403, to an action "
+                                           f"({needed}) the role lacks", d())
+        elif r.status != 404 and r.status not in (400, 422):
+            f.add("404", who.label, op, f"a record outside the read scope answered {r.status}, not 404", d())
+    # The same request aimed at objects that do not exist must answer the same.
+    if visible or (req.b_object is None and op.method == "GET"):
+        return
+    if req.b_object is None and not req.cross and not (op.method in WRITES and op.has_body):
+        return
+    twin = builder.render(op, v, w.X, who, w.A)
+    r2 = s.send(who, op.method, twin.path, twin.query, twin.body, twin.headers)
+    f.checked(who.label, "twin")
+    if normalized(r, values_of(w.B)) != normalized(r2, values_of(w.X)):
+        f.add("twin", who.label, op, f"B's object answers {r.status} {problem_code(r) or ''}, a missing one "
+                                     f"{r2.status} {problem_code(r2) or ''}".replace("  ", " "),
+              d() + "\n--- the same aimed at nothing:\n" + describe(who, op.method, twin.url, twin.body, r2))
+
+
+def walk_a(s: Sender, ops: list[Op], builder: Builder, w: World, who: Principal, f: Findings,
+           writes: bool):
+    """Every operation aimed at A's own objects. Reads: what A's records show must not carry B's
+    data either (A's records link to B's). Writes (for principals without write rights): refused,
+    403 for a record the principal may read, 404 for one it may not; nothing changes."""
+    label = who.label + " on A"
+    for op in ops:
+        if op.public or op.own_account or (op.method in WRITES and not writes):
+            continue
+        try:
+            variants = builder.variants(op, w.A, None)
+        except CannotFill:
+            continue  # reported by the walk without credentials
+        for v in variants:
+            req = builder.render(op, v, w.A, who)
+            r = s.send(who, op.method, req.path, req.query, req.body, req.headers)
+            d = describe(who, op.method, req.url, req.body, r)
+            leak_check(w, f, who, req.url + " " + json.dumps(req.body, ensure_ascii=False), r, op, req.url, req.body)
+            f.checked(label, "5xx")
+            if r.status >= 500 or r.status == 401:
+                f.add("5xx", label, op, f"answered {r.status}", d)
+            own_tokens = op.resource in ("tokens", "sessions") and op.method == "GET" and not req.query
+            if who.label == "norole" and op.method not in WRITES and not op.model_info and not own_tokens:
+                f.checked(label, "norole")
+                if r.status not in (403, 404):
+                    f.add("norole", label, op, f"answered {r.status}", d)
+            if op.method not in WRITES:
+                continue
+            f.checked(label, "a-write")
+            if req.key_type is not None:
+                want = 403 if who.scope(req.key_type, "read") >= SCOPES["organization"] else 404
+                if r.status != want:
+                    f.add("a-write", label, op, f"answered {r.status}, expected {want}", d)
+            elif r.status not in (403, 404):
+                f.add("a-write", label, op, f"answered {r.status}, expected 403 or 404", d)
+
+
+# -- lists ------------------------------------------------------------------------------------
+
+
+def expected_visible(w: World, who: Principal, type_: str, rec: dict, tag: str) -> bool:
+    sc = who.scope(type_, "read")
+    if sc == ALL:
+        return True
+    if sc >= SCOPES["organization"] and tag == "A":
+        return True
+    if sc >= SCOPES["own"]:
+        if rec.get("created_by") and rec["created_by"]["id"] == who.user_id:
+            return True
+        for f in w.types[type_].get("owner_fields", []):
+            v = rec.get(f)
+            if isinstance(v, dict) and v.get("id") == who.user_id:
+                return True
+    return False
+
+
+def check_lists(t: systest.Checks, s: Sender, w: World, who: Principal):
+    problems = []
+    n = 0
+    observed: dict[tuple, set] = {}  # (type, query name, "list"/"csv"/"json") -> known ids the server answered
+    for type_, tdef in w.types.items():
+        coll = f"{API}/{tdef['collection']}"
+        known = [(rec, tag) for ty, rec, tag in w.known if ty == type_]
+        ids = {rec["id"]: (rec, tag) for rec, tag in known}
+        want_all = {rid for rid, (rec, tag) in ids.items() if expected_visible(w, who, type_, rec, tag)}
+        can_list = who.scope(type_, "read") > 0
+        can_export = min(who.scope(type_, "read"), who.scope(type_, "export")) > 0
+        b1 = w.B.record(type_)
+        queries = {"all": {}}
+        queries["search B's marker"] = {"q": b_marker(type_)}
+        queries["search A's marker"] = {"q": f"AMARK-{M}"}
+        queries["B's number"] = {"number": b1["number"]}
+        queries["B's id"] = {"id": str(b1["id"])}
+        queries["B's name"] = {tdef["display_field"]: b1.get(tdef["display_field"])}
+        of = tdef.get("org_field")
+        if of and of != "self":
+            queries["provider = B's number"] = {of: w.B.org["number"]}
+            queries["provider = B's id"] = {of: str(w.B.org["id"])}
+        for ofield in tdef.get("owner_fields", []):
+            queries[f"{ofield} = B's user"] = {ofield: w.B.user["username"]}
+
+        def matches(name, rec):
+            qv = queries[name]
+            if not qv:
+                return True
+            k, val = next(iter(qv.items()))
+            if k == "q":
+                text = " ".join(str(rec.get(f["name"]) or "") for f in tdef["fields"] if f["searchable"])
+                return val in text
+            if k == "number":
+                return rec["number"] == val
+            if k == "id":
+                return str(rec["id"]) == val
+            got = rec.get(k)
+            if isinstance(got, dict):
+                return str(got.get("id")) == val or got.get("number") == val or \
+                    (val == w.B.user["username"] and got.get("id") == w.B.user["id"])
+            return got == val
+
+        for qname, qv in queries.items():
+            want = {rid for rid in want_all if matches(qname, ids[rid][0])}
+            for sort in (None, "-id", tdef["display_field"]):
+                seen, pages, cursor = [], 0, None
+                while True:
+                    query = dict(qv, limit="1" if qname == "all" else "2")
+                    if sort:
+                        query["sort"] = sort
+                    if cursor:
+                        query["cursor"] = cursor
+                    r = s.send(who, "GET", coll, query)
+                    n += 1
+                    if not can_list:
+                        if r.status != 403:
+                            problems.append(f"GET {coll}?{urllib.parse.urlencode(query)} as {who.label}: "
+                                            f"{r.status}, expected 403 (no read)\n{body_start(r)}")
+                        break
+                    if r.status != 200:
+                        problems.append(f"GET {coll}?{urllib.parse.urlencode(query)} as {who.label}: {r.status}\n"
+                                        f"{body_start(r)}")
+                        break
+                    b = r.json()
+                    seen += [x["id"] for x in b["items"]]
+                    pages += 1
+                    cursor = b.get("next_cursor")
+                    if not cursor or pages > 200:
+                        break
+                if not can_list or r.status != 200:
+                    continue
+                got = {i for i in seen if i in ids}
+                if sort is None:
+                    observed[(type_, qname, "list")] = got
+                if got != want or len(seen) != len(set(seen)):
+                    problems.append(
+                        f"GET {coll} {qname} sort={sort} as {who.label} (paged to the end, {pages} pages): "
+                        f"got {describe_ids(ids, got)}, expected {describe_ids(ids, want)}"
+                        + (" (an id appeared twice)" if len(seen) != len(set(seen)) else ""))
+            for fmt in ("csv", "json"):
+                query = dict(qv, format=fmt)
+                r = s.send(who, "GET", coll + "/export", query)
+                n += 1
+                if not can_export:
+                    if r.status != 403:
+                        problems.append(f"GET {coll}/export?{urllib.parse.urlencode(query)} as {who.label}: "
+                                        f"{r.status}, expected 403\n{body_start(r)}")
+                    continue
+                if r.status != 200:
+                    problems.append(f"GET {coll}/export?{urllib.parse.urlencode(query)} as {who.label}: {r.status}\n"
+                                    f"{body_start(r)}")
+                    continue
+                if fmt == "json":
+                    got = {x["id"] for x in r.json()["items"] if x["id"] in ids}
+                else:
+                    rows = list(csv.DictReader(io.StringIO(r.text.lstrip("\ufeff"))))
+                    by_number = {rec["number"]: rid for rid, (rec, _) in ids.items()}
+                    got = {by_number[row["number"]] for row in rows if row.get("number") in by_number}
+                observed[(type_, qname, fmt)] = got
+                want_e = {rid for rid in want if export_visible(w, who, type_, *ids[rid])}
+                if got != want_e:
+                    problems.append(f"GET {coll}/export {qname} format={fmt} as {who.label}: got "
+                                    f"{describe_ids(ids, got)}, expected {describe_ids(ids, want_e)}")
+    t.check(not problems, f"{who.label}: lists (default sort, -id, by name; paged to the end), search, filters and "
+                          f"CSV/JSON exports show exactly the records in its scope ({n} requests)",
+            lambda: "\n".join(problems[:15]) + (f"\n… {len(problems)} in all" if len(problems) > 15 else ""))
+    # Positive controls, on what the server answered: the test would notice if everything were refused.
+    a1 = w.A.records["service"][0]
+    if who.label in ("org_agent", "org_agent(cookie)", "reader", "local_admin"):
+        seen = [k[1:] for k, ids_ in observed.items() if k[0] == "service" and a1["id"] in ids_]
+        t.check(("all", "list") in seen and ("search A's marker", "list") in seen,
+                f"{who.label}: positive control: A's service {a1['number']} is in its list and its search for A's "
+                f"marker" + (" and exports" if ("all", "csv") in seen and ("all", "json") in seen else ""),
+                f"A's service found in: {seen}")
+    if who.label == "own_agent":
+        got = {k[2]: v for k, v in observed.items() if k[0] == "service" and k[1] == "all"}
+        t.check(all(v == {w.own_record["id"]} for v in got.values()) and set(got) == {"list", "csv", "json"},
+                f"{who.label}: positive control: its list and exports of services hold exactly its own service "
+                f"{w.own_record['number']}", f"known services answered: {got}")
+
+
+def export_visible(w: World, who: Principal, type_: str, rec: dict, tag: str) -> bool:
+    sc = min(who.scope(type_, "read"), who.scope(type_, "export"))
+    if sc == 0:
+        return False
+    probe = Principal("probe")
+    probe.perms = [{"type": type_, "action": "read", "scope": {v: k for k, v in SCOPES.items()}[sc]}]
+    probe.user_id = who.user_id
+    return expected_visible(w, probe, type_, rec, tag)
+
+
+def describe_ids(ids: dict, got: set) -> str:
+    return "[" + ", ".join(sorted(f"{ids[i][1]}:{ids[i][0]['number']}" for i in got)) + "]"
+
+
+def soft(t: systest.Checks, *args, **kw):
+    """A check whose failure is reported without ending the section: every property is tried."""
+    t.soft(t.check, *args, **kw)
+
+
+# -- targeted checks --------------------------------------------------------------------------
+
+
+def check_requester(t: systest.Checks, s: Sender, admin: Principal, w: World):
+    who = w.principals["requester"]
+    r = s.send(who, "POST", f"{API}/services", body={"name": f"req-{M}", "provider": w.A.org["number"]})
+    soft(t, r.status == 403, "requester: cannot create a service (403)", lambda: r.describe())
+    target = w.A.user["username"]
+    r = s.send(who, "GET", f"{API}/users/{target}")
+    soft(t, r.status == 404, f"requester: cannot read another user of its own organization ({target}: 404)",
+            lambda: r.describe())
+    r = s.send(who, "GET", f"{API}/users")
+    names = [u["username"] for u in (json_or_none(r) or {}).get("items", [])] if r.status == 200 else []
+    soft(t, r.status == 403 or (r.status == 200 and names == [who.username]),
+            f"requester: GET /api/v1/users shows no other user ({r.status}, {names or 'nothing'}; the requester "
+            f"role holds user read own)", lambda: r.describe())
+    for path in ("/journal", "/journal/verify", "/roles", f"/roles/requester", "/groups"):
+        r = s.send(who, "GET", API + path)
+        soft(t, r.status == 403, f"requester: GET /api/v1{path} answers 403", lambda: r.describe())
+    me = must(t, s.send(who, "GET", f"{API}/me"), 200, "requester me")
+    r = s.send(who, "PATCH", f"{API}/users/{who.username}", body={"roles": ["administrator"]},
+               headers={"If-Match": f'"{me["version"]}"'})
+    after = must(t, s.send(who, "GET", f"{API}/me"), 200, "requester me")
+    soft(t, r.status in (403, 422) and after["effective_roles"] == me["effective_roles"],
+            f"requester: PATCH /api/v1/users/<self> {{\"roles\": [\"administrator\"]}} is refused ({r.status}) and "
+            f"its roles stay {after['effective_roles']}", lambda: r.describe())
+    r = s.send(who, "POST", f"{API}/roles", body={"name": f"req-role-{M}", "label": {"en": "x", "ja": "x"},
+                                                   "permissions": [{"type": "*", "action": "*", "scope": "all"}]})
+    gone = s.send(admin, "GET", f"{API}/roles/req-role-{M}")
+    soft(t, r.status == 403 and gone.status == 404, "requester: POST /api/v1/roles is refused (403) and makes nothing",
+            lambda: r.describe())
+    r = s.send(who, "POST", f"{API}/tokens", body={"label": "x", "user": w.A.user["username"]})
+    soft(t, r.status in (403, 404), f"requester: cannot make a token for another user ({r.status})",
+            lambda: r.describe())
+
+
+def check_norole_own_account(t: systest.Checks, s: Sender, w: World):
+    """What anyone may do: their own profile, tokens and sessions (a positive control for the no-role user)."""
+    who = w.principals["norole"]
+    r = s.send(who, "GET", f"{API}/me")
+    soft(t, r.status == 200 and r.json()["permissions"] == [], "norole: GET /api/v1/me answers 200 with no "
+                                                               "permissions", lambda: r.describe())
+    r = s.send(who, "POST", f"{API}/tokens", body={"label": "own"})
+    soft(t, r.status == 201, "norole: may create a token of its own", lambda: r.describe())
+    tid = r.json()["id"]
+    r = s.send(who, "GET", f"{API}/tokens")
+    ids = [x["id"] for x in r.json()["items"]] if r.status == 200 else []
+    soft(t, r.status == 200 and tid in ids and all(x["user"] == who.username for x in r.json()["items"]),
+            "norole: GET /api/v1/tokens lists its own tokens only", lambda: r.describe())
+    r = s.send(who, "DELETE", f"{API}/tokens/{tid}")
+    soft(t, r.status == 204, "norole: may revoke a token of its own", lambda: r.describe())
+    si = sign_in(t, s, who.username)
+    r = s.send(who, "GET", f"{API}/sessions")
+    items = r.json()["items"] if r.status == 200 else []
+    soft(t, r.status == 200 and [x["id"] for x in items] == [si["session"]["id"]],
+            "norole: GET /api/v1/sessions lists its own session only", lambda: r.describe())
+    r = s.send(who, "DELETE", f"{API}/sessions/{si['session']['id']}")
+    soft(t, r.status == 204, "norole: may end a session of its own", lambda: r.describe())
+    r = s.send(who, "GET", f"{API}/users/{who.username}")
+    soft(t, r.status in (403, 404), f"norole: GET /api/v1/users/<self> is refused ({r.status}: /me is the way)",
+            lambda: r.describe())
+
+
+def check_local_admin(t: systest.Checks, s: Sender, admin: Principal, w: World):
+    who = w.principals["local_admin"]
+    target = w.A.user["username"]
+    for role in ("administrator", f"walk-org-{M}", "service_desk_agent"):
+        before = must(t, s.send(admin, "GET", f"{API}/users/{target}"), 200, "admin reads target")
+        r = s.send(who, "PATCH", f"{API}/users/{target}", body={"roles": before["roles"] + [role]},
+                   headers={"If-Match": f'"{before["version"]}"'})
+        after = must(t, s.send(admin, "GET", f"{API}/users/{target}"), 200, "admin reads target")
+        soft(t, r.status == 422 and "role.grant_beyond_own_powers" in problem_code(r)
+                and after["roles"] == before["roles"] and after["version"] == before["version"],
+                f"local_admin: granting {role!r} (more than it holds) to {target} answers 422 "
+                f"role.grant_beyond_own_powers; the user's roles stay {before['roles']}",
+                lambda: r.describe() + f"\nroles now: {after['roles']}")
+    me = must(t, s.send(who, "GET", f"{API}/me"), 200, "local admin me")
+    r = s.send(who, "PATCH", f"{API}/users/{who.username}", body={"roles": ["administrator"]},
+               headers={"If-Match": f'"{me["version"]}"'})
+    after = must(t, s.send(who, "GET", f"{API}/me"), 200, "local admin me")
+    soft(t, r.status == 422 and "role.grant_beyond_own_powers" in problem_code(r)
+            and after["effective_roles"] == me["effective_roles"],
+            "local_admin: granting itself 'administrator' answers 422 role.grant_beyond_own_powers",
+            lambda: r.describe())
+    r = s.send(who, "POST", f"{API}/users", body={"username": f"walk-esc-{M}", "password": PASSWORD,
+                                                   "kind": "agent", "organizations": [w.A.org["number"]],
+                                                   "roles": ["administrator"]})
+    gone = s.send(admin, "GET", f"{API}/users/walk-esc-{M}")
+    soft(t, r.status == 422 and "role.grant_beyond_own_powers" in problem_code(r) and gone.status == 404,
+            "local_admin: creating a user with 'administrator' answers 422 role.grant_beyond_own_powers, no user made",
+            lambda: r.describe())
+    # Positive control: a role within its powers can be granted and taken back.
+    before = must(t, s.send(admin, "GET", f"{API}/users/{target}"), 200, "admin reads target")
+    r = s.send(who, "PATCH", f"{API}/users/{target}", body={"roles": [f"walk-reader-{M}"]})
+    soft(t, r.status == 200 and r.json()["roles"] == [f"walk-reader-{M}"],
+            f"local_admin: positive control: granting the read-only role (within its powers) works",
+            lambda: r.describe())
+    r = s.send(who, "PATCH", f"{API}/users/{target}", body={"roles": before["roles"]})
+    soft(t, r.status == 200 and r.json()["roles"] == before["roles"], "local_admin: … and taking it back works",
+            lambda: r.describe())
+
+
+def check_reference_oracles(t: systest.Checks, s: Sender, admin: Principal, w: World):
+    """A body naming B's objects is refused exactly like one naming nothing, and changes nothing."""
+    who = w.principals["org_agent"]
+    a1 = w.A.records["service"][0]
+    before = must(t, s.send(admin, "GET", f"{API}/services/{a1['id']}"), 200, "admin reads A1")
+    cases = [
+        ("PATCH", f"{API}/services/{a1['id']}", "provider", w.B.org["number"], w.X.org["number"]),
+        ("PATCH", f"{API}/services/{a1['id']}", "provider", str(w.B.org["id"]), str(MISSING_ID)),
+        ("PATCH", f"{API}/services/{a1['id']}", "owner", w.B.user["username"], w.X.user["username"]),
+        ("POST", f"{API}/services", "provider", w.B.org["number"], w.X.org["number"]),
+        ("POST", f"{API}/services/{a1['id']}/links", "target", w.B.records["service"][1]["number"],
+         w.X.records["service"][0]["number"]),
+        ("POST", f"{API}/services/{a1['id']}/links", "target", w.B.org["number"], w.X.org["number"]),
+    ]
+    for method, path, field, bval, xval in cases:
+        answers = []
+        for val in (bval, xval):
+            if path.endswith("/links"):
+                rel = "serves" if val.startswith(w.types["organization"]["number_prefix"]) else "depends_on"
+                body = {"relation": rel, "target": val}
+            elif method == "POST":
+                body = {"name": f"ref-{M}", field: val}
+            else:
+                body = {field: val}
+            hdrs = {"If-Match": f'"{before["version"]}"'} if method == "PATCH" else {}
+            answers.append((body, s.send(who, method, path, body=body, headers=hdrs)))
+        (bb, rb), (xb, rx) = answers
+        soft(t, rb.status == 422 and normalized(rb, [bval]) == normalized(rx, [xval]),
+                f"org_agent: {method} {path.replace(API, '')} naming B's {field} {bval} is refused exactly like "
+                f"naming a missing one ({rb.status} {problem_code(rb)})",
+                lambda: f"B's: {describe(who, method, path, bb, rb)}\n--- missing: {describe(who, method, path, xb, rx)}")
+    after = must(t, s.send(admin, "GET", f"{API}/services/{a1['id']}"), 200, "admin reads A1")
+    soft(t, strip(after) == strip(before), "org_agent: A's service is unchanged by the refused references")
+    r = s.send(admin, "GET", f"{API}/services", {"name": f"ref-{M}"})
+    soft(t, r.status == 200 and r.json()["items"] == [], "org_agent: no service was created with B's references",
+            lambda: r.describe())
+
+
+def check_own_agent(t: systest.Checks, s: Sender, w: World):
+    who = w.principals["own_agent"]
+    r = s.send(who, "GET", f"{API}/services/{w.own_record['number']}")
+    soft(t, r.status == 200, "own_agent: positive control: reads the service it created", lambda: r.describe())
+    a1 = w.A.records["service"][0]
+    r = s.send(who, "GET", f"{API}/services/{a1['number']}")
+    soft(t, r.status == 404, f"own_agent: A's service {a1['number']}, made by someone else, answers 404",
+            lambda: r.describe())
+    r = s.send(who, "PATCH", f"{API}/services/{w.own_record['number']}", body={"support_hours": "9-17"},
+               headers={"If-Match": f'"{w.own_record["version"]}"'})
+    soft(t, r.status == 200, "own_agent: positive control: updates the service it created", lambda: r.describe())
+
+
+def check_group_grant(t: systest.Checks, s: Sender, admin: Principal, w: World):
+    """Membership of a group is a grant of the group's roles: it too must stay within the granter's powers."""
+    who = w.principals["steward"]
+    r = s.send(who, "POST", f"{API}/groups", body={"name": f"walk-esc-{M}", "display_name": "esc",
+                                                    "organization": w.A.org["number"], "roles": ["administrator"]})
+    soft(t, r.status == 422 and "role.grant_beyond_own_powers" in problem_code(r),
+            "steward: creating a group carrying 'administrator' answers 422 role.grant_beyond_own_powers",
+            lambda: r.describe())
+    g = must(t, s.send(admin, "POST", f"{API}/groups", body={
+        "name": f"walk-admins-{M}", "display_name": "A's administrators", "organization": w.A.org["number"],
+        "roles": ["administrator"]}), 201, "admin creates a group in A carrying the administrator role")
+    try:
+        r = s.send(who, "PATCH", f"{API}/groups/{g['id']}", body={"members": [who.username]})
+        me = must(t, s.send(who, "GET", f"{API}/me"), 200, "steward me")
+        soft(t, r.status == 422 and "role.grant_beyond_own_powers" in problem_code(r)
+                and "administrator" not in me["effective_roles"],
+                "steward: adding itself to a group carrying 'administrator' answers 422 "
+                "role.grant_beyond_own_powers and does not make it an administrator",
+                lambda: describe(who, "PATCH", f"{API}/groups/{g['id']}", {"members": [who.username]}, r)
+                + f"\nsteward's effective roles afterwards: {me['effective_roles']}")
+        s.send(admin, "PATCH", f"{API}/groups/{g['id']}", body={"members": []})
+        r = s.send(who, "PATCH", f"{API}/groups/{g['id']}", body={"members": [w.A.user["username"]]})
+        tgt = must(t, s.send(admin, "GET", f"{API}/users/{w.A.user['username']}"), 200, "admin reads target")
+        soft(t, r.status == 422 and "role.grant_beyond_own_powers" in problem_code(r)
+                and g["name"] not in tgt["groups"],
+                f"steward: adding another user to a group carrying 'administrator' answers 422 "
+                f"role.grant_beyond_own_powers",
+                lambda: describe(who, "PATCH", f"{API}/groups/{g['id']}", {"members": [w.A.user['username']]}, r))
+    finally:
+        s.send(admin, "PATCH", f"{API}/groups/{g['id']}", body={"members": []})
+
+
+def check_hidden_link_unlink(t: systest.Checks, s: Sender, admin: Principal, w: World):
+    """A link to a record out of scope is left out of …/links; it cannot be removed either."""
+    who = w.principals["org_agent"]
+    a1 = w.A.records["service"][0]
+    b1 = w.B.records["service"][0]
+    links = must(t, s.send(admin, "GET", f"{API}/services/{a1['id']}/links"), 200, "admin reads A1 links")["items"]
+    hidden = next(l for l in links if l["record"]["id"] == b1["id"])
+    mine = must(t, s.send(who, "GET", f"{API}/services/{a1['id']}/links"), 200, "org agent reads A1 links")["items"]
+    soft(t, all(l["id"] != hidden["id"] for l in mine) and any(l["record"]["id"] == w.A.records["service"][1]["id"]
+                                                               for l in mine),
+            f"org_agent: A's service links show the link to A's other service but not the one to B's {b1['number']}",
+            systest.dump(mine))
+    before = snapshot(t, s, admin, w, w.B, "B")
+    r = s.send(who, "DELETE", f"{API}/services/{a1['id']}/links/{hidden['id']}")
+    after = snapshot(t, s, admin, w, w.B, "B")
+    try:
+        soft(t, r.status == 404, f"org_agent: DELETE /services/{a1['number']}/links/{hidden['id']} (the link to B's "
+                                 f"{b1['number']}, which …/links leaves out) answers 404 as for a link that does not "
+                                 f"exist", lambda: describe(who, "DELETE", f"{API}/services/{a1['id']}/links/"
+                                                                          f"{hidden['id']}", None, r))
+        t.soft(compare_snapshots, t, before, after, f"org_agent: after that DELETE, B's {b1['number']}, its links "
+                                                    f"and its journal are unchanged")
+    finally:
+        if r.status == 204:  # put it back for a clean state
+            s.send(admin, "POST", f"{API}/services/{a1['id']}/links", body={"relation": hidden["relation"],
+                                                                           "target": b1["number"]})
+
+
+if __name__ == "__main__":
+    sys.exit(systest.main(test, "authorization holds on every route of the API (a walk over openapi.json)"))
