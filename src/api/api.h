@@ -4,6 +4,8 @@
 // the caller's language.
 #pragma once
 
+#include <memory>
+
 #include "auth/authenticator.h"
 #include "auth/directory.h"
 #include "core/config.h"
@@ -23,7 +25,10 @@ struct ApiContext {
   const Config& config;
 };
 
+class Gate;
+
 // Adds /healthz, /readyz and every /api/v1 route to `router`. `context` must outlive it.
-void register_routes(http::Router& router, ApiContext& context);
+// Returns the gate (authentication, languages) for the web pages to share.
+std::shared_ptr<Gate> register_routes(http::Router& router, ApiContext& context);
 
 }  // namespace kanri::api

@@ -105,7 +105,7 @@ json journal_entry_json(const store::JournalEntry& e) {
   json changes = json::parse(e.changes, nullptr, false);
   return {{"seq", e.seq},
           {"at", format_timestamp(e.at)},
-          {"principal", e.principal},
+          {"principal", e.principal.empty() ? json(nullptr) : json(e.principal)},
           {"principal_id", e.principal_id ? json(*e.principal_id) : json(nullptr)},
           {"ip", e.ip},
           {"record_type", e.record_type},

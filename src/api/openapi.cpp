@@ -135,7 +135,7 @@ json openapi_document(const model::Catalogue& catalogue) {
       {"properties",
        {{"seq", {{"type", "integer"}}},
         {"at", {{"type", "string"}, {"format", "date-time"}}},
-        {"principal", {{"type", "string"}}},
+        {"principal", {{"type", json::array({"string", "null"})}, {"description", "Username; null for a user the caller may not read"}}},
         {"principal_id", {{"type", json::array({"integer", "null"})}}},
         {"ip", {{"type", "string"}}},
         {"action", {{"type", "string"}}},

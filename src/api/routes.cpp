@@ -250,13 +250,14 @@ void register_record_routes(http::Router& router, ApiContext& context, std::shar
   std::make_shared<RecordRoutes>(context, std::move(gate))->register_all(router);
 }
 
-void register_routes(http::Router& router, ApiContext& context) {
+std::shared_ptr<Gate> register_routes(http::Router& router, ApiContext& context) {
   auto gate = std::make_shared<Gate>(context);
   // The platform's own resources first: their literal paths (/api/v1/users…) must not be
   // taken for a collection of records.
   register_session_routes(router, context, gate);
   register_identity_routes(router, context, gate);
   register_record_routes(router, context, gate);
+  return gate;
 }
 
 }  // namespace kanri::api

@@ -128,6 +128,27 @@ std::optional<FieldError> Directory::check_grantable(store::Connection& c, const
   return std::nullopt;
 }
 
+std::optional<std::int64_t> Directory::visible_organization(store::Connection& c, const Principal& p, const std::string& key) {
+  auto id = find_organization(c, catalogue_, key);
+  if (!id) return std::nullopt;
+  switch (p.scope("organization", "read")) {
+    case Scope::all: return id;
+    case Scope::none: return std::nullopt;
+    default: return p.in_org(*id) ? id : std::nullopt;
+  }
+}
+
+std::optional<FieldError> Directory::check_group_roles(store::Connection& c, const Principal& p, const std::string& field,
+                                                       const std::vector<std::int64_t>& group_ids) {
+  for (auto gid : group_ids) {
+    std::vector<std::int64_t> role_ids;
+    for (auto& name : store::group_role_names(c, gid))
+      if (auto role = store::find_role_by_name(c, name)) role_ids.push_back(role->id);
+    if (auto e = check_grantable(c, p, field, role_ids)) return e;
+  }
+  return std::nullopt;
+}
+
 bool Directory::would_leave_no_administrator(store::Connection& c, std::int64_t user_id, bool still_admin) {
   if (still_admin) return false;
   store::Rows r = c.query(

@@ -142,6 +142,13 @@ class Directory {
   GroupView view_of(store::Connection& c, const store::Group& g);
   RoleView view_of(store::Connection& c, const store::Role& r);
   bool user_within(store::Connection& c, const engine::Principal& p, engine::Scope scope, std::int64_t user_id);
+  // The organization behind `key` if the principal may read it; one they may not is reported
+  // like one that does not exist.
+  std::optional<std::int64_t> visible_organization(store::Connection& c, const engine::Principal& p, const std::string& key);
+  // Joining or leaving these groups hands out or takes away their roles: each must lie within
+  // what `p` holds.
+  std::optional<FieldError> check_group_roles(store::Connection& c, const engine::Principal& p, const std::string& field,
+                                              const std::vector<std::int64_t>& group_ids);
   // Every permission of these roles lies within what `p` holds.
   std::optional<FieldError> check_grantable(store::Connection& c, const engine::Principal& p, const std::string& field,
                                             const std::vector<std::int64_t>& role_ids);

@@ -72,12 +72,13 @@ Result<GroupView> Directory::create_group(const Principal& p, const json& body) 
     g.active = active.value_or(true);
     g.created_at = g.updated_at = clock_.now_ms();
     if (org && !org->empty()) {
-      g.org_id = find_organization(c, catalogue_, *org);
+      g.org_id = visible_organization(c, p, *org);
       if (!g.org_id) errors.push_back({"organization", "field.ref_not_found", {{"value", *org}, {"target", "organization"}}});
     } else if (p.primary_org) {
       g.org_id = p.primary_org;
     }
-    if (errors.empty() && !group_within(p, scope, g)) errors.push_back({"organization", "user.org_out_of_scope", {}});
+    if (errors.empty() && !group_within(p, scope, g))
+      errors.push_back({"organization", "user.org_out_of_scope", {{"value", org.value_or("")}}});
     std::vector<std::int64_t> member_ids, role_ids;
     for (auto& m : members.value_or(std::vector<std::string>{})) {
       auto u = parse_id(m) ? store::find_user(c, *parse_id(m)) : store::find_user_by_name(c, m);
@@ -154,11 +155,11 @@ Result<GroupView> Directory::update_group(const Principal& p, std::string_view k
     if (email) g.email = *email;
     if (active) g.active = *active;
     if (org) {
-      g.org_id = org->empty() ? std::nullopt : find_organization(c, catalogue_, *org);
+      g.org_id = org->empty() ? std::nullopt : visible_organization(c, p, *org);
       if (!org->empty() && !g.org_id)
         errors.push_back({"organization", "field.ref_not_found", {{"value", *org}, {"target", "organization"}}});
       else if (!group_within(p, scope, g))
-        errors.push_back({"organization", "user.org_out_of_scope", {}});
+        errors.push_back({"organization", "user.org_out_of_scope", {{"value", *org}}});
     }
     if (members) {
       std::vector<std::int64_t> ids;
@@ -168,6 +169,12 @@ Result<GroupView> Directory::update_group(const Principal& p, std::string_view k
         else ids.push_back(u->id);
       }
       if (errors.empty()) store::set_group_members(c, g.id, ids);
+    }
+    // New or departing members receive or lose the group's roles, and so does everyone when
+    // the group is switched on or off: that is a grant like any other.
+    bool members_change = members && view_of(c, g).members != before.members;
+    if (members_change || (active && *active != before.group.active)) {
+      if (auto e = check_group_roles(c, p, members_change ? "members" : "active", {g.id})) errors.push_back(*e);
     }
     if (roles) {
       std::vector<std::int64_t> wanted, changed;

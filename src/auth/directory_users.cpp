@@ -139,13 +139,13 @@ Result<UserView> Directory::create_user(const Principal& p, const json& body) {
     std::vector<FieldError> errors;
     if (store::find_user_by_name(c, *in.username)) errors.push_back({"username", "user.username_taken", {{"value", *in.username}}});
     auto orgs = resolve(in.organizations.value_or(std::vector<std::string>{}), "organizations", "field.ref_not_found", errors,
-                        [&](const std::string& n) { return find_organization(c, catalogue_, n); });
+                        [&](const std::string& n) { return visible_organization(c, p, n); });
     for (auto& e : errors)
       if (e.code == "field.ref_not_found") e.args["target"] = "organization";
     if (scope == Scope::organization) {
-      if (orgs.empty()) errors.push_back({"organizations", "field.required", {}});
-      for (auto o : orgs)
-        if (!p.in_org(o)) errors.push_back({"organizations", "user.org_out_of_scope", {{"value", std::to_string(o)}}});
+      if (orgs.empty() && errors.empty()) errors.push_back({"organizations", "field.required", {}});
+      for (size_t i = 0; i < orgs.size(); ++i)
+        if (!p.in_org(orgs[i])) errors.push_back({"organizations", "user.org_out_of_scope", {{"value", std::to_string(orgs[i])}}});
     }
     auto roles = resolve(in.roles.value_or(std::vector<std::string>{}), "roles", "user.unknown_role", errors,
                          [&](const std::string& n) -> std::optional<std::int64_t> {
@@ -161,6 +161,7 @@ Result<UserView> Directory::create_user(const Principal& p, const json& body) {
                             bool may = gs == Scope::all || (gs == Scope::organization && g->org_id && p.in_org(*g->org_id));
                             return may ? std::optional(g->id) : std::nullopt;
                           });
+    if (auto e = check_group_roles(c, p, "groups", groups)) errors.push_back(*e);
     if (!errors.empty()) return Error::invalid(std::move(errors));
     store::User u;
     u.username = *in.username;
@@ -257,7 +258,7 @@ Result<UserView> Directory::update_user(const Principal& p, std::string_view key
       std::vector<std::int64_t> old_ids;
       for (auto& o : before.organizations) old_ids.push_back(o.id);
       auto orgs = resolve(*in.organizations, "organizations", "field.ref_not_found", errors,
-                          [&](const std::string& n) { return find_organization(c, catalogue_, n); });
+                          [&](const std::string& n) { return visible_organization(c, p, n); });
       for (auto& e : errors)
         if (e.code == "field.ref_not_found") e.args["target"] = "organization";
       if (scope != Scope::all) {
@@ -306,6 +307,15 @@ Result<UserView> Directory::update_user(const Principal& p, std::string_view key
         bool may = gs == Scope::all || (gs == Scope::organization && g->org_id && p.in_org(*g->org_id));
         return may ? std::optional(g->id) : std::nullopt;
       });
+      std::vector<std::int64_t> changed;
+      std::vector<std::int64_t> current;
+      for (auto& name : before.groups)
+        if (auto g = store::find_group_by_name(c, name)) current.push_back(g->id);
+      for (auto id : groups)
+        if (std::find(current.begin(), current.end(), id) == current.end()) changed.push_back(id);
+      for (auto id : current)
+        if (std::find(groups.begin(), groups.end(), id) == groups.end()) changed.push_back(id);
+      if (auto e = check_group_roles(c, p, "groups", changed)) errors.push_back(*e);
       if (errors.empty()) store::set_user_groups(c, u.id, groups);
     }
     if (!errors.empty()) return Error::invalid(std::move(errors));

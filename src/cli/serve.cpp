@@ -10,6 +10,7 @@
 #include "engine/record_service.h"
 #include "http/server.h"
 #include "store/schema.h"
+#include "ui/pages.h"
 
 namespace kanri::cli {
 
@@ -42,7 +43,13 @@ int run_serve(App& app) {
   auth::Directory directory(*app.db, *app.catalogue, app.clock, authenticator);
   api::ApiContext ctx{records, directory, authenticator, app.messages, app.clock, app.config};
   http::Router router;
-  api::register_routes(router, ctx);
+  auto gate = api::register_routes(router, ctx);
+  try {
+    ui::register_pages(router, ctx, gate, app.config.share_dir + "/web");
+  } catch (const std::exception& e) {
+    std::cerr << "kanri: " << e.what() << " (KANRI_SHARE_DIR must hold web/)\n";
+    return 2;
+  }
   http::Server server(router, {host, port, app.config.http_threads, app.config.max_body_bytes});
   try {
     server.start();

@@ -25,13 +25,14 @@ Result<LinkView> RecordService::link(const Principal& p, const model::TypeDef& t
     errors.push_back({"relation", "link.unknown_relation", {{"allowed", allowed.empty() ? "-" : allowed}}});
   }
   if (!body.contains("target")) errors.push_back({"target", "field.required", {}});
-  if (!errors.empty()) return Error::invalid(std::move(errors));
-  const model::TypeDef& target_type = *catalogue_.type(rel->target);
   LinkView view;
   Status s = db_.write([&](store::Connection& c) -> Status {
+    // Who may link comes first: a body's mistakes are no one's business who may not link at all.
     auto from = find_visible(c, p, t, key);
     if (!from) return from.take_error();
     if (auto a = authorize(p, "update", *from); !a) return a;
+    if (!errors.empty()) return Error::invalid(errors);
+    const model::TypeDef& target_type = *catalogue_.type(rel->target);
     const json& target = body["target"];
     const json& tk = target.is_object() && target.contains("id") ? target["id"] : target;
     std::string target_key = tk.is_number_integer() ? std::to_string(tk.get<std::int64_t>()) : tk.is_string() ? tk.get<std::string>() : "";
@@ -58,11 +59,18 @@ Status RecordService::unlink(const Principal& p, const model::TypeDef& t, std::s
     auto l = store::find_link(c, link_id);
     bool ours = l && ((l->from_type == t.name && l->from_id == rec->id) || (l->to_type == t.name && l->to_id == rec->id));
     if (!ours) return Error::of(ErrorKind::not_found, "link.not_found", {{"id", std::to_string(link_id)}});
-    store::delete_link(c, link_id);
     const model::TypeDef* from_t = catalogue_.type(l->from_type);
     const model::TypeDef* to_t = catalogue_.type(l->to_type);
     auto from = from_t ? records_.find(c, *from_t, l->from_id) : std::nullopt;
     auto to = to_t ? records_.find(c, *to_t, l->to_id) : std::nullopt;
+    // A link whose other end the principal may not read is not listed to them, so it is not
+    // theirs to remove either.
+    const bool outgoing = l->from_type == t.name && l->from_id == rec->id;
+    const auto& other = outgoing ? to : from;
+    const model::TypeDef* other_t = outgoing ? to_t : from_t;
+    if (other && other_t && !within_scope(p, p.scope(other_t->name, "read"), *other))
+      return Error::of(ErrorKind::not_found, "link.not_found", {{"id", std::to_string(link_id)}});
+    store::delete_link(c, link_id);
     json details{{"relation", l->relation}, {"link_id", link_id}, {"from", from ? from->number : ""}, {"to", to ? to->number : ""}};
     if (from) journal(c, p, *from, "unlink", details);
     if (to) journal(c, p, *to, "unlinked", details);

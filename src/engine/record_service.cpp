@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <set>
 
 #include "core/crypto.h"
@@ -473,7 +474,49 @@ Result<std::vector<store::JournalEntry>> RecordService::history(const Principal&
       out = rec.take_error();
       return;
     }
-    out = store::record_history(c, t.name, rec->id);
+    std::vector<store::JournalEntry> entries = store::record_history(c, t.name, rec->id);
+    // Link entries name the record at the other end; one the principal may not read is
+    // shown as null, as …/links leaves the link out altogether.
+    std::map<std::string, bool> visible;
+    auto may_see = [&](const std::string& number) {
+      auto it = visible.find(number);
+      if (it != visible.end()) return it->second;
+      bool ok = false;
+      std::string prefix = number.substr(0, number.find('-'));
+      for (auto& tp : catalogue_.types()) {
+        if (tp->number_prefix != prefix) continue;
+        auto other = records_.find_by_number(c, *tp, number);
+        ok = other && within_scope(p, p.scope(tp->name, "read"), *other);
+      }
+      return visible[number] = ok;
+    };
+    // Who acted is shown by username only to those who may read that user (a username is a
+    // sign-in name); the record's own created_by/updated_by carry display names for everyone.
+    std::map<std::int64_t, bool> user_shown;
+    for (auto& e : entries) {
+      if (!e.principal_id) continue;
+      auto it = user_shown.find(*e.principal_id);
+      if (it == user_shown.end()) it = user_shown.emplace(*e.principal_id, user_visible(c, p, *e.principal_id)).first;
+      if (!it->second) {
+        e.principal.clear();
+        e.ip.clear();
+      }
+    }
+    for (auto& e : entries) {
+      if (e.action != "link" && e.action != "linked" && e.action != "unlink" && e.action != "unlinked") continue;
+      json changes = json::parse(e.changes, nullptr, false);
+      if (!changes.is_object()) continue;
+      bool redacted = false;
+      for (const char* side : {"to", "from"}) {
+        if (!changes.contains(side) || !changes[side].is_string()) continue;
+        const std::string number = changes[side].get<std::string>();
+        if (number == rec->number || number.empty() || may_see(number)) continue;
+        changes[side] = nullptr;
+        redacted = true;
+      }
+      if (redacted) e.changes = changes.dump();
+    }
+    out = std::move(entries);
   });
   return std::move(*out);
 }

@@ -867,10 +867,9 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
             sec.append(Secret(name, f"B's {name} number", rec["number"]))
     sec.append(Secret("user", "B's username", f"bsecret-usr1-{M}"))
     sec.append(Secret("user", "B's username", f"bsecret-agent-{M}"))
-    # A user's display name is the user's data: shown only to who may read that user (the engine
-    # renders user references with their display name; record references hide theirs outside the
-    # read scope). Should display names become public with the record, drop this secret.
-    sec.append(Secret("user", "B's user display name", f"SECRET-BUSR-{M}"))
+    # A user's display name is shown with a record the principal may read (who owns a service,
+    # who changed it: docs/security.md); usernames (sign-in names) are not, so only they stay
+    # secret here.
     sec.append(Secret("group", "B's group name", f"bsecret-grp-{M}"))
     sec.append(Secret("group", "B's group display name", f"SECRET-BGRP-{M}"))
     sec.append(Secret("role", "B's role", f"bsecret-role-{M}"))
