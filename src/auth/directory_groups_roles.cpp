@@ -450,9 +450,10 @@ Status Directory::grant_role(const Principal& p, std::string_view user, const st
   if (!*target) return target->take_error();
   std::vector<std::string> roles = (*target)->roles;
   auto it = std::find(roles.begin(), roles.end(), role);
-  if (grant && it == roles.end()) roles.push_back(role);
-  if (!grant && it != roles.end()) roles.erase(it);
-  if (!grant && it == roles.end()) return Error::invalid({{"roles", "user.role_not_held", {{"value", role}}}});
+  const bool held = it != roles.end();
+  if (!grant && !held) return Error::invalid({{"roles", "user.role_not_held", {{"value", role}}}});
+  if (grant && !held) roles.push_back(role);
+  if (!grant) roles.erase(it);
   auto updated = update_user(p, user, json{{"roles", roles}}, (*target)->user.version);
   if (!updated) return updated.take_error();
   return ok_status();

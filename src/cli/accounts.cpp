@@ -1,5 +1,6 @@
 // kanri user|role|token: the administrator's command line, through the same Directory as the
 // API (validation, no-escalation rule, journal).
+#include <pwd.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -23,9 +24,11 @@ namespace {
 struct Accounts {
   explicit Accounts(App& app)
       : app(app), auth(*app.db, *app.catalogue, app.clock, app.config.auth), directory(*app.db, *app.catalogue, app.clock, auth) {
-    const char* user = std::getenv("USER");
+    // The operating-system account that ran the command, from the password database (an
+    // environment variable could say anything).
+    const passwd* pw = getpwuid(geteuid());
     actor = engine::Principal::system();
-    actor.username = std::string("cli:") + (user && *user ? user : "unknown");
+    actor.username = std::string("cli:") + (pw && pw->pw_name ? pw->pw_name : std::to_string(geteuid()));
     actor.ip = "local";
     actor.auth_method = "cli";
   }
