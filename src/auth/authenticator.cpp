@@ -313,31 +313,39 @@ Result<LoginSuccess> Authenticator::login(const LoginRequest& in) {
   return success;
 }
 
+std::optional<engine::Principal> Authenticator::cached(const std::string& key, const std::string& ip) {
+  auto hit = cache_.find(key, clock_.now_ms());
+  if (!hit) return std::nullopt;
+  hit->principal.ip = ip;
+  return std::move(hit->principal);
+}
+
 Result<engine::Principal> Authenticator::session_principal(const std::string& secret, const std::string& ip) {
+  if (auto hit = cached("s:" + secret, ip)) return std::move(*hit);
   const EpochMs now = clock_.now_ms();
-  if (auto hit = cache_.find("s:" + secret, now)) {
-    hit->principal.ip = ip;
-    return std::move(hit->principal);
-  }
   std::optional<store::SessionOwner> owner;
-  db_.read([&](store::Connection& c) { owner = store::find_session_owner(c, secret); });
+  engine::Principal p;
+  db_.read([&](store::Connection& c) {
+    owner = store::find_session_owner(c, secret);
+    if (owner) p = principal_for(c, owner->user);
+  });
   if (!owner) return Error::of(ErrorKind::unauthorized, "auth.session_ended");
   const store::Session& s = owner->session;
   const EpochMs idle_ms = static_cast<EpochMs>(settings_.session_idle_minutes) * 60'000;
   std::string ended = now >= s.expires_at ? "expired" : now - s.last_seen_at >= idle_ms ? "idle" : "";
-  engine::Principal p;
-  Status st = db_.write([&](store::Connection& c) -> Status {
-    if (!ended.empty()) {
-      if (store::revoke_session(c, s.id, now, ended))
+  // A write only when something changes: the session ended, or last_seen_at is a minute old.
+  if (!ended.empty() || now - s.last_seen_at >= kTouchEveryMs) {
+    Status st = db_.write([&](store::Connection& c) -> Status {
+      if (ended.empty()) {
+        store::touch_session(c, s.id, now);
+      } else if (store::revoke_session(c, s.id, now, ended)) {
         store::journal_event(c, as_user(owner->user, ip), now, "user", owner->user.id, owner->user.username,
                              "session_end", json{{"session_id", s.id}, {"reason", ended}}.dump());
+      }
       return ok_status();
-    }
-    if (now - s.last_seen_at >= kTouchEveryMs) store::touch_session(c, s.id, now);
-    p = principal_for(c, owner->user);
-    return ok_status();
-  });
-  if (!st) return st.take_error();
+    });
+    if (!st) return st.take_error();
+  }
   if (!ended.empty()) return Error::of(ErrorKind::unauthorized, "auth.session_ended");
   p.auth_method = s.method;
   p.session_id = s.id;
@@ -349,11 +357,8 @@ Result<engine::Principal> Authenticator::session_principal(const std::string& se
 }
 
 Result<engine::Principal> Authenticator::token_principal(const std::string& secret, const std::string& ip) {
+  if (auto hit = cached("t:" + secret, ip)) return std::move(*hit);
   const EpochMs now = clock_.now_ms();
-  if (auto hit = cache_.find("t:" + secret, now)) {
-    hit->principal.ip = ip;
-    return std::move(hit->principal);
-  }
   std::optional<store::TokenOwner> owner;
   engine::Principal p;
   db_.read([&](store::Connection& c) {

@@ -72,6 +72,8 @@ class Authenticator {
  private:
   Result<store::User> create_directory_user(store::Connection& c, const std::string& username,
                                             const LdapIdentity& identity, const std::string& ip, EpochMs now);
+  // The cached principal of a credential, with this request's address.
+  std::optional<engine::Principal> cached(const std::string& key, const std::string& ip);
   Result<int> begin_attempt(const std::string& account_key, const std::string& address_key, const LoginRequest& in);
   void undo_attempt(store::Connection& c, const std::string& key, int limit);
   // Journals "login_locked" when the failure just recorded locked the key.

@@ -35,6 +35,22 @@ json permissions_json(const std::vector<store::PermissionRow>& rows) {
   return a;
 }
 
+std::vector<std::int64_t> role_ids(store::Connection& c, const std::vector<std::string>& names) {
+  std::vector<std::int64_t> out;
+  for (auto& name : names)
+    if (auto role = store::find_role_by_name(c, name)) out.push_back(role->id);
+  return out;
+}
+
+std::vector<std::int64_t> changed_between(const std::vector<std::int64_t>& before, const std::vector<std::int64_t>& after) {
+  std::vector<std::int64_t> out;
+  for (auto id : after)
+    if (std::find(before.begin(), before.end(), id) == before.end()) out.push_back(id);
+  for (auto id : before)
+    if (std::find(after.begin(), after.end(), id) == after.end()) out.push_back(id);
+  return out;
+}
+
 std::optional<std::int64_t> find_organization(store::Connection& c, const model::Catalogue& catalogue,
                                               const std::string& key) {
   const model::TypeDef* org = catalogue.type("organization");
@@ -140,12 +156,8 @@ std::optional<std::int64_t> Directory::visible_organization(store::Connection& c
 
 std::optional<FieldError> Directory::check_group_roles(store::Connection& c, const Principal& p, const std::string& field,
                                                        const std::vector<std::int64_t>& group_ids) {
-  for (auto gid : group_ids) {
-    std::vector<std::int64_t> role_ids;
-    for (auto& name : store::group_role_names(c, gid))
-      if (auto role = store::find_role_by_name(c, name)) role_ids.push_back(role->id);
-    if (auto e = check_grantable(c, p, field, role_ids)) return e;
-  }
+  for (auto gid : group_ids)
+    if (auto e = check_grantable(c, p, field, role_ids(c, store::group_role_names(c, gid)))) return e;
   return std::nullopt;
 }
 

@@ -139,6 +139,11 @@ class Directory {
   Result<UserView> load_user(store::Connection& c, const engine::Principal& p, std::string_view key,
                              const std::string& action);
   UserView view_of(store::Connection& c, const store::User& u);
+  // Users named by username or id that `p` may read; each other name is an error on "members".
+  std::vector<std::int64_t> resolve_members(store::Connection& c, const engine::Principal& p,
+                                            const std::vector<std::string>& names, std::vector<FieldError>& errors);
+  // Writes `u` (with updated_at now) if nobody changed it since it was read; bumps its version.
+  Status save_user(store::Connection& c, store::User& u);
   GroupView view_of(store::Connection& c, const store::Group& g);
   RoleView view_of(store::Connection& c, const store::Role& r);
   bool user_within(store::Connection& c, const engine::Principal& p, engine::Scope scope, std::int64_t user_id);
@@ -156,6 +161,13 @@ class Directory {
                                               const std::vector<store::PermissionRow>& rows);
   // The user keeps at least one active holder of the administrator role after a change.
   bool would_leave_no_administrator(store::Connection& c, std::int64_t user_id, bool still_admin);
+  // Tokens or sessions (`list` reads them for one user or all) for tokens() and sessions().
+  template <class Item, class View, class List>
+  Result<std::vector<View>> list_credentials(const engine::Principal& p, const std::string& resource,
+                                             const std::string& for_user, bool all, List list);
+  // One's own credential always; another user's with `resource` delete (404 when not even readable).
+  Status authorize_credential(store::Connection& c, const engine::Principal& p, const std::string& resource,
+                              std::int64_t owner, std::int64_t id);
   void journal(store::Connection& c, const engine::Principal& p, const std::string& type, std::int64_t id,
                const std::string& number, const std::string& action, const nlohmann::json& details);
   void forget_credentials(std::optional<std::int64_t> user_id);

@@ -61,12 +61,25 @@ Result<NewToken> Directory::create_token(const Principal& p, const json& body) {
   return out;
 }
 
-Result<std::vector<TokenView>> Directory::tokens(const Principal& p, const std::string& for_user, bool all) {
+namespace {
+
+// Whose credentials a listing covers, and their usernames: the caller's own by default;
+// another user's, or (with `all`) everyone's within the caller's scope on `resource`.
+struct Owners {
+  std::optional<std::int64_t> only;  // one user, or every visible user when empty
+  std::map<std::int64_t, std::optional<std::string>> names;  // user id -> username when visible
+};
+
+}  // namespace
+
+template <class Item, class View, class List>
+Result<std::vector<View>> Directory::list_credentials(const Principal& p, const std::string& resource,
+                                                      const std::string& for_user, bool all, List list) {
   if (!p.user_id && for_user.empty() && !all) return Error::of(ErrorKind::bad_request, "auth.not_a_user");
-  const Scope scope = p.scope("token", "read");
-  std::optional<Result<std::vector<TokenView>>> out;
+  const Scope scope = p.scope(resource, "read");
+  std::optional<Result<std::vector<View>>> out;
   db_.read([&](store::Connection& c) {
-    std::optional<std::int64_t> only = p.user_id;
+    Owners owners{p.user_id, {}};
     if (!for_user.empty() && for_user != p.username) {
       auto loaded = load_user(c, p, for_user, "read");
       if (!loaded) {
@@ -74,32 +87,44 @@ Result<std::vector<TokenView>> Directory::tokens(const Principal& p, const std::
         return;
       }
       if (!user_within(c, p, scope, loaded->user.id)) {
-        out = forbidden("read", "token");
+        out = forbidden("read", resource);
         return;
       }
-      only = loaded->user.id;
+      owners.only = loaded->user.id;
     } else if (all) {
       if (scope < Scope::organization) {
-        out = forbidden("read", "token");
+        out = forbidden("read", resource);
         return;
       }
-      only.reset();
+      owners.only.reset();
     }
-    std::vector<TokenView> views;
-    std::map<std::int64_t, std::optional<std::string>> names;  // user id -> username when visible
-    for (auto& t : store::list_api_tokens(c, only)) {
-      auto it = names.find(t.user_id);
-      if (it == names.end()) {
+    std::vector<View> views;
+    for (const Item& item : list(c, owners.only)) {
+      auto it = owners.names.find(item.user_id);
+      if (it == owners.names.end()) {
         std::optional<std::string> name;
-        if (user_within(c, p, only ? Scope::all : scope, t.user_id))
-          if (auto u = store::find_user(c, t.user_id)) name = u->username;
-        it = names.emplace(t.user_id, name).first;
+        if (user_within(c, p, owners.only ? Scope::all : scope, item.user_id))
+          if (auto u = store::find_user(c, item.user_id)) name = u->username;
+        it = owners.names.emplace(item.user_id, name).first;
       }
-      if (it->second) views.push_back({t, *it->second});
+      if (it->second) views.push_back(View{item, *it->second});
     }
     out = std::move(views);
   });
   return std::move(*out);
+}
+
+Status Directory::authorize_credential(store::Connection& c, const Principal& p, const std::string& resource,
+                                       std::int64_t owner, std::int64_t id) {
+  if (p.user_id == owner) return ok_status();
+  if (!user_within(c, p, p.scope(resource, "read"), owner)) return not_found(resource, std::to_string(id));
+  if (!user_within(c, p, p.scope(resource, "delete"), owner)) return forbidden("delete", resource);
+  return ok_status();
+}
+
+Result<std::vector<TokenView>> Directory::tokens(const Principal& p, const std::string& for_user, bool all) {
+  return list_credentials<store::ApiToken, TokenView>(
+      p, "token", for_user, all, [](store::Connection& c, std::optional<std::int64_t> only) { return store::list_api_tokens(c, only); });
 }
 
 Status Directory::revoke_token(const Principal& p, std::int64_t id) {
@@ -109,10 +134,7 @@ Status Directory::revoke_token(const Principal& p, std::int64_t id) {
     const std::string key = std::to_string(id);
     if (!t) return not_found("token", key);
     owner_id = t->user_id;
-    if (p.user_id != t->user_id) {
-      if (!user_within(c, p, p.scope("token", "read"), t->user_id)) return not_found("token", key);
-      if (!user_within(c, p, p.scope("token", "delete"), t->user_id)) return forbidden("delete", "token");
-    }
+    if (auto a = authorize_credential(c, p, "token", t->user_id, id); !a) return a;
     auto owner = store::find_user(c, t->user_id);
     if (!store::revoke_api_token(c, id, clock_.now_ms())) return Error::of(ErrorKind::conflict, "token.revoked_already");
     journal(c, p, "user", t->user_id, owner ? owner->username : "", "token_revoke", {{"token_id", id}, {"label", t->label}});
@@ -123,44 +145,10 @@ Status Directory::revoke_token(const Principal& p, std::int64_t id) {
 }
 
 Result<std::vector<SessionView>> Directory::sessions(const Principal& p, const std::string& for_user, bool all) {
-  if (!p.user_id && for_user.empty() && !all) return Error::of(ErrorKind::bad_request, "auth.not_a_user");
-  const Scope scope = p.scope("session", "read");
-  std::optional<Result<std::vector<SessionView>>> out;
-  db_.read([&](store::Connection& c) {
-    std::optional<std::int64_t> only = p.user_id;
-    if (!for_user.empty() && for_user != p.username) {
-      auto loaded = load_user(c, p, for_user, "read");
-      if (!loaded) {
-        out = loaded.take_error();
-        return;
-      }
-      if (!user_within(c, p, scope, loaded->user.id)) {
-        out = forbidden("read", "session");
-        return;
-      }
-      only = loaded->user.id;
-    } else if (all) {
-      if (scope < Scope::organization) {
-        out = forbidden("read", "session");
-        return;
-      }
-      only.reset();
-    }
-    std::vector<SessionView> views;
-    std::map<std::int64_t, std::optional<std::string>> names;
-    for (auto& s : store::list_sessions(c, only, clock_.now_ms())) {
-      auto it = names.find(s.user_id);
-      if (it == names.end()) {
-        std::optional<std::string> name;
-        if (user_within(c, p, only ? Scope::all : scope, s.user_id))
-          if (auto u = store::find_user(c, s.user_id)) name = u->username;
-        it = names.emplace(s.user_id, name).first;
-      }
-      if (it->second) views.push_back({s, *it->second});
-    }
-    out = std::move(views);
-  });
-  return std::move(*out);
+  const EpochMs now = clock_.now_ms();
+  return list_credentials<store::Session, SessionView>(
+      p, "session", for_user, all,
+      [now](store::Connection& c, std::optional<std::int64_t> only) { return store::list_sessions(c, only, now); });
 }
 
 Status Directory::revoke_session(const Principal& p, std::int64_t id) {
@@ -170,10 +158,7 @@ Status Directory::revoke_session(const Principal& p, std::int64_t id) {
     const std::string key = std::to_string(id);
     if (!session) return not_found("session", key);
     owner_id = session->user_id;
-    if (p.user_id != session->user_id) {
-      if (!user_within(c, p, p.scope("session", "read"), session->user_id)) return not_found("session", key);
-      if (!user_within(c, p, p.scope("session", "delete"), session->user_id)) return forbidden("delete", "session");
-    }
+    if (auto a = authorize_credential(c, p, "session", session->user_id, id); !a) return a;
     if (!store::revoke_session(c, id, clock_.now_ms(), p.user_id == session->user_id ? "revoked" : "revoked_by_other"))
       return Error::of(ErrorKind::conflict, "session.ended_already");
     auto owner = store::find_user(c, session->user_id);

@@ -46,6 +46,17 @@ bool group_within(const Principal& p, Scope scope, const store::Group& g) {
 // ---------------------------------------------------------------------------------------------
 // Groups
 
+std::vector<std::int64_t> Directory::resolve_members(store::Connection& c, const Principal& p,
+                                                     const std::vector<std::string>& names, std::vector<FieldError>& errors) {
+  std::vector<std::int64_t> ids;
+  for (auto& m : names) {
+    auto u = parse_id(m) ? store::find_user(c, *parse_id(m)) : store::find_user_by_name(c, m);
+    if (!u || !user_within(c, p, p.scope("user", "read"), u->id)) errors.push_back({"members", "field.user_not_found", {{"value", m}}});
+    else if (std::find(ids.begin(), ids.end(), u->id) == ids.end()) ids.push_back(u->id);
+  }
+  return ids;
+}
+
 Result<GroupView> Directory::create_group(const Principal& p, const json& body) {
   const Scope scope = p.scope("group", "create");
   if (scope < Scope::organization) return forbidden("create", "group");
@@ -79,12 +90,8 @@ Result<GroupView> Directory::create_group(const Principal& p, const json& body) 
     }
     if (errors.empty() && !group_within(p, scope, g))
       errors.push_back({"organization", "user.org_out_of_scope", {{"value", org.value_or("")}}});
-    std::vector<std::int64_t> member_ids, role_ids;
-    for (auto& m : members.value_or(std::vector<std::string>{})) {
-      auto u = parse_id(m) ? store::find_user(c, *parse_id(m)) : store::find_user_by_name(c, m);
-      if (!u || !user_within(c, p, p.scope("user", "read"), u->id)) errors.push_back({"members", "field.user_not_found", {{"value", m}}});
-      else member_ids.push_back(u->id);
-    }
+    std::vector<std::int64_t> member_ids = resolve_members(c, p, members.value_or(std::vector<std::string>{}), errors);
+    std::vector<std::int64_t> role_ids;
     for (auto& n : roles.value_or(std::vector<std::string>{})) {
       auto role = role_by_key(c, n);
       if (!role) errors.push_back({"roles", "user.unknown_role", {{"value", n}}});
@@ -162,12 +169,7 @@ Result<GroupView> Directory::update_group(const Principal& p, std::string_view k
         errors.push_back({"organization", "user.org_out_of_scope", {{"value", *org}}});
     }
     if (members) {
-      std::vector<std::int64_t> ids;
-      for (auto& m : *members) {
-        auto u = parse_id(m) ? store::find_user(c, *parse_id(m)) : store::find_user_by_name(c, m);
-        if (!u || !user_within(c, p, p.scope("user", "read"), u->id)) errors.push_back({"members", "field.user_not_found", {{"value", m}}});
-        else ids.push_back(u->id);
-      }
+      std::vector<std::int64_t> ids = resolve_members(c, p, *members, errors);
       if (errors.empty()) store::set_group_members(c, g.id, ids);
     }
     // New or departing members receive or lose the group's roles, and so does everyone when
@@ -177,20 +179,13 @@ Result<GroupView> Directory::update_group(const Principal& p, std::string_view k
       if (auto e = check_group_roles(c, p, members_change ? "members" : "active", {g.id})) errors.push_back(*e);
     }
     if (roles) {
-      std::vector<std::int64_t> wanted, changed;
+      std::vector<std::int64_t> wanted;
       for (auto& n : *roles) {
         auto role = role_by_key(c, n);
         if (!role) errors.push_back({"roles", "user.unknown_role", {{"value", n}}});
         else wanted.push_back(role->id);
       }
-      std::vector<std::int64_t> current;
-      for (auto& name : before.roles)
-        if (auto role = store::find_role_by_name(c, name)) current.push_back(role->id);
-      for (auto id : wanted)
-        if (std::find(current.begin(), current.end(), id) == current.end()) changed.push_back(id);
-      for (auto id : current)
-        if (std::find(wanted.begin(), wanted.end(), id) == wanted.end()) changed.push_back(id);
-      if (auto e = check_grantable(c, p, "roles", changed)) errors.push_back(*e);
+      if (auto e = check_grantable(c, p, "roles", changed_between(role_ids(c, before.roles), wanted))) errors.push_back(*e);
       if (errors.empty()) store::set_group_roles(c, g.id, wanted);
     }
     if (!errors.empty()) return Error::invalid(std::move(errors));
@@ -228,10 +223,7 @@ Status Directory::delete_group(const Principal& p, std::string_view key) {
     if (!g || !group_within(p, p.scope("group", "read"), *g)) return not_found("group", key);
     if (!group_within(p, p.scope("group", "delete"), *g)) return forbidden("delete", "group");
     GroupView before = view_of(c, *g);
-    std::vector<std::int64_t> role_ids;
-    for (auto& name : before.roles)
-      if (auto role = store::find_role_by_name(c, name)) role_ids.push_back(role->id);
-    if (auto e = check_grantable(c, p, "roles", role_ids)) return Error::invalid({*e});
+    if (auto e = check_grantable(c, p, "roles", role_ids(c, before.roles))) return Error::invalid({*e});
     store::delete_group(c, g->id);
     journal(c, p, "group", g->id, g->name, "delete",
             {{"members", {before.members, nullptr}}, {"roles", {before.roles, nullptr}}});

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <vector>
 #include <string>
 #include <string_view>
 
@@ -17,5 +18,9 @@ std::optional<std::int64_t> parse_id(std::string_view key);
 Error forbidden(const std::string& action, const std::string& resource);
 Error not_found(const std::string& resource, std::string_view key);
 nlohmann::json permissions_json(const std::vector<store::PermissionRow>& rows);
+// The ids of the roles with these names (unknown names are skipped).
+std::vector<std::int64_t> role_ids(store::Connection& c, const std::vector<std::string>& names);
+// What is in one list and not in the other, both ways: what a change gives and takes away.
+std::vector<std::int64_t> changed_between(const std::vector<std::int64_t>& before, const std::vector<std::int64_t>& after);
 
 }  // namespace kanri::auth

@@ -88,6 +88,14 @@ UserInput read_user_input(BodyReader& r, bool creating) {
 
 }  // namespace
 
+Status Directory::save_user(store::Connection& c, store::User& u) {
+  u.updated_at = clock_.now_ms();
+  if (!store::update_user(c, u, u.version))
+    return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(u.version)}, {"current", "?"}});
+  ++u.version;
+  return ok_status();
+}
+
 Result<UserView> Directory::load_user(store::Connection& c, const Principal& p, std::string_view key,
                                       const std::string& action) {
   auto id = parse_id(key);
@@ -283,15 +291,7 @@ Result<UserView> Directory::update_user(const Principal& p, std::string_view key
         return role ? std::optional(role->id) : std::nullopt;
       });
       // Both what is granted and what is taken away must lie within the caller's powers.
-      std::vector<std::int64_t> current;
-      for (auto& name : before.roles)
-        if (auto role = store::find_role_by_name(c, name)) current.push_back(role->id);
-      std::vector<std::int64_t> changed;
-      for (auto id : wanted)
-        if (std::find(current.begin(), current.end(), id) == current.end()) changed.push_back(id);
-      for (auto id : current)
-        if (std::find(wanted.begin(), wanted.end(), id) == wanted.end()) changed.push_back(id);
-      if (auto e = check_grantable(c, p, "roles", changed)) errors.push_back(*e);
+      if (auto e = check_grantable(c, p, "roles", changed_between(role_ids(c, before.roles), wanted))) errors.push_back(*e);
       still_admin = std::find(in.roles->begin(), in.roles->end(), "administrator") != in.roles->end();
       if (errors.empty()) store::set_user_roles(c, u.id, wanted);
     }
@@ -307,15 +307,9 @@ Result<UserView> Directory::update_user(const Principal& p, std::string_view key
         bool may = gs == Scope::all || (gs == Scope::organization && g->org_id && p.in_org(*g->org_id));
         return may ? std::optional(g->id) : std::nullopt;
       });
-      std::vector<std::int64_t> changed;
       std::vector<std::int64_t> current;
-      for (auto& name : before.groups)
-        if (auto g = store::find_group_by_name(c, name)) current.push_back(g->id);
-      for (auto id : groups)
-        if (std::find(current.begin(), current.end(), id) == current.end()) changed.push_back(id);
-      for (auto id : current)
-        if (std::find(groups.begin(), groups.end(), id) == groups.end()) changed.push_back(id);
-      if (auto e = check_group_roles(c, p, "groups", changed)) errors.push_back(*e);
+      for (auto& g : store::user_groups(c, u.id)) current.push_back(g.id);
+      if (auto e = check_group_roles(c, p, "groups", changed_between(current, groups))) errors.push_back(*e);
       if (errors.empty()) store::set_user_groups(c, u.id, groups);
     }
     if (!errors.empty()) return Error::invalid(std::move(errors));
@@ -339,8 +333,7 @@ Result<UserView> Directory::update_user(const Principal& p, std::string_view key
       return ok_status();
     }
     u.updated_at = clock_.now_ms();
-    if (!store::update_user(c, u, u.version))
-      return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(u.version)}, {"current", "?"}});
+    if (auto saved = save_user(c, u); !saved) return saved;
     view.user = *store::find_user(c, u.id);
     journal(c, p, "user", u.id, u.username, "update", changes);
     if (ends_sessions) {
@@ -376,8 +369,7 @@ Status Directory::reset_password(const Principal& p, std::string_view key, const
     const EpochMs now = clock_.now_ms();
     u.password_hash = hash;
     u.password_changed_at = u.updated_at = now;
-    if (!store::update_user(c, u, u.version))
-      return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(u.version)}, {"current", "?"}});
+    if (auto saved = save_user(c, u); !saved) return saved;
     std::int64_t ended = store::revoke_user_sessions(c, u.id, now, "password_reset");
     journal(c, p, "user", u.id, u.username, "password_reset", {{"sessions_ended", ended}});
     return ok_status();
@@ -399,8 +391,7 @@ Status Directory::remove_totp(const Principal& p, std::string_view key) {
     u.totp_pending.clear();
     u.totp_last_step = 0;
     u.updated_at = now;
-    if (!store::update_user(c, u, u.version))
-      return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(u.version)}, {"current", "?"}});
+    if (auto saved = save_user(c, u); !saved) return saved;
     std::int64_t ended = store::revoke_user_sessions(c, u.id, now, "totp_reset");
     journal(c, p, "user", u.id, u.username, "totp_reset", {{"sessions_ended", ended}});
     return ok_status();
@@ -441,8 +432,7 @@ Result<UserView> Directory::update_profile(const Principal& p, const json& body)
     set("time_zone", u.time_zone, in.time_zone);
     if (!changes.empty()) {
       u.updated_at = clock_.now_ms();
-      if (!store::update_user(c, u, u.version))
-        return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(u.version)}, {"current", "?"}});
+      if (auto saved = save_user(c, u); !saved) return saved;
       journal(c, p, "user", u.id, u.username, "update", changes);
     }
     view = view_of(c, *store::find_user(c, u.id));
@@ -481,8 +471,7 @@ Status Directory::change_password(const Principal& p, const std::string& current
     const EpochMs now = clock_.now_ms();
     nu.password_hash = hash;
     nu.password_changed_at = nu.updated_at = now;
-    if (!store::update_user(c, nu, nu.version))
-      return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(nu.version)}, {"current", "?"}});
+    if (auto saved = save_user(c, nu); !saved) return saved;
     std::int64_t ended = store::revoke_user_sessions(c, nu.id, now, "password_changed", p.session_id);
     journal(c, p, "user", nu.id, nu.username, "password_change", {{"other_sessions_ended", ended}});
     return ok_status();
@@ -506,8 +495,7 @@ Result<TotpEnrolment> Directory::begin_totp(const Principal& p) {
     store::User nu = *u;
     nu.totp_pending = e.secret;
     nu.updated_at = clock_.now_ms();
-    if (!store::update_user(c, nu, nu.version))
-      return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(nu.version)}, {"current", "?"}});
+    if (auto saved = save_user(c, nu); !saved) return saved;
     journal(c, p, "user", nu.id, nu.username, "totp_enrolment_started", json::object());
     return ok_status();
   });
@@ -529,8 +517,7 @@ Status Directory::confirm_totp(const Principal& p, const std::string& code) {
     nu.totp_pending.clear();
     nu.totp_last_step = *step;
     nu.updated_at = clock_.now_ms();
-    if (!store::update_user(c, nu, nu.version))
-      return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(nu.version)}, {"current", "?"}});
+    if (auto saved = save_user(c, nu); !saved) return saved;
     store::end_enrolment_only(c, nu.id);
     journal(c, p, "user", nu.id, nu.username, "totp_enable", json::object());
     return ok_status();
@@ -554,8 +541,7 @@ Status Directory::disable_totp(const Principal& p, const std::string& code) {
     nu.totp_pending.clear();
     nu.totp_last_step = 0;
     nu.updated_at = clock_.now_ms();
-    if (!store::update_user(c, nu, nu.version))
-      return Error::of(ErrorKind::precondition_failed, "record.stale", {{"expected", std::to_string(nu.version)}, {"current", "?"}});
+    if (auto saved = save_user(c, nu); !saved) return saved;
     journal(c, p, "user", nu.id, nu.username, "totp_disable", json::object());
     return ok_status();
   });

@@ -179,53 +179,64 @@ def http_request(host: str, port: int, method: str, path: str, body: bytes | Non
 # PostgreSQL
 
 
-class PgCluster:
-    """A throwaway PostgreSQL cluster (scripts/pg-throwaway) in a fresh temp dir.
+class ThrowawayServer:
+    """A server that one of the project's scripts (`SCRIPT start DIR [ARGS]` printing one URL,
+    `SCRIPT stop DIR [--keep]`) runs in a fresh temp dir, for as long as a test needs it.
 
-    cluster = PgCluster(); url = cluster.start(); ...; cluster.stop()   (or use `with`)
+    server.start() -> url; ...; server.stop()   (or use `with`)
     keep=True: stop() stops the server but leaves the directory (data, log) in place.
     """
 
-    def __init__(self, keep: bool = False, script: Path | str = PG_THROWAWAY, parent: str | None = None):
+    name = "server"          # for messages
+    url_prefix = ""          # what the printed URL starts with
+    dir_prefix = "kanri-srv-"
+
+    def __init__(self, keep: bool = False, script: Path | str = "", parent: str | None = None,
+                 args=(), env: dict | None = None, new_session: bool = True):
         self.keep = keep
         self.script = str(script)
         self.parent = parent
+        self.args = [str(a) for a in args]
+        self.env = env
+        self.new_session = new_session
         self.dir: str | None = None
         self.url: str | None = None
 
     def start(self) -> str:
         if self.url:
             return self.url
-        self.dir = tempfile.mkdtemp(prefix="kanri-pg-", dir=self.parent)
+        self.dir = tempfile.mkdtemp(prefix=self.dir_prefix, dir=self.parent)
         try:
-            p = subprocess.run([self.script, "start", self.dir], stdin=subprocess.DEVNULL,
-                               capture_output=True, text=True, timeout=180, start_new_session=True)
+            p = subprocess.run([self.script, "start", self.dir, *self.args], stdin=subprocess.DEVNULL,
+                               capture_output=True, text=True, timeout=180, env=self.env,
+                               start_new_session=self.new_session)
         except BaseException:
             self._forget_dir()
             raise
         lines = p.stdout.strip().splitlines()
-        if p.returncode != 0 or len(lines) != 1 or not lines[0].startswith("postgresql://"):
+        if p.returncode != 0 or len(lines) != 1 or not lines[0].startswith(self.url_prefix):
             self._forget_dir()
-            raise HarnessError(f"pg-throwaway start failed (exit {p.returncode})\n"
+            raise HarnessError(f"{self.name} start failed (exit {p.returncode})\n"
                                f"stdout:\n{_indent(p.stdout)}\nstderr:\n{_indent(p.stderr)}")
         self.url = lines[0]
         return self.url
 
     def _forget_dir(self):
-        # pg-throwaway removes what it made on failure; the empty dir is ours.
+        # The scripts remove what they made on failure; the empty dir is ours.
         if self.dir and os.path.isdir(self.dir):
             shutil.rmtree(self.dir, ignore_errors=True)
         self.dir = None
 
     def stop(self):
+        """Stops the server (and waits until it has exited); stopping twice is not an error."""
         if not self.dir:
             return
         cmd = [self.script, "stop", self.dir] + (["--keep"] if self.keep else [])
         p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True,
-                           timeout=120, start_new_session=True)
+                           timeout=120, start_new_session=self.new_session)
         d, self.dir, self.url = self.dir, None, None
         if p.returncode != 0:
-            raise HarnessError(f"pg-throwaway stop {d} failed (exit {p.returncode}):\n{_indent(p.stderr)}")
+            raise HarnessError(f"{self.name} stop {d} failed (exit {p.returncode}):\n{_indent(p.stderr)}")
 
     def __enter__(self):
         self.start()
@@ -233,6 +244,17 @@ class PgCluster:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+class PgCluster(ThrowawayServer):
+    """A throwaway PostgreSQL cluster (scripts/pg-throwaway); .url once started."""
+
+    name = "pg-throwaway"
+    url_prefix = "postgresql://"
+    dir_prefix = "kanri-pg-"
+
+    def __init__(self, keep: bool = False, script: Path | str = PG_THROWAWAY, parent: str | None = None):
+        super().__init__(keep=keep, script=script, parent=parent)
 
 
 # ---------------------------------------------------------------------------------------------

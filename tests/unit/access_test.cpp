@@ -61,16 +61,10 @@ TEST(AccessPolicy, ScopesParseAndOrder) {
 
 // ---- the record service under a principal ----------------------------------------------------
 
-class AccessTest : public ::testing::Test {
+class AccessTest : public DatabaseTest {
  protected:
-  static void SetUpTestSuite() { catalogue_ = load_catalogue(real_model_files()).release(); }
-  static void TearDownTestSuite() {
-    delete catalogue_;
-    catalogue_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_TRUE(store::apply_schema(tmp_.db(), *catalogue_, nullptr).ok());
+    DatabaseTest::SetUp();
     svc_ = std::make_unique<engine::RecordService>(*catalogue_, tmp_.db(), rules(), clock_);
     org_ = catalogue_->type("organization");
     service_ = catalogue_->type("service");
@@ -145,9 +139,6 @@ class AccessTest : public ::testing::Test {
     return n;
   }
 
-  static model::Catalogue* catalogue_;
-  FakeClock clock_;
-  TempDatabase tmp_;
   std::unique_ptr<engine::RecordService> svc_;
   const model::TypeDef* org_ = nullptr;
   const model::TypeDef* service_ = nullptr;
@@ -156,8 +147,6 @@ class AccessTest : public ::testing::Test {
   std::vector<store::Record> a_services_, b_services_;
   const Principal sys_ = Principal::system();
 };
-
-model::Catalogue* AccessTest::catalogue_ = nullptr;
 
 TEST_F(AccessTest, ARecordTakesItsOrganizationFromTheOrgField) {
   EXPECT_EQ(a_services_[0].org_id, a_.id);

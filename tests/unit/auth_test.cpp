@@ -37,16 +37,10 @@ AuthSettings fast_settings() {
   return s;
 }
 
-class AuthTest : public ::testing::Test {
+class AuthTest : public DatabaseTest {
  protected:
-  static void SetUpTestSuite() { catalogue_ = load_catalogue(real_model_files()).release(); }
-  static void TearDownTestSuite() {
-    delete catalogue_;
-    catalogue_ = nullptr;
-  }
-
   void SetUp() override {
-    ASSERT_TRUE(store::apply_schema(tmp_.db(), *catalogue_, nullptr).ok());
+    DatabaseTest::SetUp();
     ASSERT_TRUE(tmp_.db().write([&](store::Connection& c) -> Status {
       auth::sync_default_roles(c, kStart, store::Actor{});
       return ok_status();
@@ -94,16 +88,11 @@ class AuthTest : public ::testing::Test {
     return done.ok() ? done->principal : Principal{};
   }
 
-  static model::Catalogue* catalogue_;
-  FakeClock clock_;
-  TempDatabase tmp_;
   std::unique_ptr<auth::Authenticator> auth_;
   std::unique_ptr<auth::Directory> directory_;
   std::string org_a_, org_b_;
   const Principal sys_ = Principal::system();
 };
-
-model::Catalogue* AuthTest::catalogue_ = nullptr;
 
 TEST_F(AuthTest, EveryFailedSignInGetsTheSameAnswerAndIsJournaledWithItsReason) {
   add("alice", "agent", {org_a_}, {"service_desk_agent"});

@@ -90,4 +90,22 @@ class TempDatabase {
 };
 
 
+// A test with the real model loaded once per suite and a fresh, migrated database per test.
+class DatabaseTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { catalogue_ = load_catalogue(real_model_files()).release(); }
+  static void TearDownTestSuite() {
+    delete catalogue_;
+    catalogue_ = nullptr;
+  }
+  void SetUp() override {
+    ASSERT_NE(catalogue_, nullptr);
+    ASSERT_TRUE(store::apply_schema(tmp_.db(), *catalogue_, nullptr).ok());
+  }
+
+  static inline model::Catalogue* catalogue_ = nullptr;
+  FakeClock clock_;
+  TempDatabase tmp_;
+};
+
 }  // namespace kanri

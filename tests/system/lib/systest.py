@@ -331,61 +331,18 @@ def dump(obj) -> str:
 SLAPD_THROWAWAY = REPO_ROOT / "scripts" / "slapd-throwaway"
 
 
-class Slapd:
-    """A throwaway OpenLDAP server in a fresh temp dir, with the entries of `ldifs` loaded.
+class Slapd(harness.ThrowawayServer):
+    """A throwaway OpenLDAP server (scripts/slapd-throwaway) with the entries of `ldifs` loaded.
 
     slapd = Slapd([LDIF]); url = slapd.start(); ...; slapd.stop()   (or use `with`)
     Suffix dc=kanri,dc=test, people under ou=people,dc=kanri,dc=test. SLAPD_THROWAWAY_OWNER is
     set to this process, so a test that dies without stop() leaves no slapd behind.
-    keep=True: stop() stops the server but leaves the directory (slapd.log) in place.
     """
 
+    name = "slapd-throwaway"
+    url_prefix = "ldap://"
+    dir_prefix = "kanri-slapd-"
+
     def __init__(self, ldifs=(), keep: bool = False, script: Path | str = SLAPD_THROWAWAY):
-        self.ldifs = [str(p) for p in ldifs]
-        self.keep = keep
-        self.script = str(script)
-        self.dir: str | None = None
-        self.url: str | None = None
-
-    def start(self) -> str:
-        if self.url:
-            return self.url
-        import tempfile
-        self.dir = tempfile.mkdtemp(prefix="kanri-slapd-")
-        env = dict(os.environ, SLAPD_THROWAWAY_OWNER=str(os.getpid()))
-        try:
-            p = subprocess.run([self.script, "start", self.dir, *self.ldifs], stdin=subprocess.DEVNULL,
-                               capture_output=True, text=True, timeout=120, env=env)
-        except BaseException:
-            self._forget_dir()
-            raise
-        lines = p.stdout.strip().splitlines()
-        if p.returncode != 0 or len(lines) != 1 or not lines[0].startswith("ldap://"):
-            self._forget_dir()
-            raise harness.HarnessError(f"slapd-throwaway start failed (exit {p.returncode})\n"
-                                       f"stdout:\n{indent(p.stdout)}\nstderr:\n{indent(p.stderr)}")
-        self.url = lines[0]
-        return self.url
-
-    def _forget_dir(self):
-        # slapd-throwaway empties the dir it was given on failure; the dir itself is ours.
-        if self.dir and os.path.isdir(self.dir):
-            shutil.rmtree(self.dir, ignore_errors=True)
-        self.dir = None
-
-    def stop(self):
-        """Stops slapd (waits until it has exited); stopping twice is not an error."""
-        if not self.dir:
-            return
-        cmd = [self.script, "stop", self.dir] + (["--keep"] if self.keep else [])
-        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
-        d, self.dir, self.url = self.dir, None, None
-        if p.returncode != 0:
-            raise harness.HarnessError(f"slapd-throwaway stop {d} failed (exit {p.returncode}):\n{indent(p.stderr)}")
-
-    def __enter__(self):
-        self.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop()
+        super().__init__(keep=keep, script=script, args=ldifs, new_session=False,
+                         env=dict(os.environ, SLAPD_THROWAWAY_OWNER=str(os.getpid())))
