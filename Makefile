@@ -18,8 +18,9 @@ build: deps
 run: build
 	@mkdir -p var
 	@$(KANRI) init --demo
-	@echo "Kanri on http://$(KANRI_LISTEN)  (administrator: admin; its password is printed above at the first init,"
-	@echo "  or taken from KANRI_ADMIN_PASSWORD). An API token: KANRI_DATABASE=$(KANRI_DATABASE) $(KANRI) token create --user admin"
+	@echo "Kanri on http://$(KANRI_LISTEN)  — sign in at http://$(KANRI_LISTEN)/login as admin (its password is printed above"
+	@echo "  at the first init, or taken from KANRI_ADMIN_PASSWORD) or as a demo user (sato, tanaka…: password printed above)."
+	@echo "  An API token: KANRI_DATABASE=$(KANRI_DATABASE) $(KANRI) token create --user admin"
 	@$(KANRI) serve
 
 test: build
