@@ -46,7 +46,8 @@ http::Response problem(const Error& error, const MessageCatalogue& messages, con
                        const model::TypeDef* type) {
   int status = status_for(error.kind);
   MessageArgs args = error.args;
-  if (type && args.count("type")) args["type"] = type->label.in(lang);
+  // The route's type names itself by its label; an error about another type keeps its name.
+  if (type && args.count("type") && args["type"] == type->name) args["type"] = type->label.in(lang);
   nlohmann::json errors = nlohmann::json::array();
   for (auto& fe : error.fields) {
     MessageArgs fargs = fe.args;

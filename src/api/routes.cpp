@@ -112,7 +112,9 @@ class RecordRoutes : public std::enable_shared_from_this<RecordRoutes> {
       }
       auto rows = ctx_.records.export_records(call.principal, *t, list_request(call, {"format"}), ctx_.config.export_max_rows);
       if (!rows) return fail(call, rows.error(), t);
-      (void)ctx_.records.journal_export(call.principal, *t, call.request.query, rows->size());
+      // No export leaves without its journal entry.
+      if (auto j = ctx_.records.journal_export(call.principal, *t, call.request.query, rows->size()); !j)
+        return fail(call, j.error(), t);
       http::Response resp;
       if (format == "json") {
         resp = json_response(200, {{"items", ctx_.records.to_json(call.principal, *rows)}});

@@ -101,6 +101,11 @@ class SessionRoutes : public std::enable_shared_from_this<SessionRoutes> {
   http::Response sign_in(http::Request& req) {
     std::string lang = gate_->language(req);
     if (req.header("sec-fetch-site") == "cross-site") return gate_->fail(lang, Error::of(ErrorKind::forbidden, "auth.csrf"));
+    // Only a real JSON request: a cross-site form or a "simple" request without a preflight
+    // (text/plain, no type at all) cannot sign anyone in.
+    const std::string& type = req.header("content-type");
+    if (type != "application/json" && type.rfind("application/json;", 0) != 0)
+      return gate_->fail(lang, Error::of(ErrorKind::bad_request, "body.media_type"));
     auto b = gate_->body(req);
     if (!b) return gate_->fail(lang, b.error());
     BodyReader reader(*b, {"username", "password", "totp"}, "session");

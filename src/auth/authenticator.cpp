@@ -110,20 +110,21 @@ engine::Principal Authenticator::principal_for(store::Connection& c, const store
 // Counts the attempt against the account and the address before the password is checked, so
 // that parallel guesses cannot all slip in before the first failure is recorded; a success
 // gives the count back. Returns the seconds to wait when either is locked (nothing counted).
-Result<int> Authenticator::begin_attempt(const std::string& account_key, const std::string& address_key,
-                                         const LoginRequest& in) {
+Result<Authenticator::Attempt> Authenticator::begin_attempt(const std::string& account_key, const std::string& address_key) {
   const EpochMs now = clock_.now_ms();
-  int wait = 0;
+  Attempt attempt;
   Status s = db_.write([&](store::Connection& c) -> Status {
-    wait = 0;
+    attempt = Attempt{};
     std::vector<std::pair<std::string, store::LoginFailures>> rows;
     for (auto* key : {&account_key, &address_key}) {
       store::LoginFailures f = store::find_login_failures(c, *key).value_or(store::LoginFailures{});
       if (f.locked_until > now)
-        wait = std::max(wait, static_cast<int>((f.locked_until - now + 999) / 1000));
+        attempt.wait = std::max(attempt.wait, static_cast<int>((f.locked_until - now + 999) / 1000));
       rows.emplace_back(*key, f);
     }
-    if (wait > 0) return ok_status();
+    attempt.account_lock_before = rows[0].second.locked_until;
+    attempt.address_lock_before = rows[1].second.locked_until;
+    if (attempt.wait > 0) return ok_status();
     for (auto& [key, f] : rows) {
       const bool account = &key == &rows.front().first;
       const int limit = account ? settings_.login_max_failures_per_account : settings_.login_max_failures_per_address;
@@ -142,15 +143,15 @@ Result<int> Authenticator::begin_attempt(const std::string& account_key, const s
     return ok_status();
   });
   if (!s) return s.take_error();
-  return wait;
+  return attempt;
 }
 
-void Authenticator::undo_attempt(store::Connection& c, const std::string& key, int limit) {
+void Authenticator::undo_attempt(store::Connection& c, const std::string& key, EpochMs lock_before) {
   auto f = store::find_login_failures(c, key);
   if (!f || f->failures <= 0) return;
   f->failures -= 1;
   // The lock this attempt set in advance, had it failed, is lifted with its count.
-  if (f->failures < limit) f->locked_until = 0;
+  f->locked_until = std::min(f->locked_until, lock_before);
   if (f->failures == 0) store::clear_login_failures(c, key);
   else store::put_login_failures(c, key, *f);
 }
@@ -158,7 +159,7 @@ void Authenticator::undo_attempt(store::Connection& c, const std::string& key, i
 void Authenticator::journal_if_locked(store::Connection& c, const std::string& key, int limit, const std::string& ip,
                                       EpochMs now) {
   auto f = store::find_login_failures(c, key);
-  if (!f || f->failures != limit || f->locked_until <= now) return;
+  if (!f || f->failures < limit || f->locked_until <= now) return;
   store::journal_event(c, anonymous(ip), now, "user", 0, journal_safe(key), "login_locked",
                        json{{"key", journal_safe(key)}, {"failures", f->failures},
                             {"seconds", (f->locked_until - now + 999) / 1000}}.dump());
@@ -178,11 +179,11 @@ Result<LoginSuccess> Authenticator::login(const LoginRequest& in) {
   }
   const std::string account_key = "user:" + name, address_key = "ip:" + in.ip;
 
-  auto waited = begin_attempt(account_key, address_key, in);
+  auto waited = begin_attempt(account_key, address_key);
   if (!waited) return waited.take_error();
-  if (*waited > 0) {
-    spdlog::warn("sign-in for '{}' from {} refused: throttled for {} s", journal_safe(name), in.ip, *waited);
-    return Error::of(ErrorKind::too_many_requests, "auth.throttled", {{"seconds", std::to_string(*waited)}});
+  if (waited->wait > 0) {
+    spdlog::warn("sign-in for '{}' from {} refused: throttled for {} s", journal_safe(name), in.ip, waited->wait);
+    return Error::of(ErrorKind::too_many_requests, "auth.throttled", {{"seconds", std::to_string(waited->wait)}});
   }
 
   // Check the credentials outside any transaction: argon2id and LDAP take their time.
@@ -240,15 +241,17 @@ Result<LoginSuccess> Authenticator::login(const LoginRequest& in) {
   Status s = db_.write([&](store::Connection& c) -> Status {
     if (outcome == Outcome::totp_required || outcome == Outcome::unavailable) {
       // Not a wrong guess: the password was right, or nothing could be checked.
-      undo_attempt(c, account_key, settings_.login_max_failures_per_account);
-      undo_attempt(c, address_key, settings_.login_max_failures_per_address);
+      undo_attempt(c, account_key, waited->account_lock_before);
+      undo_attempt(c, address_key, waited->address_lock_before);
       if (outcome == Outcome::unavailable)
         store::journal_event(c, anonymous(in.ip), now, "user", user ? user->id : 0, journal_safe(name), "login_failed",
                              json{{"reason", reason}, {"method", method}}.dump());
       return ok_status();
     }
     if (outcome != Outcome::ok) {
-      store::journal_event(c, user ? as_user(*user, in.ip) : anonymous(in.ip), now, "user", user ? user->id : 0,
+      // The actor is whoever typed, not the account: an anonymous caller must not create
+      // entries that read as the account's own.
+      store::journal_event(c, anonymous(in.ip), now, "user", user ? user->id : 0,
                            user ? user->username : journal_safe(name), "login_failed",
                            json{{"reason", reason}, {"method", method}}.dump());
       journal_if_locked(c, account_key, settings_.login_max_failures_per_account, in.ip, now);
@@ -256,7 +259,7 @@ Result<LoginSuccess> Authenticator::login(const LoginRequest& in) {
       return ok_status();
     }
     store::clear_login_failures(c, account_key);
-    undo_attempt(c, address_key, settings_.login_max_failures_per_address);
+    undo_attempt(c, address_key, waited->address_lock_before);
     std::optional<store::User> current = store::find_user_by_name(c, name);
     if (!current) {
       if (!directory_identity) return login_failed();
@@ -271,6 +274,9 @@ Result<LoginSuccess> Authenticator::login(const LoginRequest& in) {
       changed = true;
     }
     if (totp_step) {
+      // Re-checked in the writing transaction: two sign-ins racing with one code must not both
+      // get in (the step read before the password check may be stale by now).
+      if (*totp_step <= u.totp_last_step) return Error::of(ErrorKind::unauthorized, "auth.totp_invalid");
       u.totp_last_step = *totp_step;
       changed = true;
     }
@@ -414,6 +420,28 @@ Result<store::User> Authenticator::create_directory_user(store::Connection& c, c
                {"organizations", {nullptr, settings_.ldap_default_org}}, {"roles", {nullptr, settings_.ldap_default_roles}}};
   store::journal_event(c, store::Actor{std::nullopt, "ldap", ip}, now, "user", u.id, u.username, "create", details.dump());
   return u;
+}
+
+Result<Authenticator::Attempt> Authenticator::begin_guess(const std::string& username, const std::string& ip) {
+  auto attempt = begin_attempt("user:" + username, "ip:" + ip);
+  if (!attempt) return attempt;
+  if (attempt->wait > 0)
+    return Error::of(ErrorKind::too_many_requests, "auth.throttled", {{"seconds", std::to_string(attempt->wait)}});
+  return attempt;
+}
+
+void Authenticator::end_guess(const std::string& username, const std::string& ip, const Attempt& attempt, bool right) {
+  (void)db_.write([&](store::Connection& c) -> Status {
+    if (right) {
+      store::clear_login_failures(c, "user:" + username);
+      undo_attempt(c, "ip:" + ip, attempt.address_lock_before);
+    } else {
+      const EpochMs now = clock_.now_ms();
+      journal_if_locked(c, "user:" + username, settings_.login_max_failures_per_account, ip, now);
+      journal_if_locked(c, "ip:" + ip, settings_.login_max_failures_per_address, ip, now);
+    }
+    return ok_status();
+  });
 }
 
 Status Authenticator::logout(const engine::Principal& p) {

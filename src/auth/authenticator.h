@@ -64,6 +64,16 @@ class Authenticator {
   // script reads it from GET /api/v1/me and sends it in X-CSRF-Token.
   static std::string csrf_token(const std::string& session_secret);
 
+  // A guess of a secret by someone already signed in (the current password when changing it,
+  // a code when removing the second factor) counts like a failed sign-in of that account:
+  // begin_guess refuses with too_many_requests while it must wait; end_guess records the outcome.
+  struct Attempt {
+    int wait = 0;  // seconds still to wait; 0 = the attempt was counted
+    EpochMs account_lock_before = 0, address_lock_before = 0;
+  };
+  Result<Attempt> begin_guess(const std::string& username, const std::string& ip);
+  void end_guess(const std::string& username, const std::string& ip, const Attempt& attempt, bool right);
+
   CredentialCache& cache() { return cache_; }
   const PasswordHasher& hasher() const { return hasher_; }
   const AuthSettings& settings() const { return settings_; }
@@ -74,8 +84,9 @@ class Authenticator {
                                             const LdapIdentity& identity, const std::string& ip, EpochMs now);
   // The cached principal of a credential, with this request's address.
   std::optional<engine::Principal> cached(const std::string& key, const std::string& ip);
-  Result<int> begin_attempt(const std::string& account_key, const std::string& address_key, const LoginRequest& in);
-  void undo_attempt(store::Connection& c, const std::string& key, int limit);
+  Result<Attempt> begin_attempt(const std::string& account_key, const std::string& address_key);
+  // Gives back an attempt counted in advance and the lock it set (to `lock_before`).
+  void undo_attempt(store::Connection& c, const std::string& key, EpochMs lock_before);
   // Journals "login_locked" when the failure just recorded locked the key.
   void journal_if_locked(store::Connection& c, const std::string& key, int limit, const std::string& ip, EpochMs now);
 

@@ -54,8 +54,10 @@ const std::vector<RoleDefinition>& default_roles() {
              std::vector<PermissionRow>{{"service", "update", "own"}, {"service", "transition:*", "own"}} +
              kSeeColleagues + kReports},
         {"security_officer", "Security officer", "情報セキュリティ責任者",
-         "Reads everything including the journal, sessions and tokens; works records; exports.",
-         kWorkTickets + on_every_type({"export"}, "all") + kAudit + kReports},
+         "Reads everything including the journal, sessions and tokens, and ends others' sessions and tokens; works "
+         "records; exports.",
+         kWorkTickets + on_every_type({"export"}, "all") + kAudit + kReports +
+             std::vector<PermissionRow>{{"session", "delete", "all"}, {"token", "delete", "all"}}},
         {"internal_auditor", "Internal auditor", "内部監査員",
          "Reads everything, including the journal, and exports it; changes nothing.",
          on_every_type({"read", "export"}, "all") + kAudit + kReports},

@@ -67,13 +67,16 @@ Directory::Directory(store::Database& db, const model::Catalogue& catalogue, con
     : db_(db), catalogue_(catalogue), clock_(clock), auth_(auth) {}
 
 namespace {
-std::vector<OrgView> org_views(store::Connection& c, const model::Catalogue& catalogue,
+// The organizations of memberships, named only where `p` may read them.
+std::vector<OrgView> org_views(store::Connection& c, const model::Catalogue& catalogue, const Principal& p,
                                const std::vector<store::OrgMembership>& members) {
   std::vector<OrgView> out;
   const model::TypeDef* org = catalogue.type("organization");
+  const Scope read = p.scope("organization", "read");
   for (auto& m : members) {
     OrgView v{m.org_id, "", "", m.primary};
-    if (org) {
+    bool may = read == Scope::all || (read != Scope::none && p.in_org(m.org_id));
+    if (org && may) {
       store::Rows r = c.query("SELECT number, \"name\" FROM " + org->table() + " WHERE id = ?", {m.org_id});
       if (!r.empty()) {
         v.number = as_text(r[0][0]);
@@ -86,23 +89,23 @@ std::vector<OrgView> org_views(store::Connection& c, const model::Catalogue& cat
 }
 }  // namespace
 
-UserView Directory::view_of(store::Connection& c, const store::User& u) {
-  UserView v{u, org_views(c, catalogue_, store::user_orgs(c, u.id)), store::user_role_names(c, u.id), {}};
+UserView Directory::view_of(store::Connection& c, const Principal& p, const store::User& u) {
+  UserView v{u, org_views(c, catalogue_, p, store::user_orgs(c, u.id)), store::user_role_names(c, u.id), {}};
   for (auto& g : store::user_groups(c, u.id)) v.groups.push_back(g.name);
   return v;
 }
 
-GroupView Directory::view_of(store::Connection& c, const store::Group& g) {
+GroupView Directory::view_of(store::Connection& c, const Principal& p, const store::Group& g) {
   GroupView v{g, std::nullopt, {}, store::group_role_names(c, g.id)};
   if (g.org_id) {
-    auto orgs = org_views(c, catalogue_, {{*g.org_id, true}});
+    auto orgs = org_views(c, catalogue_, p, {{*g.org_id, true}});
     v.organization = orgs.front();
   }
   v.members = store::group_member_names(c, g.id);
   return v;
 }
 
-RoleView Directory::view_of(store::Connection& c, const store::Role& r) {
+RoleView Directory::view_of(store::Connection& c, const Principal&, const store::Role& r) {
   return RoleView{r, store::role_permissions(c, r.id), store::role_holders(c, r.id)};
 }
 
@@ -120,28 +123,68 @@ bool Directory::user_within(store::Connection& c, const Principal& p, Scope scop
   return false;
 }
 
+bool Directory::reaches(const Principal& p, const store::PermissionRow& row, const std::vector<std::int64_t>* orgs) {
+  auto wanted = engine::parse_scope(row.scope);
+  if (!wanted) return true;  // validated by the caller
+  Scope have = p.scope(row.type, row.action);
+  if (have < *wanted) return false;
+  if (have == Scope::all || !orgs) return true;
+  // Below `all`, the grantee's organizations must be ones the granter reaches too: a grant of
+  // "organization" scope to someone in more organizations would reach further than its giver.
+  if (have == Scope::organization)
+    return std::all_of(orgs->begin(), orgs->end(), [&](std::int64_t o) { return p.in_org(o); });
+  return false;  // `own` reaches only the granter's own records
+}
+
 std::optional<FieldError> Directory::check_permissions(const Principal& p, const std::string& field,
-                                                       const std::vector<store::PermissionRow>& rows) {
-  for (auto& row : rows) {
-    auto wanted = engine::parse_scope(row.scope);
-    if (!wanted) continue;  // validated by the caller
-    if (p.scope(row.type, row.action) < *wanted)
-      return FieldError{field, "role.beyond_own_powers",
-                        {{"permission", row.type + " " + row.action + " " + row.scope}}};
-  }
+                                                       const std::vector<store::PermissionRow>& rows,
+                                                       const std::vector<std::int64_t>* grantee_orgs) {
+  for (auto& row : rows)
+    if (!reaches(p, row, grantee_orgs))
+      return FieldError{field, "role.beyond_own_powers", {{"permission", row.type + " " + row.action + " " + row.scope}}};
   return std::nullopt;
 }
 
 std::optional<FieldError> Directory::check_grantable(store::Connection& c, const Principal& p, const std::string& field,
-                                                     const std::vector<std::int64_t>& role_ids) {
+                                                     const std::vector<std::int64_t>& role_ids,
+                                                     const std::vector<std::int64_t>& grantee_orgs) {
   for (auto id : role_ids) {
-    if (auto e = check_permissions(p, field, store::role_permissions(c, id))) {
+    if (auto e = check_permissions(p, field, store::role_permissions(c, id), &grantee_orgs)) {
       if (auto r = store::find_role(c, id)) e->args["role"] = r->name;
       e->code = "role.grant_beyond_own_powers";
       return e;
     }
   }
   return std::nullopt;
+}
+
+Status Directory::check_dominates(store::Connection& c, const Principal& p, const store::User& target) {
+  if (p.is_system() || p.user_id == target.id) return ok_status();
+  std::vector<std::int64_t> orgs;
+  for (auto& m : store::user_orgs(c, target.id)) orgs.push_back(m.org_id);
+  for (auto& role : store::effective_roles(c, target.id))
+    for (auto& row : role.permissions)
+      if (!reaches(p, row, &orgs))
+        return Error::of(ErrorKind::forbidden, "user.beyond_own_powers", {{"user", target.username}});
+  return ok_status();
+}
+
+std::vector<std::int64_t> Directory::member_orgs(store::Connection& c, const std::vector<std::int64_t>& user_ids) {
+  std::vector<std::int64_t> out;
+  for (auto id : user_ids)
+    for (auto& m : store::user_orgs(c, id))
+      if (std::find(out.begin(), out.end(), m.org_id) == out.end()) out.push_back(m.org_id);
+  return out;
+}
+
+bool Directory::no_administrator_left(store::Connection& c, std::optional<std::int64_t> leaving) {
+  store::Rows r = c.query(
+      "SELECT COUNT(DISTINCT u.id) FROM users u WHERE u.active = 1 AND u.id <> ? AND u.id IN ("
+      "SELECT ur.user_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE r.name = 'administrator' "
+      "UNION SELECT gm.user_id FROM group_members gm JOIN group_roles gr ON gr.group_id = gm.group_id "
+      "JOIN roles r ON r.id = gr.role_id JOIN groups g ON g.id = gm.group_id WHERE r.name = 'administrator' AND g.active = 1)",
+      {leaving.value_or(0)});
+  return as_int(r[0][0]) == 0;
 }
 
 std::optional<std::int64_t> Directory::visible_organization(store::Connection& c, const Principal& p, const std::string& key) {
@@ -155,21 +198,11 @@ std::optional<std::int64_t> Directory::visible_organization(store::Connection& c
 }
 
 std::optional<FieldError> Directory::check_group_roles(store::Connection& c, const Principal& p, const std::string& field,
-                                                       const std::vector<std::int64_t>& group_ids) {
+                                                       const std::vector<std::int64_t>& group_ids,
+                                                       const std::vector<std::int64_t>& grantee_orgs) {
   for (auto gid : group_ids)
-    if (auto e = check_grantable(c, p, field, role_ids(c, store::group_role_names(c, gid)))) return e;
+    if (auto e = check_grantable(c, p, field, role_ids(c, store::group_role_names(c, gid)), grantee_orgs)) return e;
   return std::nullopt;
-}
-
-bool Directory::would_leave_no_administrator(store::Connection& c, std::int64_t user_id, bool still_admin) {
-  if (still_admin) return false;
-  store::Rows r = c.query(
-      "SELECT COUNT(DISTINCT u.id) FROM users u WHERE u.active = 1 AND u.id <> ? AND u.id IN ("
-      "SELECT ur.user_id FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE r.name = 'administrator' "
-      "UNION SELECT gm.user_id FROM group_members gm JOIN group_roles gr ON gr.group_id = gm.group_id "
-      "JOIN roles r ON r.id = gr.role_id JOIN groups g ON g.id = gm.group_id WHERE r.name = 'administrator' AND g.active = 1)",
-      {user_id});
-  return as_int(r[0][0]) == 0;
 }
 
 void Directory::journal(store::Connection& c, const Principal& p, const std::string& type, std::int64_t id,
@@ -243,7 +276,15 @@ Result<std::vector<store::JournalEntry>> Directory::history(const Principal& p, 
       }
       id = *found;
     }
-    out = store::record_history(c, resource, id);
+    std::vector<store::JournalEntry> entries = store::record_history(c, resource, id);
+    // As in a record's history: who acted is named only to those who may read that user.
+    const Scope users = p.scope("user", "read");
+    for (auto& e : entries)
+      if (e.principal_id && !user_within(c, p, users, *e.principal_id)) {
+        e.principal.clear();
+        e.ip.clear();
+      }
+    out = std::move(entries);
   });
   return std::move(*out);
 }

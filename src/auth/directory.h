@@ -138,29 +138,42 @@ class Directory {
   struct Loaded;
   Result<UserView> load_user(store::Connection& c, const engine::Principal& p, std::string_view key,
                              const std::string& action);
-  UserView view_of(store::Connection& c, const store::User& u);
+  // Views as `p` may see them: organizations `p` may not read show their id only.
+  UserView view_of(store::Connection& c, const engine::Principal& p, const store::User& u);
   // Users named by username or id that `p` may read; each other name is an error on "members".
   std::vector<std::int64_t> resolve_members(store::Connection& c, const engine::Principal& p,
                                             const std::vector<std::string>& names, std::vector<FieldError>& errors);
   // Writes `u` (with updated_at now) if nobody changed it since it was read; bumps its version.
   Status save_user(store::Connection& c, store::User& u);
-  GroupView view_of(store::Connection& c, const store::Group& g);
-  RoleView view_of(store::Connection& c, const store::Role& r);
+  GroupView view_of(store::Connection& c, const engine::Principal& p, const store::Group& g);
+  RoleView view_of(store::Connection& c, const engine::Principal& p, const store::Role& r);
   bool user_within(store::Connection& c, const engine::Principal& p, engine::Scope scope, std::int64_t user_id);
   // The organization behind `key` if the principal may read it; one they may not is reported
   // like one that does not exist.
   std::optional<std::int64_t> visible_organization(store::Connection& c, const engine::Principal& p, const std::string& key);
-  // Joining or leaving these groups hands out or takes away their roles: each must lie within
-  // what `p` holds.
-  std::optional<FieldError> check_group_roles(store::Connection& c, const engine::Principal& p, const std::string& field,
-                                              const std::vector<std::int64_t>& group_ids);
-  // Every permission of these roles lies within what `p` holds.
-  std::optional<FieldError> check_grantable(store::Connection& c, const engine::Principal& p, const std::string& field,
-                                            const std::vector<std::int64_t>& role_ids);
+  // Whether `p` reaches what `row` grants to someone in `orgs` (null: compare scopes only):
+  // as wide a scope on the same type and action, over organizations `p` belongs to.
+  static bool reaches(const engine::Principal& p, const store::PermissionRow& row, const std::vector<std::int64_t>* orgs);
   std::optional<FieldError> check_permissions(const engine::Principal& p, const std::string& field,
-                                              const std::vector<store::PermissionRow>& rows);
-  // The user keeps at least one active holder of the administrator role after a change.
-  bool would_leave_no_administrator(store::Connection& c, std::int64_t user_id, bool still_admin);
+                                              const std::vector<store::PermissionRow>& rows,
+                                              const std::vector<std::int64_t>* grantee_orgs = nullptr);
+  // Every permission of these roles, given to someone in `grantee_orgs`, lies within what `p` holds.
+  std::optional<FieldError> check_grantable(store::Connection& c, const engine::Principal& p, const std::string& field,
+                                            const std::vector<std::int64_t>& role_ids,
+                                            const std::vector<std::int64_t>& grantee_orgs);
+  // Joining or leaving these groups hands out or takes away their roles: each must lie within
+  // what `p` holds, for grantees in `grantee_orgs`.
+  std::optional<FieldError> check_group_roles(store::Connection& c, const engine::Principal& p, const std::string& field,
+                                              const std::vector<std::int64_t>& group_ids,
+                                              const std::vector<std::int64_t>& grantee_orgs);
+  // Administering another user (password, second factor, status, tokens, sessions) needs
+  // everything that user may do to lie within what `p` may: otherwise it is a way to act as them.
+  Status check_dominates(store::Connection& c, const engine::Principal& p, const store::User& target);
+  // The organizations these users belong to, together.
+  std::vector<std::int64_t> member_orgs(store::Connection& c, const std::vector<std::int64_t>& user_ids);
+  // True when no active user but `leaving` holds the administrator role (directly or through
+  // an active group) in the transaction's view: checked after a change, which is then refused.
+  bool no_administrator_left(store::Connection& c, std::optional<std::int64_t> leaving = std::nullopt);
   // Tokens or sessions (`list` reads them for one user or all) for tokens() and sessions().
   template <class Item, class View, class List>
   Result<std::vector<View>> list_credentials(const engine::Principal& p, const std::string& resource,

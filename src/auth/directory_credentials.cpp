@@ -43,6 +43,8 @@ Result<NewToken> Directory::create_token(const Principal& p, const json& body) {
       auto loaded = load_user(c, p, *for_user, "read");
       if (!loaded) return loaded.take_error();
       if (!user_within(c, p, p.scope("token", "create"), loaded->user.id)) return forbidden("create", "token");
+      // A token acts as its user: making one for someone is acting as them.
+      if (auto d = check_dominates(c, p, loaded->user); !d) return d;
       owner = loaded->user;
     } else {
       auto me = store::find_user(c, *p.user_id);
@@ -119,7 +121,8 @@ Status Directory::authorize_credential(store::Connection& c, const Principal& p,
   if (p.user_id == owner) return ok_status();
   if (!user_within(c, p, p.scope(resource, "read"), owner)) return not_found(resource, std::to_string(id));
   if (!user_within(c, p, p.scope(resource, "delete"), owner)) return forbidden("delete", resource);
-  return ok_status();
+  auto u = store::find_user(c, owner);
+  return u ? check_dominates(c, p, *u) : ok_status();
 }
 
 Result<std::vector<TokenView>> Directory::tokens(const Principal& p, const std::string& for_user, bool all) {

@@ -97,12 +97,12 @@ Result<GroupView> Directory::create_group(const Principal& p, const json& body) 
       if (!role) errors.push_back({"roles", "user.unknown_role", {{"value", n}}});
       else role_ids.push_back(role->id);
     }
-    if (auto e = check_grantable(c, p, "roles", role_ids)) errors.push_back(*e);
+    if (auto e = check_grantable(c, p, "roles", role_ids, member_orgs(c, member_ids))) errors.push_back(*e);
     if (!errors.empty()) return Error::invalid(std::move(errors));
     store::insert_group(c, g);
     store::set_group_members(c, g.id, member_ids);
     store::set_group_roles(c, g.id, role_ids);
-    view = view_of(c, g);
+    view = view_of(c, p, g);
     journal(c, p, "group", g.id, g.name, "create",
             {{"name", {nullptr, g.name}}, {"display_name", {nullptr, g.display_name}},
              {"organization", {nullptr, view.organization ? json(view.organization->number) : json(nullptr)}},
@@ -119,7 +119,7 @@ Result<GroupView> Directory::group(const Principal& p, std::string_view key) {
   db_.read([&](store::Connection& c) {
     auto g = group_by_key(c, key);
     if (!g || !group_within(p, p.scope("group", "read"), *g)) out = not_found("group", key);
-    else out = view_of(c, *g);
+    else out = view_of(c, p, *g);
   });
   return std::move(*out);
 }
@@ -130,7 +130,7 @@ Result<std::vector<GroupView>> Directory::groups(const Principal& p) {
   std::vector<GroupView> out;
   db_.read([&](store::Connection& c) {
     for (auto& g : store::list_groups(c))
-      if (group_within(p, scope, g)) out.push_back(view_of(c, g));
+      if (group_within(p, scope, g)) out.push_back(view_of(c, p, g));
   });
   return out;
 }
@@ -154,7 +154,7 @@ Result<GroupView> Directory::update_group(const Principal& p, std::string_view k
     const Scope scope = p.scope("group", "update");
     if (!group_within(p, scope, *found)) return forbidden("update", "group");
     if (expected_version && *expected_version != found->version) return stale(*expected_version, found->version);
-    GroupView before = view_of(c, *found);
+    GroupView before = view_of(c, p, *found);
     store::Group g = *found;
     std::vector<FieldError> errors;
     if (display) g.display_name = *display;
@@ -168,16 +168,23 @@ Result<GroupView> Directory::update_group(const Principal& p, std::string_view k
       else if (!group_within(p, scope, g))
         errors.push_back({"organization", "user.org_out_of_scope", {{"value", *org}}});
     }
+    const std::vector<std::int64_t> members_before = store::group_member_ids(c, g.id);
+    std::vector<std::int64_t> members_after = members_before;
     if (members) {
-      std::vector<std::int64_t> ids = resolve_members(c, p, *members, errors);
-      if (errors.empty()) store::set_group_members(c, g.id, ids);
+      members_after = resolve_members(c, p, *members, errors);
+      if (errors.empty()) store::set_group_members(c, g.id, members_after);
     }
     // New or departing members receive or lose the group's roles, and so does everyone when
     // the group is switched on or off: that is a grant like any other.
-    bool members_change = members && view_of(c, g).members != before.members;
-    if (members_change || (active && *active != before.group.active)) {
-      if (auto e = check_group_roles(c, p, members_change ? "members" : "active", {g.id})) errors.push_back(*e);
-    }
+    std::vector<std::int64_t> everyone = members_before;
+    for (auto id : members_after)
+      if (std::find(everyone.begin(), everyone.end(), id) == everyone.end()) everyone.push_back(id);
+    std::vector<std::int64_t> moved = changed_between(members_before, members_after);
+    if (!moved.empty())
+      if (auto e = check_group_roles(c, p, "members", {g.id}, member_orgs(c, moved))) errors.push_back(*e);
+    const bool toggled = active && *active != before.group.active;
+    if (toggled)
+      if (auto e = check_group_roles(c, p, "active", {g.id}, member_orgs(c, everyone))) errors.push_back(*e);
     if (roles) {
       std::vector<std::int64_t> wanted;
       for (auto& n : *roles) {
@@ -185,11 +192,19 @@ Result<GroupView> Directory::update_group(const Principal& p, std::string_view k
         if (!role) errors.push_back({"roles", "user.unknown_role", {{"value", n}}});
         else wanted.push_back(role->id);
       }
-      if (auto e = check_grantable(c, p, "roles", changed_between(role_ids(c, before.roles), wanted))) errors.push_back(*e);
+      if (auto e = check_grantable(c, p, "roles", changed_between(role_ids(c, before.roles), wanted), member_orgs(c, everyone)))
+        errors.push_back(*e);
       if (errors.empty()) store::set_group_roles(c, g.id, wanted);
     }
+    if (errors.empty()) {
+      // Switching the group on or off is written now, so that the check below sees it.
+      g.updated_at = clock_.now_ms();
+      if (toggled && !store::update_group(c, g, g.version)) return stale(g.version, g.version);
+      if (toggled) ++g.version;
+      if (no_administrator_left(c)) errors.push_back({members ? "members" : roles ? "roles" : "active", "user.last_administrator", {}});
+    }
     if (!errors.empty()) return Error::invalid(std::move(errors));
-    view = view_of(c, g);
+    view = view_of(c, p, g);
     json changes = json::object();
     auto compare = [&](const char* name, const json& a, const json& b) {
       if (a != b) changes[name] = json::array({a, b});
@@ -206,8 +221,10 @@ Result<GroupView> Directory::update_group(const Principal& p, std::string_view k
       view = before;
       return ok_status();
     }
-    g.updated_at = clock_.now_ms();
-    if (!store::update_group(c, g, g.version)) return stale(g.version, g.version);
+    if (!toggled) {
+      g.updated_at = clock_.now_ms();
+      if (!store::update_group(c, g, g.version)) return stale(g.version, g.version);
+    }
     view.group = *store::find_group(c, g.id);
     journal(c, p, "group", g.id, g.name, "update", changes);
     return ok_status();
@@ -222,9 +239,11 @@ Status Directory::delete_group(const Principal& p, std::string_view key) {
     auto g = group_by_key(c, key);
     if (!g || !group_within(p, p.scope("group", "read"), *g)) return not_found("group", key);
     if (!group_within(p, p.scope("group", "delete"), *g)) return forbidden("delete", "group");
-    GroupView before = view_of(c, *g);
-    if (auto e = check_grantable(c, p, "roles", role_ids(c, before.roles))) return Error::invalid({*e});
+    GroupView before = view_of(c, p, *g);
+    if (auto e = check_grantable(c, p, "roles", role_ids(c, before.roles), member_orgs(c, store::group_member_ids(c, g->id))))
+      return Error::invalid(std::vector<FieldError>{*e});
     store::delete_group(c, g->id);
+    if (no_administrator_left(c)) return Error::invalid(std::vector<FieldError>{{"roles", "user.last_administrator", {}}});
     journal(c, p, "group", g->id, g->name, "delete",
             {{"members", {before.members, nullptr}}, {"roles", {before.roles, nullptr}}});
     return ok_status();
@@ -334,7 +353,7 @@ Result<RoleView> Directory::create_role(const Principal& p, const json& body) {
     store::Role role{0, *name, *label.en, *label.ja, description.value_or(""), false, clock_.now_ms(), clock_.now_ms(), 1};
     store::insert_role(c, role);
     store::set_role_permissions(c, role.id, permissions.value_or(std::vector<store::PermissionRow>{}));
-    view = view_of(c, role);
+    view = view_of(c, p, role);
     journal(c, p, "role", role.id, role.name, "create",
             {{"name", {nullptr, role.name}}, {"label", {nullptr, {{"en", role.label_en}, {"ja", role.label_ja}}}},
              {"permissions", {nullptr, permissions_json(view.permissions)}}});
@@ -350,7 +369,7 @@ Result<RoleView> Directory::role(const Principal& p, std::string_view key) {
   db_.read([&](store::Connection& c) {
     auto role = role_by_key(c, key);
     if (!role) out = not_found("role", key);
-    else out = view_of(c, *role);
+    else out = view_of(c, p, *role);
   });
   return std::move(*out);
 }
@@ -359,7 +378,7 @@ Result<std::vector<RoleView>> Directory::roles(const Principal& p) {
   if (p.scope("role", "read") != Scope::all) return forbidden("read", "role");
   std::vector<RoleView> out;
   db_.read([&](store::Connection& c) {
-    for (auto& role : store::list_roles(c)) out.push_back(view_of(c, role));
+    for (auto& role : store::list_roles(c)) out.push_back(view_of(c, p, role));
   });
   return out;
 }
@@ -377,7 +396,7 @@ Result<RoleView> Directory::update_role(const Principal& p, std::string_view key
     auto found = role_by_key(c, key);
     if (!found) return not_found("role", key);
     if (expected_version && *expected_version != found->version) return stale(*expected_version, found->version);
-    RoleView before = view_of(c, *found);
+    RoleView before = view_of(c, p, *found);
     store::Role role = *found;
     if (label.en) role.label_en = *label.en;
     if (label.ja) role.label_ja = *label.ja;
@@ -411,7 +430,7 @@ Result<RoleView> Directory::update_role(const Principal& p, std::string_view key
     }
     role.updated_at = clock_.now_ms();
     if (!store::update_role(c, role, role.version)) return stale(role.version, role.version);
-    view = view_of(c, *store::find_role(c, role.id));
+    view = view_of(c, p, *store::find_role(c, role.id));
     journal(c, p, "role", role.id, role.name, "update", changes);
     return ok_status();
   });

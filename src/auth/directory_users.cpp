@@ -102,8 +102,11 @@ Result<UserView> Directory::load_user(store::Connection& c, const Principal& p, 
   std::optional<store::User> u = id ? store::find_user(c, *id) : store::find_user_by_name(c, std::string(key));
   // A user outside the caller's read scope is not found, like a record.
   if (!u || !user_within(c, p, p.scope("user", "read"), u->id)) return not_found("user", key);
-  if (action != "read" && !user_within(c, p, p.scope("user", action), u->id)) return forbidden(action, "user");
-  return view_of(c, *u);
+  if (action != "read") {
+    if (!user_within(c, p, p.scope("user", action), u->id)) return forbidden(action, "user");
+    if (auto d = check_dominates(c, p, *u); !d) return d.take_error();
+  }
+  return view_of(c, p, *u);
 }
 
 namespace {
@@ -160,7 +163,7 @@ Result<UserView> Directory::create_user(const Principal& p, const json& body) {
                            auto role = parse_id(n) ? store::find_role(c, *parse_id(n)) : store::find_role_by_name(c, n);
                            return role ? std::optional(role->id) : std::nullopt;
                          });
-    if (auto e = check_grantable(c, p, "roles", roles)) errors.push_back(*e);
+    if (auto e = check_grantable(c, p, "roles", roles, orgs)) errors.push_back(*e);
     auto groups = resolve(in.groups.value_or(std::vector<std::string>{}), "groups", "user.unknown_group", errors,
                           [&](const std::string& n) -> std::optional<std::int64_t> {
                             auto g = parse_id(n) ? store::find_group(c, *parse_id(n)) : store::find_group_by_name(c, n);
@@ -169,7 +172,7 @@ Result<UserView> Directory::create_user(const Principal& p, const json& body) {
                             bool may = gs == Scope::all || (gs == Scope::organization && g->org_id && p.in_org(*g->org_id));
                             return may ? std::optional(g->id) : std::nullopt;
                           });
-    if (auto e = check_group_roles(c, p, "groups", groups)) errors.push_back(*e);
+    if (auto e = check_group_roles(c, p, "groups", groups, orgs)) errors.push_back(*e);
     if (!errors.empty()) return Error::invalid(std::move(errors));
     store::User u;
     u.username = *in.username;
@@ -189,7 +192,7 @@ Result<UserView> Directory::create_user(const Principal& p, const json& body) {
     store::set_user_orgs(c, u.id, members);
     store::set_user_roles(c, u.id, roles);
     store::set_user_groups(c, u.id, groups);
-    view = view_of(c, u);
+    view = view_of(c, p, u);
     journal(c, p, "user", u.id, u.username, "create",
             {{"username", {nullptr, u.username}},
              {"display_name", {nullptr, u.display_name}},
@@ -221,7 +224,7 @@ Result<std::vector<UserView>> Directory::users(const Principal& p, const std::st
     else if (scope == Scope::organization && !p.orgs.empty()) rows = store::list_users(c, after, limit, p.orgs);
     else if (p.user_id && after < p.username)
       if (auto me = store::find_user(c, *p.user_id)) rows.push_back(*me);
-    for (auto& u : rows) out.push_back(view_of(c, u));
+    for (auto& u : rows) out.push_back(view_of(c, p, u));
   });
   return out;
 }
@@ -262,9 +265,10 @@ Result<UserView> Directory::update_user(const Principal& p, std::string_view key
       if (*in.active != u.active) ends_sessions = !*in.active;
       u.active = *in.active;
     }
+    std::vector<std::int64_t> old_ids;
+    for (auto& o : before.organizations) old_ids.push_back(o.id);
+    std::vector<std::int64_t> grantee_orgs = old_ids;  // the user's organizations after the change
     if (in.organizations) {
-      std::vector<std::int64_t> old_ids;
-      for (auto& o : before.organizations) old_ids.push_back(o.id);
       auto orgs = resolve(*in.organizations, "organizations", "field.ref_not_found", errors,
                           [&](const std::string& n) { return visible_organization(c, p, n); });
       for (auto& e : errors)
@@ -278,27 +282,23 @@ Result<UserView> Directory::update_user(const Principal& p, std::string_view key
           if (!p.in_org(o) && std::find(orgs.begin(), orgs.end(), o) == orgs.end())
             errors.push_back({"organizations", "user.org_out_of_scope", {{"value", std::to_string(o)}}});
       }
+      grantee_orgs = orgs;
       if (errors.empty()) {
         std::vector<store::OrgMembership> members;
         for (size_t i = 0; i < orgs.size(); ++i) members.push_back({orgs[i], i == 0});
         store::set_user_orgs(c, u.id, members);
       }
     }
-    bool still_admin = before.user.active && std::find(before.roles.begin(), before.roles.end(), "administrator") != before.roles.end();
     if (in.roles) {
       auto wanted = resolve(*in.roles, "roles", "user.unknown_role", errors, [&](const std::string& n) -> std::optional<std::int64_t> {
         auto role = parse_id(n) ? store::find_role(c, *parse_id(n)) : store::find_role_by_name(c, n);
         return role ? std::optional(role->id) : std::nullopt;
       });
       // Both what is granted and what is taken away must lie within the caller's powers.
-      if (auto e = check_grantable(c, p, "roles", changed_between(role_ids(c, before.roles), wanted))) errors.push_back(*e);
-      still_admin = std::find(in.roles->begin(), in.roles->end(), "administrator") != in.roles->end();
+      if (auto e = check_grantable(c, p, "roles", changed_between(role_ids(c, before.roles), wanted), grantee_orgs))
+        errors.push_back(*e);
       if (errors.empty()) store::set_user_roles(c, u.id, wanted);
     }
-    if (in.active && !*in.active) still_admin = false;
-    bool was_admin = std::find(before.roles.begin(), before.roles.end(), "administrator") != before.roles.end() && before.user.active;
-    if (was_admin && would_leave_no_administrator(c, u.id, still_admin))
-      errors.push_back({in.roles ? "roles" : "active", "user.last_administrator", {}});
     if (in.groups) {
       auto groups = resolve(*in.groups, "groups", "user.unknown_group", errors, [&](const std::string& n) -> std::optional<std::int64_t> {
         auto g = parse_id(n) ? store::find_group(c, *parse_id(n)) : store::find_group_by_name(c, n);
@@ -308,12 +308,25 @@ Result<UserView> Directory::update_user(const Principal& p, std::string_view key
         return may ? std::optional(g->id) : std::nullopt;
       });
       std::vector<std::int64_t> current;
-      for (auto& g : store::user_groups(c, u.id)) current.push_back(g.id);
-      if (auto e = check_group_roles(c, p, "groups", changed_between(current, groups))) errors.push_back(*e);
+      for (auto& g : store::user_groups(c, u.id)) {
+        current.push_back(g.id);
+        // Leaving a group is a change to that group: it needs the right to change it.
+        Scope gs = p.scope("group", "update");
+        bool may = gs == Scope::all || (gs == Scope::organization && g.org_id && p.in_org(*g.org_id));
+        if (!may && std::find(groups.begin(), groups.end(), g.id) == groups.end())
+          errors.push_back({"groups", "user.unknown_group", {{"value", g.name}}});
+      }
+      if (auto e = check_group_roles(c, p, "groups", changed_between(current, groups), grantee_orgs)) errors.push_back(*e);
       if (errors.empty()) store::set_user_groups(c, u.id, groups);
     }
+    if (errors.empty() && (in.roles || in.groups || (in.active && !*in.active))) {
+      std::optional<std::int64_t> leaving;
+      if (in.active && !*in.active) leaving = u.id;
+      if (no_administrator_left(c, leaving))
+        errors.push_back({in.roles ? "roles" : in.groups ? "groups" : "active", "user.last_administrator", {}});
+    }
     if (!errors.empty()) return Error::invalid(std::move(errors));
-    view = view_of(c, u);
+    view = view_of(c, p, u);
     json changes = json::object();
     auto compare = [&](const char* name, const json& a, const json& b) {
       if (a != b) changes[name] = json::array({a, b});
@@ -404,7 +417,7 @@ Result<UserView> Directory::me(const Principal& p) {
   if (!p.user_id) return Error::of(ErrorKind::bad_request, "auth.not_a_user");
   std::optional<UserView> out;
   db_.read([&](store::Connection& c) {
-    if (auto u = store::find_user(c, *p.user_id)) out = view_of(c, *u);
+    if (auto u = store::find_user(c, *p.user_id)) out = view_of(c, p, *u);
   });
   if (!out) return not_found("user", p.username);
   return std::move(*out);
@@ -435,7 +448,7 @@ Result<UserView> Directory::update_profile(const Principal& p, const json& body)
       if (auto saved = save_user(c, u); !saved) return saved;
       journal(c, p, "user", u.id, u.username, "update", changes);
     }
-    view = view_of(c, *store::find_user(c, u.id));
+    view = view_of(c, p, *store::find_user(c, u.id));
     return ok_status();
   });
   if (!s) return s.take_error();
@@ -453,7 +466,12 @@ Status Directory::change_password(const Principal& p, const std::string& current
   if (current.empty()) errors.push_back({"current_password", "field.required", {}});
   if (next.empty()) errors.push_back({"new_password", "field.required", {}});
   if (!errors.empty()) return Error::invalid(std::move(errors));
-  if (!auth_.hasher().verify(u->password_hash, current)) {
+  // A stolen session must not become a way to try passwords without limit.
+  auto guess = auth_.begin_guess(u->username, p.ip);
+  if (!guess) return guess.take_error();
+  const bool right = auth_.hasher().verify(u->password_hash, current);
+  auth_.end_guess(u->username, p.ip, *guess, right);
+  if (!right) {
     (void)db_.write([&](store::Connection& c) -> Status {
       journal(c, p, "user", u->id, u->username, "password_change_failed", {{"reason", "wrong_current_password"}});
       return ok_status();
@@ -529,13 +547,18 @@ Status Directory::confirm_totp(const Principal& p, const std::string& code) {
 Status Directory::disable_totp(const Principal& p, const std::string& code) {
   if (!p.user_id) return Error::of(ErrorKind::bad_request, "auth.not_a_user");
   if (auth_.settings().totp == "required") return Error::of(ErrorKind::conflict, "totp.required_by_policy");
+  auto guess = auth_.begin_guess(p.username, p.ip);
+  if (!guess) return guess.take_error();
+  bool wrong_code = false;
   Status s = db_.write([&](store::Connection& c) -> Status {
     auto u = store::find_user(c, *p.user_id);
     if (!u) return not_found("user", p.username);
     if (u->totp_secret.empty()) return Error::of(ErrorKind::conflict, "totp.not_enrolled");
     auto raw = base32_decode(u->totp_secret);
-    if (!raw || !totp_verify(*raw, code, clock_.now_ms(), 1, u->totp_last_step))
+    if (!raw || !totp_verify(*raw, code, clock_.now_ms(), 1, u->totp_last_step)) {
+      wrong_code = true;
       return Error::invalid({{"code", "totp.code_invalid", {}}});
+    }
     store::User nu = *u;
     nu.totp_secret.clear();
     nu.totp_pending.clear();
@@ -545,6 +568,7 @@ Status Directory::disable_totp(const Principal& p, const std::string& code) {
     journal(c, p, "user", nu.id, nu.username, "totp_disable", json::object());
     return ok_status();
   });
+  auth_.end_guess(p.username, p.ip, *guess, !wrong_code);
   if (s) forget_credentials(p.user_id);
   return s;
 }

@@ -129,8 +129,8 @@ std::string RecordService::to_csv(const Principal& p, const std::vector<Record>&
 
 Status RecordService::journal_export(const Principal& p, const model::TypeDef& t,
                                      const std::vector<std::pair<std::string, std::string>>& query, size_t count) {
-  json params = json::object();
-  for (auto& [k, v] : query) params[k] = v;
+  json params = json::array();  // pairs, in order: a repeated parameter keeps every value
+  for (auto& [k, v] : query) params.push_back(json::array({k, v}));
   return db_.write([&](store::Connection& c) -> Status {
     store::journal_event(c, store::Actor{p.user_id, p.username, p.ip}, clock_.now_ms(), t.name, 0, "", "export",
                          json{{"query", params}, {"count", count}}.dump());

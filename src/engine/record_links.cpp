@@ -70,6 +70,11 @@ Status RecordService::unlink(const Principal& p, const model::TypeDef& t, std::s
     const model::TypeDef* other_t = outgoing ? to_t : from_t;
     if (other && other_t && !within_scope(p, p.scope(other_t->name, "read"), *other))
       return Error::of(ErrorKind::not_found, "link.not_found", {{"id", std::to_string(link_id)}});
+    // A link belongs to its source, where it was made: removing it from the other end changes
+    // the source too, and needs the right to update it as well.
+    if (!from) return Error::of(ErrorKind::not_found, "link.not_found", {{"id", std::to_string(link_id)}});
+    if (!outgoing)
+      if (auto a = authorize(p, "update", *from); !a) return a;
     store::delete_link(c, link_id);
     json details{{"relation", l->relation}, {"link_id", link_id}, {"from", from ? from->number : ""}, {"to", to ? to->number : ""}};
     if (from) journal(c, p, *from, "unlink", details);

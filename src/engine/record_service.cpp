@@ -420,6 +420,14 @@ Result<ListResult> RecordService::list(const Principal& p, const model::TypeDef&
       return;
     }
     query->query.visible = visibility(p, read, t);
+    // Filtering by a user one may not see matches nothing, so a filter cannot tell which
+    // usernames exist.
+    for (auto& cond : query->query.where) {
+      const model::FieldDef* f = t.field(cond.column);
+      if (!f || f->type != FieldType::user) continue;
+      for (auto& v : cond.values)
+        if (!is_null(v) && as_int(v) != 0 && !user_visible(c, p, as_int(v))) v = std::int64_t{0};
+    }
     ListResult result;
     if (query->empty_result) {
       out = std::move(result);

@@ -33,9 +33,11 @@ std::string read_file(const std::filesystem::path& p) {
 
 // Where to go after signing in: a path on this site only, never another host.
 std::string safe_next(const std::string& next) {
-  if (next.empty() || next[0] != '/' || next.rfind("//", 0) == 0 || next.find('\\') != std::string::npos ||
-      next.find_first_of("\r\n") != std::string::npos)
-    return "/";
+  if (next.empty() || next[0] != '/' || next.rfind("//", 0) == 0 || next.find('\\') != std::string::npos) return "/";
+  // Browsers drop tabs and newlines from URLs ("/\t/evil" becomes "//evil"): no control
+  // characters or spaces at all.
+  for (unsigned char ch : next)
+    if (ch <= 0x20 || ch == 0x7f) return "/";
   return next;
 }
 

@@ -137,6 +137,9 @@ def test(args, t: systest.Checks):
         # Right password, with an open-redirect attempt in `next`
         r = post("/login", form(csrf=csrf, username="webuser", password=PASSWORD, next="//evil.example/steal"), login_cookie)
         t.check(r.status == 303 and r.header("Location") == "/", "signing in redirects, never to another site", r.describe)
+        page = get("/login?lang=en&next=/%09/evil.example/phish")
+        t.check('name="next" value="/"' in page.text, "a tab cannot smuggle another site into next (browsers drop it)",
+                page.text[:800])
         jar = cookies_from(r)
         t.check("kanri_session" in jar and "HttpOnly" in jar["kanri_session"][1] and "SameSite=Lax" in jar["kanri_session"][1],
                 "and sets the HttpOnly session cookie", r.describe)

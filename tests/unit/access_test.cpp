@@ -253,6 +253,28 @@ TEST_F(AccessTest, ReferencesAndLinksToInvisibleRecordsShowNothingOfThem) {
   EXPECT_EQ(svc_->to_json(sys_, *mine)["provider"]["display"], "Beta GmbH");
 }
 
+TEST_F(AccessTest, ALinkIsRemovedOnlyByWhoMayUpdateItsSource) {
+  // Alice may update Alpha's organization record but not its services.
+  Principal p = member(alice_, "alice", a_.id,
+                       {{"*", "read", Scope::all}, {"organization", "update", Scope::organization}});
+  auto made = svc_->link(sys_, *service_, a_services_[4].number, {{"relation", "serves"}, {"target", a_.number}});
+  ASSERT_TRUE(made.ok());
+  auto from_target = svc_->unlink(p, *org_, a_.number, made->link.id);
+  ASSERT_FALSE(from_target.ok()) << "updating the organization does not make the service's link hers";
+  EXPECT_EQ(from_target.error().kind, ErrorKind::forbidden);
+  EXPECT_EQ(svc_->links(sys_, *service_, a_services_[4].number)->size(), 1u);
+  Principal editor = member(alice_, "alice", a_.id, {{"*", "read", Scope::all}, {"*", "update", Scope::organization}});
+  EXPECT_TRUE(svc_->unlink(editor, *org_, a_.number, made->link.id).ok()) << "from the other end, with update on both";
+}
+
+TEST_F(AccessTest, FilteringByAUserOneMayNotSeeMatchesNothing) {
+  Principal p = member(alice_, "alice", a_.id, {{"*", "read", Scope::all}});
+  EXPECT_TRUE(listed(p, {{{"owner", "bob"}}, "", "", "", ""}).empty()) << "bob's name must not be probed by a filter";
+  EXPECT_TRUE(listed(p, {{{"owner", std::to_string(bob_)}}, "", "", "", ""}).empty());
+  Principal colleague = member(alice_, "alice", a_.id, {{"*", "read", Scope::all}, {"user", "read", Scope::all}});
+  EXPECT_EQ(listed(colleague, {{{"owner", "bob"}}, "", "", "", ""}), numbers(b_services_));
+}
+
 TEST_F(AccessTest, ExportsListTheNarrowerOfReadAndExport) {
   Principal p = member(alice_, "alice", a_.id, {{"*", "read", Scope::all}, {"service", "export", Scope::organization}});
   auto rows = svc_->export_records(p, *service_, {}, 1000);

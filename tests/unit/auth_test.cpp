@@ -5,11 +5,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <thread>
 
 #include "auth/authenticator.h"
 #include "auth/default_roles.h"
 #include "auth/directory.h"
 #include "auth/password.h"
+#include "auth/totp.h"
 #include "engine/record_service.h"
 #include "store/accounts.h"
 #include "store/credentials.h"
@@ -364,6 +367,121 @@ TEST(PasswordPolicy, LengthUsernameAndCommonPasswords) {
   EXPECT_EQ(auth::check_password_policy("p", "bob", "aaaaaaaaaaaaaa", 12)->code, "password.common");
   EXPECT_EQ(auth::check_password_policy("p", "bob", std::string(300, 'x') + "y", 12)->code, "password.too_long");
   EXPECT_EQ(auth::check_password_policy("p", "bob", "Correct-Horse-9-Battery", 12), std::nullopt);
+}
+
+}  // namespace
+}  // namespace kanri
+
+namespace kanri {
+namespace {
+
+// Review findings, each with the test that would have caught it.
+class AuthReviewTest : public AuthTest {
+ protected:
+  void SetUp() override {
+    AuthTest::SetUp();
+    ASSERT_TRUE(directory_->create_role(sys_, {{"name", "local_admin"}, {"label", {{"en", "Local admin"}, {"ja", "組織管理者"}}},
+                                               {"permissions", {{{"type", "user"}, {"action", "*"}, {"scope", "organization"}},
+                                                                {{"type", "token"}, {"action", "*"}, {"scope", "organization"}},
+                                                                {{"type", "session"}, {"action", "*"}, {"scope", "organization"}},
+                                                                {{"type", "group"}, {"action", "*"}, {"scope", "organization"}},
+                                                                {{"type", "*"}, {"action", "read"}, {"scope", "organization"}}}}})
+                    .ok());
+    add("lead", "agent", {org_a_}, {"local_admin"});
+    add("sato", "agent", {org_a_}, {"service_desk_agent"});
+    add("peer", "agent", {org_a_}, {});
+    lead_ = principal_of("lead");
+  }
+  Principal lead_;
+};
+
+TEST_F(AuthReviewTest, NobodyAdministersAUserWhoMayDoMoreThanThey) {
+  for (auto& e : {directory_->reset_password(lead_, "sato", "Hijacked-Pass-Nine9").error(),
+                  directory_->remove_totp(lead_, "sato").error(),
+                  directory_->update_user(lead_, "sato", {{"active", false}}, std::nullopt).error(),
+                  directory_->update_user(lead_, "sato", {{"auth_source", "ldap"}}, std::nullopt).error(),
+                  directory_->create_token(lead_, {{"label", "x"}, {"user", "sato"}}).error()}) {
+    EXPECT_EQ(e.kind, ErrorKind::forbidden);
+    EXPECT_EQ(e.code, "user.beyond_own_powers");
+  }
+  EXPECT_TRUE(login("sato", kPassword).ok()) << "sato's password is unchanged";
+  EXPECT_TRUE(directory_->reset_password(lead_, "peer", "Fresh-New-Passw0rd-1").ok())
+      << "a user with no more rights than the local administrator is theirs to administer";
+  auto s = login("sato", kPassword);
+  auto sessions = directory_->sessions(sys_, "sato", false);
+  EXPECT_EQ(directory_->revoke_session(lead_, sessions->front().session.id).error().code, "user.beyond_own_powers");
+  EXPECT_TRUE(auth_->session_principal(s->secret, "192.0.2.1").ok());
+}
+
+TEST_F(AuthReviewTest, AnOrganizationGrantCannotReachBeyondTheGrantersOrganizations) {
+  add("multi", "agent", {org_a_, org_b_}, {});
+  auto e = directory_->update_user(lead_, "multi", {{"roles", {"local_admin"}}}, std::nullopt);
+  ASSERT_FALSE(e.ok()) << "multi is also in Beta, which lead does not reach";
+  EXPECT_EQ(e.error().fields.at(0).code, "role.grant_beyond_own_powers");
+  EXPECT_TRUE(directory_->update_user(lead_, "peer", {{"roles", {"local_admin"}}}, std::nullopt).ok());
+}
+
+TEST_F(AuthReviewTest, AGroupCannotRemoveTheLastAdministrator) {
+  ASSERT_TRUE(directory_->create_group(sys_, {{"name", "admins"}, {"display_name", "Admins"}, {"members", {"peer"}},
+                                              {"roles", {"administrator"}}, {"organization", org_a_}}).ok());
+  ASSERT_TRUE(directory_->update_user(sys_, "admin", {{"roles", json::array()}}, std::nullopt).ok())
+      << "peer is still an administrator through the group";
+  EXPECT_EQ(directory_->delete_group(sys_, "admins").error().fields.at(0).code, "user.last_administrator");
+  EXPECT_EQ(directory_->update_group(sys_, "admins", {{"active", false}}, std::nullopt).error().fields.at(0).code,
+            "user.last_administrator");
+  EXPECT_EQ(directory_->update_group(sys_, "admins", {{"members", json::array()}}, std::nullopt).error().fields.at(0).code,
+            "user.last_administrator");
+  EXPECT_EQ(directory_->update_user(sys_, "peer", {{"active", false}}, std::nullopt).error().fields.at(0).code,
+            "user.last_administrator");
+}
+
+TEST_F(AuthReviewTest, ASignedInUsersPasswordGuessesAreThrottled) {
+  Principal peer = principal_of("peer");
+  for (int i = 0; i < 3; ++i)
+    EXPECT_EQ(directory_->change_password(peer, "not-it-" + std::to_string(i), "Another-Long-Pass-1").error().fields.at(0).code,
+              "password.wrong_current");
+  auto locked = directory_->change_password(peer, kPassword, "Another-Long-Pass-1");
+  ASSERT_FALSE(locked.ok());
+  EXPECT_EQ(locked.error().kind, ErrorKind::too_many_requests);
+}
+
+TEST_F(AuthReviewTest, RacingSignInsWithOneCodeLetOnlyOneIn) {
+  Principal peer = principal_of("peer");
+  auto e = directory_->begin_totp(peer);
+  ASSERT_TRUE(e.ok());
+  auto raw = auth::base32_decode(e->secret);
+  ASSERT_TRUE(directory_->confirm_totp(peer, auth::totp_code(*raw, clock_.now)).ok());
+  const std::string code = auth::totp_code(*raw, clock_.now + 30'000);
+  std::atomic<int> ok{0}, refused{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 4; ++i)
+    threads.emplace_back([&, i] {
+      auto r = auth_->login({"peer", kPassword, code, "198.51.100." + std::to_string(i), "t"});
+      (r.ok() ? ok : refused)++;
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 1);
+  EXPECT_EQ(refused.load(), 3);
+}
+
+TEST_F(AuthReviewTest, AnAttemptThatIsNoFailureLeavesNoLockBehind) {
+  Principal peer = principal_of("peer");
+  auto e = directory_->begin_totp(peer);
+  auto raw = auth::base32_decode(e->secret);
+  ASSERT_TRUE(directory_->confirm_totp(peer, auth::totp_code(*raw, clock_.now)).ok());
+  for (int i = 0; i < 3; ++i) (void)login("peer", "wrong-password-" + std::to_string(i));
+  clock_.now += 31'000;
+  EXPECT_EQ(login("peer", kPassword).error().code, "auth.totp_required");
+  auto in = auth_->login({"peer", kPassword, auth::totp_code(*raw, clock_.now), "192.0.2.1", "t"});
+  EXPECT_TRUE(in.ok()) << (in.ok() ? "" : in.error().code) << ": the right password and code get in at once";
+}
+
+TEST_F(AuthReviewTest, AFailedSignInIsNotJournaledAsTheAccountsOwnAct) {
+  (void)login("sato", "wrong-password-x");
+  auto e = journal("login_failed").back();
+  EXPECT_EQ(e.principal, "anonymous");
+  EXPECT_FALSE(e.principal_id);
+  EXPECT_EQ(e.record_number, "sato");
 }
 
 }  // namespace
