@@ -3,6 +3,9 @@
 #include <sodium.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 #include <stdexcept>
 
 #include "core/text.h"
@@ -32,13 +35,53 @@ std::string lower(std::string s) {
 
 }  // namespace
 
-PasswordHasher::PasswordHasher(std::uint64_t opslimit, std::uint64_t memlimit)
-    : opslimit_(opslimit), memlimit_(memlimit), dummy_hash_(argon2id("kanri-no-such-user", opslimit, memlimit)) {}
+// A counting semaphore (std::counting_semaphore needs a compile-time maximum; this does not).
+class PasswordHasher::Slots {
+ public:
+  explicit Slots(unsigned n) : free_(n) {}
+  void acquire() {
+    std::unique_lock lock(mutex_);
+    freed_.wait(lock, [&] { return free_ > 0; });
+    --free_;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      ++free_;
+    }
+    freed_.notify_one();
+  }
 
-std::string PasswordHasher::hash(const std::string& password) const { return argon2id(password, opslimit_, memlimit_); }
+ private:
+  std::mutex mutex_;
+  std::condition_variable freed_;
+  unsigned free_;
+};
+
+namespace {
+struct Slot {
+  explicit Slot(PasswordHasher::Slots& s) : s_(s) { s_.acquire(); }
+  ~Slot() { s_.release(); }
+  PasswordHasher::Slots& s_;
+};
+}  // namespace
+
+PasswordHasher::PasswordHasher(std::uint64_t opslimit, std::uint64_t memlimit, unsigned parallel)
+    : opslimit_(opslimit),
+      memlimit_(memlimit),
+      slots_(std::make_unique<Slots>(parallel ? parallel : std::max(2u, std::thread::hardware_concurrency()))),
+      dummy_hash_(argon2id("kanri-no-such-user", opslimit, memlimit)) {}
+
+PasswordHasher::~PasswordHasher() = default;
+
+std::string PasswordHasher::hash(const std::string& password) const {
+  Slot slot(*slots_);
+  return argon2id(password, opslimit_, memlimit_);
+}
 
 bool PasswordHasher::verify(const std::string& hash, const std::string& password) const {
   if (hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
+  Slot slot(*slots_);
   return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -14,7 +15,13 @@ namespace kanri::auth {
 class PasswordHasher {
  public:
   // argon2id with `opslimit` passes over `memlimit` bytes (libsodium's INTERACTIVE by default).
-  explicit PasswordHasher(std::uint64_t opslimit = 2, std::uint64_t memlimit = 67108864);
+  // At most `parallel` hashes run at once (0: one per CPU, at least 2): each holds `memlimit`
+  // bytes while it runs, so a flood of sign-ins queues instead of exhausting memory.
+  explicit PasswordHasher(std::uint64_t opslimit = 2, std::uint64_t memlimit = 67108864, unsigned parallel = 0);
+  ~PasswordHasher();
+  PasswordHasher(const PasswordHasher&) = delete;
+  PasswordHasher& operator=(const PasswordHasher&) = delete;
+  class Slots;  // the hashes that may run at once
   std::string hash(const std::string& password) const;
   // True when `password` matches `hash`. An empty or malformed hash matches nothing.
   bool verify(const std::string& hash, const std::string& password) const;
@@ -27,6 +34,7 @@ class PasswordHasher {
  private:
   std::uint64_t opslimit_;
   std::uint64_t memlimit_;
+  std::unique_ptr<Slots> slots_;
   std::string dummy_hash_;
 };
 

@@ -258,8 +258,6 @@ ListPage RecordStore::list(Connection& c, const model::TypeDef& t, const ListQue
     }
   }
 
-  if (q.visible) where += " AND " + visibility_condition(t, *q.visible, params);
-
   for (auto& cond : q.where) {
     std::string col = quoted_column(t, cond.column);
     switch (cond.op) {
@@ -300,8 +298,32 @@ ListPage RecordStore::list(Connection& c, const model::TypeDef& t, const ListQue
     // order. Sorted by id alone the primary key serves it, and id is never NULL.
     if (dialect_ == Dialect::postgres && sort.size() > 1) order += k.descending ? " NULLS LAST" : " NULLS FIRST";
   }
-  params.push_back(static_cast<std::int64_t>(q.limit + 1));
-  std::string sqltext = fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ?", sql(t).select_list, from, where, order);
+  const std::int64_t limit = q.limit + 1;
+  std::string sqltext;
+  const Visibility* v = q.visible ? &*q.visible : nullptr;
+  if (v && v->orgs.empty() && v->user && !v->owner_columns.empty() && !fts_order) {
+    // "Created by me or naming me as owner": an OR that no single index serves in order, so
+    // each alternative reads its own index in order (LIMIT n each) and the union is merged:
+    // measured 0.3 ms instead of 6 ms at 1,000,000 records (bench/results/*-auth-*.md).
+    std::vector<std::string> alternatives{"t.created_by = ?"};
+    for (auto& col : v->owner_columns) alternatives.push_back(quoted_column(t, col) + " = ?");
+    std::vector<Value> all;
+    std::string branches;
+    for (size_t i = 0; i < alternatives.size(); ++i) {
+      branches += fmt::format("{}SELECT * FROM (SELECT {} FROM {} WHERE {} AND {} ORDER BY {} LIMIT ?) AS b{}",
+                              i ? " UNION " : "", sql(t).select_list, from, where, alternatives[i], order, i);
+      all.insert(all.end(), params.begin(), params.end());
+      all.push_back(*v->user);
+      all.push_back(limit);
+    }
+    all.push_back(limit);
+    params = std::move(all);
+    sqltext = fmt::format("SELECT * FROM ({}) AS t ORDER BY {} LIMIT ?", branches, order);
+  } else {
+    if (v) where += " AND " + visibility_condition(t, *v, params);
+    params.push_back(limit);
+    sqltext = fmt::format("SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT ?", sql(t).select_list, from, where, order);
+  }
   Rows rows = c.query(sqltext, params);
 
   ListPage page;
