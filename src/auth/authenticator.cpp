@@ -117,7 +117,7 @@ Result<Authenticator::Attempt> Authenticator::begin_attempt(const std::string& a
     attempt = Attempt{};
     std::vector<std::pair<std::string, store::LoginFailures>> rows;
     for (auto* key : {&account_key, &address_key}) {
-      store::LoginFailures f = store::find_login_failures(c, *key).value_or(store::LoginFailures{});
+      store::LoginFailures f = store::lock_login_failures(c, *key);
       if (f.locked_until > now)
         attempt.wait = std::max(attempt.wait, static_cast<int>((f.locked_until - now + 999) / 1000));
       rows.emplace_back(*key, f);
@@ -147,8 +147,8 @@ Result<Authenticator::Attempt> Authenticator::begin_attempt(const std::string& a
 }
 
 void Authenticator::undo_attempt(store::Connection& c, const std::string& key, EpochMs lock_before) {
-  auto f = store::find_login_failures(c, key);
-  if (!f || f->failures <= 0) return;
+  std::optional<store::LoginFailures> f = store::lock_login_failures(c, key);
+  if (f->failures <= 0) return;
   f->failures -= 1;
   // The lock this attempt set in advance, had it failed, is lifted with its count.
   f->locked_until = std::min(f->locked_until, lock_before);

@@ -152,6 +152,15 @@ std::optional<LoginFailures> find_login_failures(Connection& c, const std::strin
   return LoginFailures{as_int(r[0][0]), as_int(r[0][1]), as_int(r[0][2]), as_int(r[0][3])};
 }
 
+LoginFailures lock_login_failures(Connection& c, const std::string& key) {
+  c.run("INSERT INTO login_failures (key, failures, first_at, last_at, locked_until) VALUES (?, 0, 0, 0, 0) "
+        "ON CONFLICT (key) DO NOTHING",
+        {key});
+  const char* lock = c.dialect() == Dialect::postgres ? " FOR UPDATE" : "";
+  Rows r = c.query(std::string("SELECT failures, first_at, last_at, locked_until FROM login_failures WHERE key = ?") + lock, {key});
+  return LoginFailures{as_int(r[0][0]), as_int(r[0][1]), as_int(r[0][2]), as_int(r[0][3])};
+}
+
 void put_login_failures(Connection& c, const std::string& key, const LoginFailures& f) {
   c.run("INSERT INTO login_failures (key, failures, first_at, last_at, locked_until) VALUES (?, ?, ?, ?, ?) "
         "ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, first_at = excluded.first_at, "

@@ -82,6 +82,10 @@ struct LoginFailures {
 };
 // Counters per key ("user:alice", "ip:192.0.2.1").
 std::optional<LoginFailures> find_login_failures(Connection& c, const std::string& key);
+// The counters of `key` (all zero when new), locked until the transaction ends, so that
+// concurrent sign-ins on several connections (PostgreSQL) count one after the other instead of
+// overwriting each other's counts. Take the keys in the same order everywhere.
+LoginFailures lock_login_failures(Connection& c, const std::string& key);
 void put_login_failures(Connection& c, const std::string& key, const LoginFailures& f);
 void clear_login_failures(Connection& c, const std::string& key);
 
