@@ -49,22 +49,31 @@ def sqlite_plans(db: str, p: dict, names: list[str], runs: int) -> dict:
     for name in names:
         s = scenarios.BY_NAME[name]
         text, params = scenarios.sql(s, "sqlite", fields, p)
-        # EXPLAIN QUERY PLAN rows: id, parent, notused, detail. Indent by depth for reading.
-        rows = con.execute("EXPLAIN QUERY PLAN " + text, params).fetchall()
-        depth = {0: -1}
-        plan = []
-        for rid, parent, _, detail in rows:
-            depth[rid] = depth.get(parent, -1) + 1
-            plan.append("  " * depth[rid] + detail)
-        times, n = [], 0
-        for _ in range(max(1, runs)):
-            t0 = time.perf_counter()
-            n = len(con.execute(text, params).fetchall())
-            times.append((time.perf_counter() - t0) * 1000.0)
-        out[name] = {"sql": text, "params": params, "plan": plan, "median_ms": round(statistics.median(times), 3),
-                     "rows": n}
+        out[name] = sqlite_one(con, text, params, runs)
+    for alt, (based_on, what, build) in scenarios.ALTERNATIVES.items():
+        if based_on not in names:
+            continue
+        text, params = build("sqlite", fields, p)
+        out[alt] = {"based_on": based_on, "what": what, **sqlite_one(con, text, params, runs)}
+        out[alt]["same_rows"] = out[alt]["ids"] == out[based_on]["ids"]
     con.close()
     return out
+
+
+def sqlite_one(con, text: str, params: list, runs: int) -> dict:
+    rows = con.execute("EXPLAIN QUERY PLAN " + text, params).fetchall()
+    depth = {0: -1}
+    plan = []
+    for rid, parent, _, detail in rows:
+        depth[rid] = depth.get(parent, -1) + 1
+        plan.append("  " * depth[rid] + detail)
+    times, result = [], []
+    for _ in range(max(1, runs)):
+        t0 = time.perf_counter()
+        result = con.execute(text, params).fetchall()
+        times.append((time.perf_counter() - t0) * 1000.0)
+    return {"sql": text, "params": params, "plan": plan, "median_ms": round(statistics.median(times), 3),
+            "rows": len(result), "ids": [r[0] for r in result]}
 
 
 def pg_literal(v) -> str:
@@ -84,6 +93,10 @@ def numbered(text: str) -> str:
     return re.sub(r"\?", repl, text)
 
 
+def execute(params: list) -> str:
+    return "EXECUTE q" + (f"({', '.join(pg_literal(v) for v in params)})" if params else "")
+
+
 def psql(db: str, script: str) -> str:
     r = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", db], input=script,
                        capture_output=True, text=True, timeout=600)
@@ -100,22 +113,31 @@ def pg_plans(db: str, p: dict, names: list[str]) -> dict:
     for name in names:
         s = scenarios.BY_NAME[name]
         text, params = scenarios.sql(s, "postgres", fields, p)
-        explain = f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE q({', '.join(pg_literal(v) for v in params)});"
-        script = (f"SET plan_cache_mode = force_custom_plan;\nPREPARE q AS {numbered(text)};\n"
-                  f"{explain}\n\\echo ----\n{explain}\n")
-        res = psql(db, script).split("----\n", 1)[-1]
-        plan = [line for line in res.splitlines() if line.strip()]
-        ms = None
-        for line in plan:
-            m = re.match(r"\s*Execution Time: ([0-9.]+) ms", line)
-            if m:
-                ms = float(m.group(1))
-        rows = None
-        if plan:
-            m = re.search(r"actual time=[0-9.]+\.\.[0-9.]+ rows=(\d+)", plan[0])
-            rows = int(m.group(1)) if m else None
-        out[name] = {"sql": text, "params": params, "plan": plan, "median_ms": ms, "rows": rows}
+        out[name] = pg_one(db, text, params)
+    for alt, (based_on, what, build) in scenarios.ALTERNATIVES.items():
+        if based_on not in names:
+            continue
+        text, params = build("postgres", fields, p)
+        out[alt] = {"based_on": based_on, "what": what, **pg_one(db, text, params)}
     return out
+
+
+def pg_one(db: str, text: str, params: list) -> dict:
+    explain = f"EXPLAIN (ANALYZE, BUFFERS) {execute(params)};"
+    script = (f"SET plan_cache_mode = force_custom_plan;\nPREPARE q AS {numbered(text)};\n"
+              f"{explain}\n\\echo ----\n{explain}\n")
+    res = psql(db, script).split("----\n", 1)[-1]
+    plan = [line for line in res.splitlines() if line.strip()]
+    ms = None
+    for line in plan:
+        m = re.match(r"\s*Execution Time: ([0-9.]+) ms", line)
+        if m:
+            ms = float(m.group(1))
+    rows = None
+    if plan:
+        m = re.search(r"actual time=[0-9.]+\.\.[0-9.]+ rows=(\d+)", plan[0])
+        rows = int(m.group(1)) if m else None
+    return {"sql": text, "params": params, "plan": plan, "median_ms": ms, "rows": rows}
 
 
 def counts(engine: str, db: str, p: dict, names: list[str]) -> dict:
@@ -129,7 +151,7 @@ def counts(engine: str, db: str, p: dict, names: list[str]) -> dict:
         return out
     for name in names:
         text, params = scenarios.sql(scenarios.BY_NAME[name], "postgres", [], p, count=True)
-        script = f"PREPARE q AS {numbered(text)};\nEXECUTE q({', '.join(pg_literal(v) for v in params)});\n"
+        script = f"PREPARE q AS {numbered(text)};\n{execute(params)};\n"
         out[name] = int(psql(db, script).strip())
     return out
 

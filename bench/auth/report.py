@@ -53,16 +53,59 @@ def mean(values):
     return statistics.mean(v) if v else None
 
 
+DISTURBED_S = 0.5  # other processes' CPU seconds in one run above which it is marked
+
+
+def other_cpu(path: Path):
+    try:
+        return float(path.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def attempts(path: Path) -> int:
+    try:
+        return int(path.read_text().strip())
+    except (OSError, ValueError):
+        return 1
+
+
+def fmt_other(v, tries: int = 1) -> str:
+    if v is None:
+        return "–"
+    return f"{v:.1f}{' ⚠' if v > DISTURBED_S else ''}{f' (try {tries})' if tries > 1 else ''}"
+
+
 def load_lists(d: Path) -> dict:
     out = {}
     for s in scenarios.SCENARIOS:
         runs = [r for r in (read_json(d / f"list-{s['name']}-{i}.json") for i in (1, 2)) if r]
+        for i, r in enumerate(runs, 1):
+            r["other_cpu_s"] = other_cpu(d / f"list-{s['name']}-{i}.other")
+            r["attempts"] = attempts(d / f"list-{s['name']}-{i}.attempts")
         cmd = (d / f"list-{s['name']}-1.cmd").read_text().strip() if (d / f"list-{s['name']}-1.cmd").exists() else ""
         out[s["name"]] = {"runs": runs, "command": cmd,
                           "rps": mean([r["rps"] for r in runs]), "p95_ms": mean([r["p95_ms"] for r in runs]),
                           "p50_ms": mean([r["p50_ms"] for r in runs]), "p99_ms": mean([r["p99_ms"] for r in runs]),
                           "failed": sum(failed(r) for r in runs)}
     return out
+
+
+KEY = re.compile(r"(SCAN|SEARCH|USE TEMP|MERGE|Index Scan|Index Only Scan|Bitmap Index Scan|Bitmap Heap Scan|"
+                 r"BitmapAnd|BitmapOr|Seq Scan|Sort Key|Filter:|Rows Removed by Filter|Index Cond)")
+
+
+def key_lines(plan: list[str]) -> str:
+    """The lines of a plan that tell how rows are found, shortened for a table cell."""
+    out = []
+    for line in plan:
+        t = line.strip().lstrip("->").strip()
+        if not KEY.search(t):
+            continue
+        t = re.sub(r"\s*\(cost=[^)]*\)", "", t)
+        t = re.sub(r"\(actual time=[0-9.]+\.\.([0-9.]+) rows=(\d+) loops=\d+\)", r"(\2 rows, \1 ms)", t)
+        out.append(t.replace("|", "\\|"))
+    return "<br>".join(out[:8]) if out else "–"
 
 
 def uses(plan: list[str] | None, index: str) -> bool:
@@ -90,19 +133,33 @@ def main() -> int:
     plans = read_json(d / "plans.json") or {}
     counts = read_json(d / "counts.json") or {}
     services = int(env.get("services", "0") or 0)
+    try:
+        wrk_seconds = float(env.get("wrk_duration", "10 s").split()[0])
+    except ValueError:
+        wrk_seconds = 10.0
     date = env.get("started", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
     day = date[:10]
 
-    logins = []
-    for f in sorted(d.glob("login-c*.json"), key=lambda p: int(re.search(r"c(\d+)", p.name).group(1))):
-        c = int(re.search(r"c(\d+)", f.name).group(1))
-        r = read_json(f)
-        rss = parse_status(d / f"rss-login-c{c}.txt")
-        logins.append({"clients": c, "result": r, "command": (d / f"login-c{c}.cmd").read_text().strip(),
-                       "rss_after_kb": rss, "failed": failed(r) if r else None,
-                       "throttled": r.get("throttled", 0) if r else None})
+    def load_logins(prefix: str) -> list[dict]:
+        out = []
+        files = [f for f in d.glob(f"{prefix}-c*.json") if re.fullmatch(rf"{prefix}-c\d+\.json", f.name)]
+        for f in sorted(files, key=lambda p: int(re.search(r"c(\d+)\.json", p.name).group(1))):
+            c = int(re.search(r"c(\d+)\.json", f.name).group(1))
+            r = read_json(f)
+            if r:
+                r["other_cpu_s"] = other_cpu(d / f"{prefix}-c{c}.other")
+                r["attempts"] = attempts(d / f"{prefix}-c{c}.attempts")
+            fails = d / f"failures-{prefix}-c{c}.txt"
+            out.append({"clients": c, "result": r, "command": (d / f"{prefix}-c{c}.cmd").read_text().strip(),
+                        "rss_after_kb": parse_status(d / f"rss-{prefix}-c{c}.txt"),
+                        "failed": failed(r) if r else None, "throttled": r.get("throttled", 0) if r else None,
+                        "throttle_table_after": fails.read_text().strip() if fails.exists() else None})
+        return out
+
+    logins = load_logins("login")
+    nolimit = load_logins("nolimit")
+    nolimit_setting = (d / "nolimit.txt").read_text().strip() if (d / "nolimit.txt").exists() else ""
     fail_before = (d / "login-failures-before.txt").read_text().strip() if (d / "login-failures-before.txt").exists() else ""
-    fail_after = (d / "login-failures-after.txt").read_text().strip() if (d / "login-failures-after.txt").exists() else ""
     rss_start = parse_status(d / "rss-start.txt")
     rss_end = parse_status(d / "rss-end.txt")
 
@@ -133,7 +190,8 @@ def main() -> int:
 
     result = {"kind": "auth", "engine": args.engine, "date": date, "commit": args.commit, "services": services,
               "machine": m, "environment": env, "principals": principals, "password_hash": hsh,
-              "sign_in": logins, "login_failures_before": fail_before, "login_failures_after": fail_after,
+              "sign_in": logins, "sign_in_address_limit_raised": {"setting": nolimit_setting, "runs": nolimit},
+              "login_failures_before": fail_before,
               "server_memory_kb": {"start": rss_start, "end": rss_end},
               "lists": {s["name"]: {"title": s["title"], "principal": s["principal"], "request": s["path"](
                   {**principals, "orgs": principals.get("orgs", [])}) if principals else "",
@@ -142,7 +200,8 @@ def main() -> int:
                   "sql": (plans.get(s["name"]) or {}).get("sql"),
                   "params": (plans.get(s["name"]) or {}).get("params"),
                   "direct_ms": (plans.get(s["name"]) or {}).get("median_ms")} for s in scenarios.SCENARIOS},
-              "pairs": pairs, "data": args.data, "plans_engine": plans.get("_engine"), "trial_index": trial, "notes": args.note}
+              "pairs": pairs, "data": args.data,
+              "rewrites": {k: v for k, v in plans.items() if not k.startswith("_") and v.get("based_on")}, "plans_engine": plans.get("_engine"), "trial_index": trial, "notes": args.note}
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     base = out / f"{day}-{args.commit}-auth-{args.engine}{args.suffix}"
@@ -171,10 +230,25 @@ def main() -> int:
     except ValueError:
         load1 = 0.0
     if load1 > 1.0:
-        L.append(f"> The 1-minute load average was {load1:.2f} when the run started: other work was running on the "
-                 f"machine and may have disturbed these numbers.")
+        L.append(f"> The 1-minute load average was {load1:.2f} when the run started (it decays slowly and also "
+                 f"counts this benchmark's own preceding runs); the check of other processes' CPU below says "
+                 f"whether anything else ran during the measurements.")
         L.append("")
 
+    all_other = [(f"list {n} run {i}", r.get("other_cpu_s")) for n, v in lists.items() for i, r in enumerate(v["runs"], 1)]
+    all_other += [(f"sign-ins {lg['clients']} clients", (lg["result"] or {}).get("other_cpu_s")) for lg in logins + nolimit]
+    all_other.append(("single requests", other_cpu(d / "singles.other")))
+    disturbed = [(n, v) for n, v in all_other if v is not None and v > DISTURBED_S]
+    known = [v for _, v in all_other if v is not None]
+    if known:
+        if disturbed:
+            L.append(f"> Other processes used CPU during {len(disturbed)} of {len(known)} measured runs (more than "
+                     f"{DISTURBED_S} s each: {', '.join(f'{n} {v:.1f} s' for n, v in disturbed[:8])}"
+                     f"{' …' if len(disturbed) > 8 else ''}); those numbers may be disturbed (marked ⚠ below).")
+        else:
+            L.append(f"> No other process used more than {DISTURBED_S} CPU-seconds during any measured run "
+                     f"(largest {max(known):.2f} s).")
+        L.append("")
     L.append("## Summary")
     L.append("")
     L.append("| Benchmark | Result | Target | Verdict |")
@@ -188,8 +262,16 @@ def main() -> int:
         if not r:
             continue
         L.append(f"| Sign-ins, {lg['clients']} client{'s' if lg['clients'] > 1 else ''} | {r['rps']:.1f}/s, "
-                 f"p95 {fmt_ms(r['p95_ms'])} ms, {lg['failed']} failed, {lg['throttled']} throttled | – | – |")
-    worst = max((lg["rss_after_kb"].get("VmHWM", 0) for lg in logins), default=0)
+                 f"p95 {fmt_ms(r['p95_ms'])} ms, {lg['failed']} failed, {lg['throttled']} throttled | – | "
+                 f"{'❌ correct passwords refused' if lg['throttled'] else '–'} |")
+    for lg in nolimit:
+        r = lg["result"]
+        if not r:
+            continue
+        ok = r["requests"] - lg["failed"]
+        L.append(f"| Sign-ins, {lg['clients']} client{'s' if lg['clients'] > 1 else ''}, per-address limit raised | "
+                 f"{ok / r['duration_s']:.1f} succeeded/s, p95 {fmt_ms(r['p95_ms'])} ms, {lg['failed']} failed | – | – |")
+    worst = max((lg["rss_after_kb"].get("VmHWM", 0) for lg in logins + nolimit), default=0)
     if worst:
         w4 = [lg for lg in logins if lg["clients"] <= 4]
         hwm4 = max((lg["rss_after_kb"].get("VmHWM", 0) for lg in w4), default=0)
@@ -246,29 +328,45 @@ def main() -> int:
              f"verification outside any transaction, then a second write transaction (session row, journal "
              f"entry, principal) and the user's profile for the answer.")
     L.append("")
-    L.append("| Clients | Sign-ins | Sign-ins/s | p50 ms | p90 ms | p95 ms | p99 ms | max ms | Failed | Throttled (429) | VmHWM after |")
-    L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for lg in logins:
-        r = lg["result"]
-        if not r:
-            continue
-        hwm = lg["rss_after_kb"].get("VmHWM")
-        L.append(f"| {lg['clients']} | {r['requests']:,} | {r['rps']:.1f} | {fmt_ms(r['p50_ms'])} | {fmt_ms(r['p90_ms'])} | "
-                 f"{fmt_ms(r['p95_ms'])} | {fmt_ms(r['p99_ms'])} | {fmt_ms(r['max_ms'])} | {lg['failed']} | "
-                 f"{lg['throttled']} | {hwm / 1024 if hwm else 0:,.0f} MB |")
+    def login_table(runs: list[dict]) -> None:
+        L.append("| Clients | Sign-ins | Sign-ins/s | Succeeded/s | p50 ms | p90 ms | p95 ms | p99 ms | max ms | Failed | Throttled (429) | VmHWM after | Other CPU s |")
+        L.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for lg in runs:
+            r = lg["result"]
+            if not r:
+                continue
+            hwm = lg["rss_after_kb"].get("VmHWM")
+            L.append(f"| {lg['clients']} | {r['requests']:,} | {r['rps']:.1f} | {(r['requests'] - lg['failed']) / r['duration_s']:.1f} | "
+                     f"{fmt_ms(r['p50_ms'])} | {fmt_ms(r['p90_ms'])} | {fmt_ms(r['p95_ms'])} | {fmt_ms(r['p99_ms'])} | "
+                     f"{fmt_ms(r['max_ms'])} | {lg['failed']} | {lg['throttled']} | {hwm / 1024 if hwm else 0:,.0f} MB | "
+                     f"{fmt_other(r.get('other_cpu_s'), r.get('attempts', 1))} |")
+        L.append("")
+        for lg in runs:
+            t = lg.get("throttle_table_after")
+            if t:
+                L.append(f"- {lg['clients']} client(s): `login_failures` after the run (key|failures|locked_until): "
+                         f"`{' ; '.join(t.splitlines()[:6])}`{' …' if len(t.splitlines()) > 6 else ''}")
+            if lg["result"] and lg["result"].get("first_error"):
+                L.append(f"- {lg['clients']} client(s), first failure: `{lg['result']['first_error'][:200]}`")
+        L.append("")
+
+    L.append("With the server's default settings (the throttle table emptied before each run):")
     L.append("")
-    L.append("wrk's latency percentiles rest on the few hundred sign-ins of each run. VmHWM is the server's peak "
-             f"resident size so far (it only grows); at start it was {rss_start.get('VmHWM', 0) / 1024:,.0f} MB.")
+    login_table(logins)
+    if nolimit:
+        L.append(f"Sign-ins with correct passwords were throttled, so the same runs again on a server started with "
+                 f"`{nolimit_setting}` (everything else default), to show the rate the hashing itself allows:")
+        L.append("")
+        login_table(nolimit)
+    L.append("wrk's latency percentiles rest on the few hundred sign-ins of each run; \"Sign-ins/s\" counts every "
+             "answer, \"Succeeded/s\" the 201s. VmHWM is the server's peak resident size so far (it only grows); at "
+             f"start it was {rss_start.get('VmHWM', 0) / 1024:,.0f} MB.")
     L.append("")
-    L.append(f"Throttle table (`login_failures`) before the sign-ins: {('`' + fail_before + '`') if fail_before else 'empty'}; "
-             f"after: {('`' + fail_after + '`') if fail_after else 'empty'}.")
+    L.append(f"Throttle table (`login_failures`) before the sign-ins: {('`' + fail_before + '`') if fail_before else 'empty'}.")
     L.append("")
-    for lg in logins:
-        if lg["result"] and lg["result"].get("first_error"):
-            L.append(f"- {lg['clients']} clients, first failure: `{lg['result']['first_error'][:200]}`")
     L.append("Commands (from bench/):")
     L.append("")
-    for lg in logins:
+    for lg in logins + nolimit:
         L.append(f"    {lg['command']}")
     L.append("")
 
@@ -284,8 +382,8 @@ def main() -> int:
                  f"{principals.get('owner_id')}) with only `bench_own_reader` (scope own), which adds "
                  f"`(t.created_by = ? OR t.\"owner\" = ?)`. Each uses an API token (principal cached 5 s).")
         L.append("")
-    L.append("| Scenario | Principal | Request | Matching rows | Single median ms | Single p90 ms | Direct SQL ms | wrk req/s | wrk p50 ms | wrk p95 ms | wrk p99 ms | Failed |")
-    L.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| Scenario | Principal | Request | Matching rows | Single median ms | Single p90 ms | Direct SQL ms | wrk req/s | wrk p50 ms | wrk p95 ms | wrk p99 ms | Failed | Other CPU s |")
+    L.append("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for s in scenarios.SCENARIOS:
         n = s["name"]
         e = result["lists"][n]
@@ -297,14 +395,20 @@ def main() -> int:
         mc = e["matching_rows"]
         L.append(f"| {n} | {s['principal']} | `{e['request'].replace('/api/v1/services', '')}` | "
                  f"{mc if mc is None else f'{mc:,}'} | {fmt_ms(sr.get('median_ms'))} | {fmt_ms(sr.get('p90_ms'))} | "
-                 f"{fmt_ms(e['direct_ms'])} | {rps} | {fmt_ms(w['p50_ms'])} | {p95} | {fmt_ms(w['p99_ms'])} | {w['failed']} |")
+                 f"{fmt_ms(e['direct_ms'])} | {rps} | {fmt_ms(w['p50_ms'])} | {p95} | {fmt_ms(w['p99_ms'])} | {w['failed']} | "
+                 f"{' / '.join(fmt_other(r.get('other_cpu_s'), r.get('attempts', 1)) for r in runs) if runs else '–'} |")
     L.append("")
     L.append(f"Single requests: {env.get('rounds', '?')} rounds, each sending one request of every scenario in turn "
              "(bench/auth/singles.py; 5 uncounted warm-up rounds first), so that drift affects all alike. "
              "Direct SQL: the same query run in-process on the database (SQLite: Python's sqlite3, median of 5; "
              "PostgreSQL: EXPLAIN ANALYZE execution time, warm). wrk req/s and p95: run 1 / run 2; p50 and p99: "
              "mean of both. Matching rows: every row the conditions admit (count(*), no LIMIT): how far a plan "
-             "that filters instead of seeking may have to walk.")
+             "that filters instead of seeking may have to walk. Other CPU: CPU seconds that processes other than "
+             f"the benchmark's own (server, PostgreSQL, wrk) used during the run, run 1 / run 2; ⚠ above {DISTURBED_S} s "
+             f"(of {m['nproc'] * wrk_seconds:.0f} CPU-seconds in a {wrk_seconds:.0f} s run): something else ran on the machine meanwhile. "
+             f"During the single requests: {fmt_other(other_cpu(d / 'singles.other'), attempts(d / 'singles.attempts'))} s. "
+             "Each run waited for the machine to be quiet first and was repeated (\"try 2\", \"try 3\") when "
+             "other processes used the CPUs during it; a ⚠ that remains means they did not stop.")
     L.append("")
     L.append("### Overhead, authorized vs the same request without authorization")
     L.append("")
@@ -334,10 +438,23 @@ def main() -> int:
     so = (plans.get("scope_org") or {}).get("plan")
     if so is not None:
         L.append(f"- Organization scope (`scope_org`) uses `{org_ix}`: **{'yes' if uses(so, org_ix) else 'no'}**.")
-    for n in ("scope_orgs", "scope_own", "search_scope_org", "search_scope_own", "printer_scope_org"):
+    for n in ("scope_orgs", "search_scope_org", "printer_scope_org"):
         pl = (plans.get(n) or {}).get("plan")
         if pl is not None:
-            L.append(f"- `{n}` uses `{org_ix}`: {'yes' if uses(pl, org_ix) else 'no'}.")
+            L.append(f"- `{n}` uses `{org_ix}`: "
+                     f"{'yes' if uses(pl, org_ix) else 'no'}.")
+    L.append("")
+    L.append("| Scenario | Plan, key lines | Direct SQL ms |")
+    L.append("|---|---|---:|")
+    for s_ in scenarios.SCENARIOS:
+        p_ = plans.get(s_["name"])
+        if p_:
+            L.append(f"| {s_['name']} | {key_lines(p_['plan'])} | {fmt_ms(p_.get('median_ms'))} |")
+    for n, v in plans.items():
+        if not n.startswith("_") and v.get("based_on"):
+            L.append(f"| {n} (rewrite, not run by Kanri) | {key_lines(v['plan'])} | {fmt_ms(v.get('median_ms'))} |")
+    L.append("")
+    L.append("Full plans:")
     L.append("")
     for s in scenarios.SCENARIOS:
         p = plans.get(s["name"])
@@ -350,6 +467,23 @@ def main() -> int:
         L.extend(p["plan"])
         L.append("```")
         L.append("")
+
+    alts = {k: v for k, v in plans.items() if not k.startswith("_") and v.get("based_on")}
+    if alts:
+        L.append("### Rewrites (not what Kanri runs), for comparison")
+        L.append("")
+        for n, v in alts.items():
+            base_ms = (plans.get(v["based_on"]) or {}).get("median_ms")
+            same = v.get("same_rows")
+            L.append(f"**{n}**: {v['what']}; direct SQL {fmt_ms(v['median_ms'])} ms against "
+                     f"{fmt_ms(base_ms)} ms for `{v['based_on']}` as Kanri runs it"
+                     f"{'' if same is None else ('; same rows' if same else '; DIFFERENT rows')}.")
+            L.append("")
+            L.append("```")
+            L.append(re.sub(r"SELECT t\.id, .*? FROM", "SELECT t.id, … FROM", v["sql"]))
+            L.extend(v["plan"])
+            L.append("```")
+            L.append("")
 
     if trial:
         L.append("## Trial index (made by hand, dropped afterwards)")
@@ -397,7 +531,7 @@ def main() -> int:
             L.append(f"    {c}")
     L.append("")
     L.append(f"Server memory after all list runs: VmHWM {rss_end.get('VmHWM', 0):,} kB, VmRSS {rss_end.get('VmRSS', 0):,} kB "
-             "(VmHWM includes the sign-in runs).")
+             "(a fresh server, started after the sign-ins).")
     L.append("")
     L.append("Numbers from a shared 2-CPU machine vary from run to run; compare runs of the same machine only. "
              "See bench/README.md for what each benchmark measures.")
