@@ -35,6 +35,26 @@ std::optional<store::Role> role_by_key(store::Connection& c, std::string_view ke
   return id ? store::find_role(c, *id) : store::find_role_by_name(c, std::string(key));
 }
 
+// The fields of a group body besides its name, read and checked.
+struct GroupInput {
+  std::optional<std::string> display_name, description, email, organization;
+  std::optional<std::vector<std::string>> members, roles;
+  std::optional<bool> active;
+};
+
+GroupInput read_group_input(BodyReader& r, bool creating) {
+  GroupInput in;
+  in.display_name = r.text("display_name", creating, 200);
+  if (!creating && in.display_name && in.display_name->empty()) r.error("display_name", "field.required");
+  in.description = r.text("description", false, 2000);
+  in.email = r.text("email", false, 254);
+  in.organization = r.text("organization", false, 200);
+  in.members = r.names("members");
+  in.roles = r.names("roles");
+  in.active = r.boolean("active");
+  return in;
+}
+
 bool group_within(const Principal& p, Scope scope, const store::Group& g) {
   if (scope == Scope::all) return true;
   if (scope == Scope::organization) return g.org_id && p.in_org(*g.org_id);
@@ -63,13 +83,7 @@ Result<GroupView> Directory::create_group(const Principal& p, const json& body) 
   BodyReader r(body, {"name", "display_name", "description", "email", "organization", "members", "roles", "active"}, "group");
   auto name = r.text("name", true, 64);
   if (name && !valid_name(*name)) r.error("name", "group.name_format");
-  auto display = r.text("display_name", true, 200);
-  auto description = r.text("description", false, 2000);
-  auto email = r.text("email", false, 254);
-  auto org = r.text("organization", false, 200);
-  auto members = r.names("members");
-  auto roles = r.names("roles");
-  auto active = r.boolean("active");
+  auto [display, description, email, org, members, roles, active] = read_group_input(r, true);
   if (!r.ok()) return r.failure();
   GroupView view;
   Status s = db_.write([&](store::Connection& c) -> Status {
@@ -138,14 +152,7 @@ Result<std::vector<GroupView>> Directory::groups(const Principal& p) {
 Result<GroupView> Directory::update_group(const Principal& p, std::string_view key, const json& body,
                                           std::optional<std::int64_t> expected_version) {
   BodyReader r(body, {"display_name", "description", "email", "organization", "members", "roles", "active"}, "group");
-  auto display = r.text("display_name", false, 200);
-  if (display && display->empty()) r.error("display_name", "field.required");
-  auto description = r.text("description", false, 2000);
-  auto email = r.text("email", false, 254);
-  auto org = r.text("organization", false, 200);
-  auto members = r.names("members");
-  auto roles = r.names("roles");
-  auto active = r.boolean("active");
+  auto [display, description, email, org, members, roles, active] = read_group_input(r, false);
   if (!r.ok()) return r.failure();
   GroupView view;
   Status s = db_.write([&](store::Connection& c) -> Status {
@@ -206,9 +213,7 @@ Result<GroupView> Directory::update_group(const Principal& p, std::string_view k
     if (!errors.empty()) return Error::invalid(std::move(errors));
     view = view_of(c, p, g);
     json changes = json::object();
-    auto compare = [&](const char* name, const json& a, const json& b) {
-      if (a != b) changes[name] = json::array({a, b});
-    };
+    auto compare = [&](const char* name, const json& a, const json& b) { note_change(changes, name, a, b); };
     compare("display_name", before.group.display_name, g.display_name);
     compare("description", before.group.description, g.description);
     compare("email", before.group.email, g.email);

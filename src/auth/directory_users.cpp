@@ -328,9 +328,7 @@ Result<UserView> Directory::update_user(const Principal& p, std::string_view key
     if (!errors.empty()) return Error::invalid(std::move(errors));
     view = view_of(c, p, u);
     json changes = json::object();
-    auto compare = [&](const char* name, const json& a, const json& b) {
-      if (a != b) changes[name] = json::array({a, b});
-    };
+    auto compare = [&](const char* name, const json& a, const json& b) { note_change(changes, name, a, b); };
     compare("display_name", before.user.display_name, u.display_name);
     compare("email", before.user.email, u.email);
     compare("kind", before.user.kind, u.kind);
