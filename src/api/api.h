@@ -13,6 +13,7 @@
 #include "core/time.h"
 #include "engine/record_service.h"
 #include "http/router.h"
+#include "notify/admin.h"
 
 namespace kanri::api {
 
@@ -23,6 +24,7 @@ struct ApiContext {
   const MessageCatalogue& messages;
   const Clock& clock;
   const Config& config;
+  notify::WorkAdmin& work;
 };
 
 class Gate;

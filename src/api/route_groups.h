@@ -13,6 +13,8 @@ namespace kanri::api {
 void register_session_routes(http::Router& router, ApiContext& context, std::shared_ptr<Gate> gate);
 // /api/v1/users, groups, roles, tokens, sessions, journal.
 void register_identity_routes(http::Router& router, ApiContext& context, std::shared_ptr<Gate> gate);
+// /api/v1/queues, jobs, notifications, subscriptions and /api/v1/me/subscriptions.
+void register_work_routes(http::Router& router, ApiContext& context, std::shared_ptr<Gate> gate);
 // /healthz, /readyz, /api/v1/types, /api/v1/openapi.json and every record collection.
 void register_record_routes(http::Router& router, ApiContext& context, std::shared_ptr<Gate> gate);
 

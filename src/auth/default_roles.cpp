@@ -26,47 +26,56 @@ std::vector<PermissionRow> operator+(std::vector<PermissionRow> a, const std::ve
 const std::vector<PermissionRow> kWorkTickets = on_every_type({"read", "create", "update", "transition:*"}, "all");
 const std::vector<PermissionRow> kSeeColleagues = {{"user", "read", "all"}, {"group", "read", "all"}};
 const std::vector<PermissionRow> kReports = {{"dashboard", "read", "all"}, {"report", "read", "all"}};
-const std::vector<PermissionRow> kAudit = {{"journal", "read", "all"}, {"user", "read", "all"},   {"group", "read", "all"},
-                                           {"role", "read", "all"},    {"session", "read", "all"}, {"token", "read", "all"}};
+const std::vector<PermissionRow> kAudit = {{"journal", "read", "all"},      {"user", "read", "all"},
+                                           {"group", "read", "all"},        {"role", "read", "all"},
+                                           {"session", "read", "all"},      {"token", "read", "all"},
+                                           {"notification", "read", "all"}, {"subscription", "read", "all"},
+                                           {"job", "read", "all"}};
+// Everyone who works tickets sees what was sent to them and may silence what is not mandatory.
+const std::vector<PermissionRow> kOwnNotifications = {{"notification", "read", "own"}, {"subscription", "mute", "own"}};
 
 }  // namespace
 
 const std::vector<RoleDefinition>& default_roles() {
   static const std::vector<RoleDefinition> roles = [] {
     std::vector<PermissionRow> admin = {{"*", "*", "all"}};
-    for (auto& r : std::vector<std::string>{"user", "group", "role", "session", "token", "journal", "dashboard", "report"})
+    for (auto& r : std::vector<std::string>{"user", "group", "role", "session", "token", "journal", "dashboard", "report",
+                                            "job", "notification", "subscription"})
       admin.push_back({r, "*", "all"});
     return std::vector<RoleDefinition>{
         {"administrator", "Administrator", "管理者",
          "Everything, including users, roles, groups, sessions, tokens and the journal.", admin},
         {"service_desk_agent", "Service desk agent", "サービスデスク担当者",
          "Records, classifies and works every ticket; exports lists. Cannot delete.",
-         kWorkTickets + on_every_type({"export"}, "all") + kSeeColleagues},
+         kWorkTickets + on_every_type({"export"}, "all") + kSeeColleagues + kOwnNotifications},
         {"technical_specialist", "Technical specialist", "技術担当者",
          "Works the tickets assigned to their team (2nd and 3rd line): reads, updates and transitions records.",
-         kWorkTickets + kSeeColleagues},
+         kWorkTickets + kSeeColleagues + kOwnNotifications},
         {"change_manager", "Change manager", "変更管理者",
          "Works changes and releases and every record they touch; exports; sees reports.",
-         kWorkTickets + on_every_type({"export"}, "all") + kSeeColleagues + kReports},
+         kWorkTickets + on_every_type({"export"}, "all") + kSeeColleagues + kReports + kOwnNotifications},
         {"service_owner", "Service owner", "サービスオーナー",
          "Reads everything; maintains the services they own; sees dashboards and reports.",
          on_every_type({"read", "export"}, "all") +
              std::vector<PermissionRow>{{"service", "update", "own"}, {"service", "transition:*", "own"}} +
-             kSeeColleagues + kReports},
+             kSeeColleagues + kReports + kOwnNotifications},
         {"security_officer", "Security officer", "情報セキュリティ責任者",
          "Reads everything including the journal, sessions and tokens, and ends others' sessions and tokens; works "
          "records; exports.",
          kWorkTickets + on_every_type({"export"}, "all") + kAudit + kReports +
-             std::vector<PermissionRow>{{"session", "delete", "all"}, {"token", "delete", "all"}}},
+             std::vector<PermissionRow>{{"session", "delete", "all"}, {"token", "delete", "all"}, {"subscription", "mute", "own"}}},
         {"internal_auditor", "Internal auditor", "内部監査員",
          "Reads everything, including the journal, and exports it; changes nothing.",
          on_every_type({"read", "export"}, "all") + kAudit + kReports},
         {"requester", "Requester", "依頼者",
          "A customer's user: sees the service catalogue and their own organization; reports and follows their own tickets.",
-         {{"organization", "read", "organization"}, {"service", "read", "all"}, {"user", "read", "own"}}},
+         std::vector<PermissionRow>{{"organization", "read", "organization"}, {"service", "read", "all"}, {"user", "read", "own"}} +
+             kOwnNotifications},
         {"top_management", "Top management", "トップマネジメント",
-         "Dashboards and reports, and the catalogue of services and organizations; read-only.",
-         kReports + std::vector<PermissionRow>{{"service", "read", "all"}, {"organization", "read", "all"}}},
+         "Dashboards and reports, the catalogue of services and organizations, and the periodic activities (what is "
+         "overdue); read-only. What they are told cannot be muted.",
+         kReports + std::vector<PermissionRow>{{"service", "read", "all"}, {"organization", "read", "all"},
+                                               {"periodic_activity", "read", "all"}, {"notification", "read", "own"}}},
     };
   }();
   return roles;

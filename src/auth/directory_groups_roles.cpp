@@ -289,7 +289,9 @@ std::optional<std::vector<store::PermissionRow>> read_permissions(BodyReader& r,
     }
     static const std::set<std::string> record_actions = {"read", "create", "update", "delete", "export", "*", "transition:*"};
     static const std::set<std::string> platform_actions = {"read", "create", "update", "delete", "*"};
-    bool action_ok = platform ? platform_actions.count(row.action) > 0 : record_actions.count(row.action) > 0;
+    // Muting is the one action of its own: what a role lets its holders silence.
+    bool action_ok = platform ? platform_actions.count(row.action) > 0 || (row.type == "subscription" && row.action == "mute")
+                              : record_actions.count(row.action) > 0;
     if (!action_ok && !platform && row.action.rfind("transition:", 0) == 0) {
       std::string name = row.action.substr(11);
       if (t) {

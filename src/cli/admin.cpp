@@ -6,6 +6,7 @@
 #include "auth/default_roles.h"
 #include "auth/password.h"
 #include "cli/app.h"
+#include "notify/defaults.h"
 #include "store/accounts.h"
 #include "store/journal.h"
 #include "store/schema.h"
@@ -26,6 +27,7 @@ bool migrate_schema(App& app) {
   Status roles = app.db->write([&](store::Connection& c) -> Status {
     for (auto& done : auth::sync_default_roles(c, app.clock.now_ms(), store::Actor{std::nullopt, "system", "local"}))
       applied.push_back(done);
+    for (auto& done : notify::sync_default_subscriptions(c, app.clock.now_ms())) applied.push_back(done);
     return ok_status();
   });
   if (!roles) return false;

@@ -104,6 +104,53 @@ void read_auth_env(AuthSettings& a) {
   if (auto v = env("KANRI_LDAP_DEFAULT_ROLES")) a.ldap_default_roles = split_list(v);
 }
 
+void read_work(toml::table& t, Config& c) {
+  auto j = t["jobs"];
+  set(j["workers"], c.jobs.workers);
+  set(j["poll_ms"], c.jobs.poll_ms);
+  set(j["lease_ms"], c.jobs.lease_ms);
+  set(j["retention_days"], c.jobs.retention_days);
+  set(j["backoff_ms"], c.jobs.backoff_ms);
+  auto m = t["mail"];
+  set(m["smtp_host"], c.mail.smtp_host);
+  set(m["smtp_port"], c.mail.smtp_port);
+  set(m["security"], c.mail.security);
+  set(m["verify_certificate"], c.mail.verify_certificate);
+  set(m["ca_file"], c.mail.ca_file);
+  set(m["username"], c.mail.username);
+  set(m["password"], c.mail.password);
+  set(m["from"], c.mail.from);
+  set(m["from_name"], c.mail.from_name);
+  set(m["timeout_seconds"], c.mail.timeout_seconds);
+  set(m["webhook_timeout_seconds"], c.mail.webhook_timeout_seconds);
+  set(t["site"]["name"], c.site.name);
+  set(t["site"]["url"], c.site.url);
+}
+
+void read_work_env(Config& c) {
+  if (auto v = env("KANRI_JOB_WORKERS")) c.jobs.workers = std::atoi(v);
+  if (auto v = env("KANRI_JOB_POLL_MS")) c.jobs.poll_ms = std::atoi(v);
+  if (auto v = env("KANRI_JOB_LEASE_MS")) c.jobs.lease_ms = std::atoll(v);
+  if (auto v = env("KANRI_JOB_BACKOFF_MS")) c.jobs.backoff_ms = std::atoll(v);
+  if (auto v = env("KANRI_SMTP_HOST")) c.mail.smtp_host = v;
+  if (auto v = env("KANRI_SMTP_PORT")) c.mail.smtp_port = std::atoi(v);
+  if (auto v = env("KANRI_SMTP_SECURITY")) c.mail.security = v;
+  if (auto v = env("KANRI_SMTP_VERIFY")) c.mail.verify_certificate = std::string(v) != "false" && std::string(v) != "0";
+  if (auto v = env("KANRI_SMTP_USERNAME")) c.mail.username = v;
+  if (auto v = env("KANRI_SMTP_PASSWORD")) c.mail.password = v;
+  if (auto v = env("KANRI_MAIL_FROM")) c.mail.from = v;
+  if (auto v = env("KANRI_SITE_NAME")) c.site.name = v;
+  if (auto v = env("KANRI_PUBLIC_URL")) c.site.url = v;
+  while (!c.site.url.empty() && c.site.url.back() == '/') c.site.url.pop_back();
+  auto fail = [](const std::string& what) { throw std::runtime_error("configuration: " + what); };
+  if (c.jobs.workers < 0 || c.jobs.poll_ms < 10 || c.jobs.lease_ms < 1000 || c.jobs.retention_days < 1)
+    fail("[jobs] workers >= 0, poll_ms >= 10, lease_ms >= 1000 and retention_days >= 1");
+  if (c.mail.security != "none" && c.mail.security != "starttls" && c.mail.security != "tls")
+    fail("[mail] security must be none, starttls or tls");
+  if (c.mail.smtp_port < 1 || c.mail.smtp_port > 65535) fail("[mail] smtp_port must be 1..65535");
+  if (c.mail.from.find('@') == std::string::npos) fail("[mail] from must be an e-mail address");
+}
+
 void check_auth(const AuthSettings& a) {
   auto fail = [](const std::string& what) { throw std::runtime_error("configuration [auth]: " + what); };
   if (a.session_idle_minutes < 1 || a.session_absolute_hours < 1)
@@ -145,6 +192,7 @@ Config Config::load() {
     c.log_level = t["log"]["level"].value_or(c.log_level);
     c.export_max_rows = t["server"]["export_max_rows"].value_or(static_cast<int64_t>(c.export_max_rows));
     read_auth(t, c.auth);
+    read_work(t, c);
   } else if (env("KANRI_CONFIG")) {
     throw std::runtime_error(path + ": configuration file not found");
   }
@@ -160,6 +208,7 @@ Config Config::load() {
   if (auto v = env("KANRI_EXPORT_MAX_ROWS")) c.export_max_rows = std::strtoull(v, nullptr, 10);
   read_auth_env(c.auth);
   check_auth(c.auth);
+  read_work_env(c);
   if (c.model_dir.empty()) c.model_dir = c.share_dir + "/model";
   if (c.http_threads < 1 || c.read_connections < 1 || c.max_body_bytes < 1024)
     throw std::runtime_error("configuration: threads and connections must be >= 1, max_body_bytes >= 1024");

@@ -38,6 +38,35 @@ struct AuthSettings {
   std::vector<std::string> ldap_default_roles;
 };
 
+// Background work ([jobs]).
+struct JobSettings {
+  int workers = 2;                 // KANRI_JOB_WORKERS: jobs run at once per process; 0 = no scheduler here
+  int poll_ms = 500;               // KANRI_JOB_POLL_MS: look for jobs other nodes enqueued at least this often
+  std::int64_t lease_ms = 300000;  // KANRI_JOB_LEASE_MS: a claimed job returns to the queue after this
+  int retention_days = 7;          // done and cancelled jobs are deleted after this
+  std::int64_t backoff_ms = 0;     // KANRI_JOB_BACKOFF_MS: first retry delay of every kind; 0 = each kind's own
+};
+
+// Outbound notifications ([mail], [site]).
+struct MailSettings {
+  std::string smtp_host;           // KANRI_SMTP_HOST; empty = e-mail is not sent (notifications wait)
+  int smtp_port = 25;              // KANRI_SMTP_PORT
+  std::string security = "none";   // KANRI_SMTP_SECURITY: none, starttls, tls
+  bool verify_certificate = true;  // KANRI_SMTP_VERIFY
+  std::string ca_file;
+  std::string username;            // KANRI_SMTP_USERNAME
+  std::string password;            // KANRI_SMTP_PASSWORD
+  std::string from = "kanri@localhost";  // KANRI_MAIL_FROM
+  std::string from_name = "Kanri";
+  int timeout_seconds = 30;
+  int webhook_timeout_seconds = 10;
+};
+
+struct SiteSettings {
+  std::string name = "Kanri";                 // KANRI_SITE_NAME: in subjects and bodies
+  std::string url = "http://127.0.0.1:8080";  // KANRI_PUBLIC_URL: links in notifications
+};
+
 struct Config {
   std::string database = "sqlite://./var/kanri.db";  // KANRI_DATABASE
   std::string listen = "127.0.0.1:8080";              // KANRI_LISTEN
@@ -50,6 +79,9 @@ struct Config {
   std::string log_level = "info";                     // KANRI_LOG_LEVEL
   std::size_t export_max_rows = 100000;               // KANRI_EXPORT_MAX_ROWS
   AuthSettings auth;
+  JobSettings jobs;
+  MailSettings mail;
+  SiteSettings site;
 
   // Reads `path` (KANRI_CONFIG, default ./kanri.toml) when it exists, then the environment.
   // Throws std::runtime_error naming the file and line for a malformed file.

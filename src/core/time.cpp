@@ -1,5 +1,7 @@
 #include "core/time.h"
 
+#include <cstdio>
+
 #include <chrono>
 #include <cmath>
 
@@ -165,6 +167,24 @@ std::string format_duration(std::int64_t ms) {
     if (s || f || (!h && !m)) out += f ? fmt::format("{}.{:03}S", s, f) : fmt::format("{}S", s);
   }
   return out;
+}
+
+std::int64_t date_to_days(std::string_view date) {
+  auto num = [&](size_t at, size_t n) {
+    int v = 0;
+    for (size_t i = at; i < at + n && i < date.size(); ++i) v = v * 10 + (date[i] - '0');
+    return v;
+  };
+  return days_from_civil(num(0, 4), static_cast<unsigned>(num(5, 2)), static_cast<unsigned>(num(8, 2)));
+}
+
+std::string days_to_date(std::int64_t days) {
+  std::int64_t y;
+  unsigned m, d;
+  civil_from_days(days, y, m, d);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02u", static_cast<long long>(y), m, d);
+  return buf;
 }
 
 }  // namespace kanri

@@ -39,5 +39,8 @@ std::string format_duration(std::int64_t ms);
 // Days since 1970-01-01 for a civil date, and back (Howard Hinnant's algorithms).
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);
 void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d);
+// The same for dates written "YYYY-MM-DD" (the caller has checked it with is_valid_date).
+std::int64_t date_to_days(std::string_view date);
+std::string days_to_date(std::int64_t days);
 
 }  // namespace kanri

@@ -42,8 +42,10 @@ Result<LinkView> RecordService::link(const Principal& p, const model::TypeDef& t
     if (!to) return Error::invalid({{"target", "field.ref_not_found", {{"value", target_key}, {"target", target_type.name}}}});
     store::Link l{0, t.name, from->id, rel->name, target_type.name, to->id, clock_.now_ms(), p.user_id};
     if (!store::insert_link(c, l)) return Error::of(ErrorKind::conflict, "link.exists", {{"relation", rel->name}});
-    journal(c, p, from.value(), "link", json{{"relation", rel->name}, {"to", to->number}, {"link_id", l.id}});
-    journal(c, p, to.value(), "linked", json{{"relation", rel->name}, {"from", from->number}, {"link_id", l.id}});
+    if (auto j = journal(c, p, from.value(), "link", json{{"relation", rel->name}, {"to", to->number}, {"link_id", l.id}}); !j)
+      return j;
+    if (auto j = journal(c, p, to.value(), "linked", json{{"relation", rel->name}, {"from", from->number}, {"link_id", l.id}}); !j)
+      return j;
     view = LinkView{l, true, rel, &target_type, to->id, {to->number, as_text(to->get(*target_type.field(target_type.display_field)))}};
     return ok_status();
   });
@@ -77,8 +79,10 @@ Status RecordService::unlink(const Principal& p, const model::TypeDef& t, std::s
       if (auto a = authorize(p, "update", *from); !a) return a;
     store::delete_link(c, link_id);
     json details{{"relation", l->relation}, {"link_id", link_id}, {"from", from ? from->number : ""}, {"to", to ? to->number : ""}};
-    if (from) journal(c, p, *from, "unlink", details);
-    if (to) journal(c, p, *to, "unlinked", details);
+    if (from)
+      if (auto j = journal(c, p, *from, "unlink", details); !j) return j;
+    if (to)
+      if (auto j = journal(c, p, *to, "unlinked", details); !j) return j;
     return ok_status();
   });
 }

@@ -235,8 +235,8 @@ json RecordService::diff(const Record* before, const Record& after) const {
   return changes;
 }
 
-void RecordService::journal(store::Connection& c, const Principal& p, const Record& r, const std::string& action,
-                            const json& changes) {
+Status RecordService::journal(store::Connection& c, const Principal& p, const Record& r, const std::string& action,
+                              const json& changes) {
   store::JournalEntry e;
   e.at = clock_.now_ms();
   e.principal_id = p.user_id;
@@ -248,6 +248,7 @@ void RecordService::journal(store::Connection& c, const Principal& p, const Reco
   e.action = action;
   e.changes = changes.dump();
   store::append_journal(c, e);
+  return rules_.observe(RecordChange{c, p, r, action, changes, e.at});
 }
 
 Result<Record> RecordService::create(const Principal& p, const model::TypeDef& t, const json& body) {
@@ -292,7 +293,7 @@ Result<std::vector<Record>> RecordService::create_many(const Principal& p, const
       records_.insert(c, r, search_text(r));
       if (t.org_field == "self" && create_scope != Scope::all && !within_scope(p, create_scope, r))
         return forbidden("create", t);
-      journal(c, p, r, "create", diff(nullptr, r));
+      if (auto j = journal(c, p, r, "create", diff(nullptr, r)); !j) return j;
       out.push_back(std::move(r));
     }
     return ok_status();
@@ -326,8 +327,7 @@ Status RecordService::save_change(store::Connection& c, const Principal& p, Reco
   if (!records_.update(c, r, before.version, search_text(r)))
     return Error::of(ErrorKind::precondition_failed, "record.stale",
                      {{"expected", std::to_string(before.version)}, {"current", "?"}});
-  journal(c, p, r, action, changes);
-  return ok_status();
+  return journal(c, p, r, action, changes);
 }
 
 Result<Record> RecordService::update(const Principal& p, const model::TypeDef& t, std::string_view key, const json& body,
@@ -396,7 +396,7 @@ Result<Record> RecordService::transition(const Principal& p, const model::TypeDe
     r.state = tr->to;
     EpochMs now = clock_.now_ms();
     for (auto& hook_name : tr->hooks) {
-      TransitionContext ctx{before, r, *tr, p, now};
+      TransitionContext ctx{before, r, *tr, p, now, c, catalogue_};
       if (const TransitionHook* hook = rules_.hook(hook_name)) {
         if (auto hs = (*hook)(ctx); !hs) return hs;
       }

@@ -140,8 +140,9 @@ class RecordService {
                                               const std::string& lookup, Value& out);
   void compute_fields(Record& r);
   std::string search_text(const Record& r) const;
-  void journal(store::Connection& c, const Principal& p, const Record& r, const std::string& action,
-               const nlohmann::json& changes);
+  // Appends the journal entry and runs the change's observers (in the same transaction).
+  Status journal(store::Connection& c, const Principal& p, const Record& r, const std::string& action,
+                 const nlohmann::json& changes);
   nlohmann::json diff(const Record* before, const Record& after) const;
 
   const model::Catalogue& catalogue_;

@@ -19,4 +19,12 @@ std::set<std::string> RuleRegistry::names() const {
   return out;
 }
 
+Status RuleRegistry::observe(const RecordChange& change) const {
+  for (auto& [type, observer] : observers_) {
+    if (type != "*" && type != change.record.type->name) continue;
+    if (auto s = observer(change); !s) return s;
+  }
+  return ok_status();
+}
+
 }  // namespace kanri::engine

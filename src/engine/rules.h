@@ -6,6 +6,9 @@
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "core/error.h"
 #include "core/time.h"
@@ -23,14 +26,35 @@ struct TransitionContext {
   const model::TransitionDef& transition;
   const Principal& principal;
   EpochMs now;
+  store::Connection& connection;  // the transition's transaction, for reads a rule needs
+  const model::Catalogue& catalogue;
 };
 // Runs before a transition commits; an error stops the transition and changes nothing.
 using TransitionHook = std::function<Status(TransitionContext& context)>;
+
+// A change as it is journaled, inside the transaction that writes it.
+struct RecordChange {
+  store::Connection& connection;
+  const Principal& principal;
+  const store::Record& record;      // as it is now
+  const std::string& action;        // create, update, delete, transition:<name>, link, linked, unlink, unlinked
+  const nlohmann::json& changes;    // as journaled: field -> [before, after]
+  EpochMs at;
+};
+// Runs in the writing transaction after the journal entry: schedules the jobs and timers the
+// change causes, so they commit with it. An error rolls the whole write back.
+using ChangeObserver = std::function<Status(const RecordChange& change)>;
 
 class RuleRegistry {
  public:
   void add_computed(const std::string& name, ComputedRule rule) { computed_[name] = std::move(rule); }
   void add_hook(const std::string& name, TransitionHook hook) { hooks_[name] = std::move(hook); }
+  // `type` is a record type's name, or "*" for every type.
+  void add_observer(const std::string& type, ChangeObserver observer) {
+    observers_.push_back({type, std::move(observer)});
+  }
+  // Runs every observer of the record's type, in the order they were added; stops at an error.
+  Status observe(const RecordChange& change) const;
   const ComputedRule* computed(const std::string& name) const;
   const TransitionHook* hook(const std::string& name) const;
   // Every registered name, for the model loader to check references against.
@@ -39,6 +63,7 @@ class RuleRegistry {
  private:
   std::map<std::string, ComputedRule> computed_;
   std::map<std::string, TransitionHook> hooks_;
+  std::vector<std::pair<std::string, ChangeObserver>> observers_;
 };
 
 }  // namespace kanri::engine

@@ -85,14 +85,16 @@ bool is_system_column(std::string_view n) {
 }
 
 const std::vector<std::string>& platform_resource_names() {
-  static const std::vector<std::string> names = {"user", "group", "role", "session", "token",
-                                                 "journal", "dashboard", "report"};
+  static const std::vector<std::string> names = {"user",      "group",     "role",         "session",
+                                                 "token",     "journal",   "dashboard",    "report",
+                                                 "job",       "notification", "subscription"};
   return names;
 }
 
 bool is_reserved_collection(std::string_view n) {
   static constexpr std::string_view names[] = {"types", "openapi", "session", "sessions", "me", "users", "groups",
-                                               "roles", "tokens", "journal", "permissions", "login", "logout"};
+                                               "roles", "tokens", "journal", "permissions", "login", "logout",
+                                               "jobs", "queues", "notifications", "subscriptions"};
   for (auto s : names)
     if (s == n) return true;
   return false;

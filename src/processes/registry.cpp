@@ -1,9 +1,20 @@
 #include "processes/registry.h"
 
+#include "jobs/events.h"
 #include "processes/service_level/service_rules.h"
+#include "processes/system/periodic_activities.h"
 
 namespace kanri::processes {
 
-void register_all(engine::RuleRegistry& rules) { service_level::register_rules(rules); }
+void register_all(engine::RuleRegistry& rules) {
+  service_level::register_rules(rules);
+  system::register_rules(rules);
+  // Every write's events for notifications; after the process rules, so their changes count.
+  jobs::observe_record_events(rules);
+}
+
+void register_jobs(jobs::Registry& registry, engine::RecordService& records, const std::string& site_url) {
+  system::register_jobs(registry, records, site_url);
+}
 
 }  // namespace kanri::processes

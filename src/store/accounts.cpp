@@ -15,7 +15,6 @@ const char* const kUserColumns =
 namespace {
 
 Value text_or_null(const std::string& s) { return s.empty() ? Value() : Value(s); }
-Value opt(const std::optional<std::int64_t>& v) { return v ? Value(*v) : Value(); }
 
 std::string lower_ascii(std::string s) {
   for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));

@@ -1,16 +1,12 @@
 #include "store/credentials.h"
 
 #include "core/crypto.h"
+#include "store/sql_text.h"
 
 namespace kanri::store {
 
 namespace {
 
-Value opt(const std::optional<std::int64_t>& v) { return v ? Value(*v) : Value(); }
-std::optional<std::int64_t> opt_int(const Value& v) {
-  if (is_null(v)) return std::nullopt;
-  return as_int(v);
-}
 
 constexpr const char* kTokenColumns = "t.id, t.user_id, t.label, t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.created_by";
 ApiToken read_token(const std::vector<Value>& r, size_t at = 0) {

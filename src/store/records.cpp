@@ -21,12 +21,6 @@ std::string quoted_column(const model::TypeDef& t, const std::string& column) {
   return t.field(column) ? "t.\"" + column + "\"" : "t." + column;
 }
 
-std::optional<std::int64_t> opt_int(const Value& v) {
-  if (is_null(v)) return std::nullopt;
-  return as_int(v);
-}
-
-Value opt_value(const std::optional<std::int64_t>& v) { return v ? Value(*v) : Value(); }
 
 }  // namespace
 
@@ -94,8 +88,8 @@ void RecordStore::assign_number(Connection& c, Record& r) const {
 
 void RecordStore::insert(Connection& c, Record& r, const std::string& search_text) const {
   const model::TypeDef& t = *r.type;
-  std::vector<Value> params{r.number, r.state.empty() ? Value() : Value(r.state), r.version, opt_value(r.org_id),
-                            r.created_at, r.updated_at, opt_value(r.created_by), opt_value(r.updated_by),
+  std::vector<Value> params{r.number, r.state.empty() ? Value() : Value(r.state), r.version, opt(r.org_id),
+                            r.created_at, r.updated_at, opt(r.created_by), opt(r.updated_by),
                             search_text};
   params.insert(params.end(), r.fields.begin(), r.fields.end());
   Rows ids = c.query(sql(t).insert, params);
@@ -103,8 +97,8 @@ void RecordStore::insert(Connection& c, Record& r, const std::string& search_tex
 }
 
 bool RecordStore::update(Connection& c, const Record& r, std::int64_t expected_version, const std::string& search_text) const {
-  std::vector<Value> params{r.state.empty() ? Value() : Value(r.state), r.version, opt_value(r.org_id),
-                            r.updated_at, opt_value(r.updated_by), opt_value(r.deleted_at), search_text};
+  std::vector<Value> params{r.state.empty() ? Value() : Value(r.state), r.version, opt(r.org_id),
+                            r.updated_at, opt(r.updated_by), opt(r.deleted_at), search_text};
   params.insert(params.end(), r.fields.begin(), r.fields.end());
   params.push_back(r.id);
   params.push_back(expected_version);
@@ -124,11 +118,11 @@ Value RecordStore::column_value(const Record& r, const std::string& column) {
   if (column == "number") return r.number;
   if (column == "state") return r.state.empty() ? Value() : Value(r.state);
   if (column == "version") return r.version;
-  if (column == "org_id") return opt_value(r.org_id);
+  if (column == "org_id") return opt(r.org_id);
   if (column == "created_at") return r.created_at;
   if (column == "updated_at") return r.updated_at;
-  if (column == "created_by") return opt_value(r.created_by);
-  if (column == "updated_by") return opt_value(r.updated_by);
+  if (column == "created_by") return opt(r.created_by);
+  if (column == "updated_by") return opt(r.updated_by);
   return {};
 }
 

@@ -108,6 +108,38 @@ std::vector<SystemTable> system_tables(Dialect d) {
             "record_type TEXT NOT NULL, record_id " + big + " NOT NULL, record_number TEXT NOT NULL DEFAULT '', "
             "action TEXT NOT NULL, changes TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL"),
       table("journal_head", "id " + big + " PRIMARY KEY, seq " + big + " NOT NULL, hash TEXT NOT NULL"),
+      // Background work. A job is pending until a worker claims it (running, with a lease and
+      // the claiming node's name); it ends done, cancelled or dead. A key names a timer so it
+      // can be moved or cancelled (at most one pending job per key).
+      table("jobs", "id " + id + ", kind TEXT NOT NULL, job_key TEXT, payload TEXT NOT NULL DEFAULT '{}', "
+            "org_id " + big + ", state TEXT NOT NULL DEFAULT 'pending', due_at " + big + " NOT NULL, "
+            "attempts " + big + " NOT NULL DEFAULT 0, max_attempts " + big + " NOT NULL DEFAULT 8, "
+            "last_error TEXT, claimed_by TEXT, lease_until " + big + ", created_at " + big + " NOT NULL, "
+            "updated_at " + big + " NOT NULL, finished_at " + big),
+      // Who is told of what: an event on a record type (or every type), optionally only for
+      // records whose fields equal `conditions`, to a person, group, role or the user in a field,
+      // by e-mail; or to a URL by webhook.
+      table("subscriptions", "id " + id + ", name TEXT NOT NULL, event TEXT NOT NULL, record_type TEXT NOT NULL, "
+            "conditions TEXT NOT NULL DEFAULT '{}', recipient_kind TEXT NOT NULL, recipient TEXT NOT NULL, "
+            "channel TEXT NOT NULL, secret TEXT, org_id " + big + ", mandatory " + big + " NOT NULL DEFAULT 0, "
+            "active " + big + " NOT NULL DEFAULT 1, created_at " + big + " NOT NULL, updated_at " + big +
+            " NOT NULL, version " + big + " NOT NULL DEFAULT 1, created_by TEXT NOT NULL DEFAULT ''"),
+      table("subscription_mutes", "user_id " + big + " NOT NULL REFERENCES users(id), subscription_id " + big +
+            " NOT NULL REFERENCES subscriptions(id), created_at " + big + " NOT NULL, PRIMARY KEY (user_id, subscription_id)"),
+      // The outbox: every notification, rendered, with its delivery state: the evidence that
+      // somebody was told. `dedupe` makes a retried event produce each notification once.
+      table("notifications", "id " + id + ", dedupe TEXT NOT NULL UNIQUE, event TEXT NOT NULL, "
+            "record_type TEXT NOT NULL DEFAULT '', record_id " + big + ", record_number TEXT NOT NULL DEFAULT '', "
+            "org_id " + big + ", subscription_id " + big + ", recipient_user_id " + big + ", "
+            "recipient TEXT NOT NULL, channel TEXT NOT NULL, template TEXT NOT NULL, language TEXT NOT NULL, "
+            "subject TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'queued', "
+            "attempts " + big + " NOT NULL DEFAULT 0, last_error TEXT, message_id TEXT NOT NULL DEFAULT '', "
+            "created_at " + big + " NOT NULL, updated_at " + big + " NOT NULL, sent_at " + big),
+      // The delivery log: one row per attempt to send a notification, with the other side's answer.
+      table("notification_attempts", "id " + id + ", notification_id " + big + " NOT NULL REFERENCES notifications(id), "
+            "attempt " + big + " NOT NULL, at " + big + " NOT NULL, ok " + big + " NOT NULL, code " + big +
+            " NOT NULL DEFAULT 0, reply TEXT NOT NULL DEFAULT '', duration_ms " + big + " NOT NULL DEFAULT 0, "
+            "node TEXT NOT NULL DEFAULT ''"),
   };
 }
 
@@ -122,6 +154,20 @@ std::vector<std::pair<std::string, std::string>> system_indexes() {
       {"ix_group_members_user", "CREATE INDEX IF NOT EXISTS ix_group_members_user ON group_members (user_id)"},
       {"ix_sessions_user", "CREATE INDEX IF NOT EXISTS ix_sessions_user ON sessions (user_id, created_at)"},
       {"ix_api_tokens_user", "CREATE INDEX IF NOT EXISTS ix_api_tokens_user ON api_tokens (user_id, created_at)"},
+      // The scheduler's one hot read: the earliest pending job. Partial, so done jobs cost nothing.
+      {"ix_jobs_due", "CREATE INDEX IF NOT EXISTS ix_jobs_due ON jobs (due_at, id) WHERE state = 'pending'"},
+      {"ix_jobs_key", "CREATE UNIQUE INDEX IF NOT EXISTS ix_jobs_key ON jobs (job_key) "
+                      "WHERE job_key IS NOT NULL AND state = 'pending'"},
+      {"ix_jobs_lease", "CREATE INDEX IF NOT EXISTS ix_jobs_lease ON jobs (lease_until) WHERE state = 'running'"},
+      {"ix_jobs_state", "CREATE INDEX IF NOT EXISTS ix_jobs_state ON jobs (state, id)"},
+      {"ix_notifications_record", "CREATE INDEX IF NOT EXISTS ix_notifications_record ON notifications "
+                                  "(record_type, record_id, id)"},
+      {"ix_notifications_state", "CREATE INDEX IF NOT EXISTS ix_notifications_state ON notifications (state, id)"},
+      {"ix_notifications_user", "CREATE INDEX IF NOT EXISTS ix_notifications_user ON notifications "
+                                "(recipient_user_id, id)"},
+      {"ix_notification_attempts", "CREATE INDEX IF NOT EXISTS ix_notification_attempts ON notification_attempts "
+                                   "(notification_id, id)"},
+      {"ix_subscriptions_event", "CREATE INDEX IF NOT EXISTS ix_subscriptions_event ON subscriptions (event, record_type)"},
   };
 }
 

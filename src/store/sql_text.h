@@ -1,6 +1,8 @@
 // Small pieces of SQL text shared by the store's modules.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +20,13 @@ std::string in_list(const std::vector<T>& values, std::vector<Value>& params) {
     params.emplace_back(v);
   }
   return out;
+}
+
+// A nullable integer column, both ways.
+inline Value opt(const std::optional<std::int64_t>& v) { return v ? Value(*v) : Value(); }
+inline std::optional<std::int64_t> opt_int(const Value& v) {
+  if (is_null(v)) return std::nullopt;
+  return as_int(v);
 }
 
 }  // namespace kanri::store

@@ -1,36 +1,19 @@
 #include "processes/service_level/service_rules.h"
 
-#include <fmt/format.h>
-
 #include "core/time.h"
 
 namespace kanri::processes::service_level {
 
-namespace {
-
-std::int64_t day_number(const std::string& date) {
-  return days_from_civil(std::stoi(date.substr(0, 4)), static_cast<unsigned>(std::stoi(date.substr(5, 2))),
-                         static_cast<unsigned>(std::stoi(date.substr(8, 2))));
-}
-
-std::string date_text(std::int64_t days) {
-  std::int64_t y;
-  unsigned m, d;
-  civil_from_days(days, y, m, d);
-  return fmt::format("{:04}-{:02}-{:02}", y, m, d);
-}
-
-}  // namespace
 
 std::optional<std::string> next_review_date(const std::string& live_since, std::int64_t interval_ms,
                                             const std::string& today) {
   if (!is_valid_date(live_since) || !is_valid_date(today)) return std::nullopt;
   std::int64_t interval_days = interval_ms / 86400000;
   if (interval_days < 1) return std::nullopt;
-  std::int64_t start = day_number(live_since), now = day_number(today);
+  std::int64_t start = date_to_days(live_since), now = date_to_days(today);
   std::int64_t due = start + interval_days;
   if (due <= now) due += ((now - due) / interval_days + 1) * interval_days;
-  return date_text(due);
+  return days_to_date(due);
 }
 
 void register_rules(engine::RuleRegistry& rules) {
@@ -44,7 +27,7 @@ void register_rules(engine::RuleRegistry& rules) {
     const Value& every = r.get(*interval);
     if (is_null(since) || is_null(every)) return {};
     std::int64_t today = (r.updated_at > 0 ? r.updated_at : 0) / 86400000;
-    auto due = next_review_date(as_text(since), as_int(every), date_text(today));
+    auto due = next_review_date(as_text(since), as_int(every), days_to_date(today));
     return due ? Value(*due) : Value();
   });
 }

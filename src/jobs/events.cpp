@@ -1,0 +1,99 @@
+#include "jobs/events.h"
+
+#include <atomic>
+#include <mutex>
+
+#include "store/jobs.h"
+#include "store/notifications.h"
+
+namespace kanri::jobs {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::mutex wake_mu;
+std::function<void()> wake_fn;
+
+// A record change's events: its creation, a new person in one of its owner fields
+// (assignment), and a lifecycle transition.
+struct Derived {
+  std::string name;
+  json data;
+};
+
+std::vector<Derived> derive_events(const engine::RecordChange& ch) {
+  std::vector<Derived> out;
+  const model::TypeDef& t = *ch.record.type;
+  const bool creating = ch.action == "create";
+  if (creating) out.push_back({"created", {{"changes", ch.changes}}});
+  if (ch.action.rfind("transition:", 0) == 0) {
+    json from = nullptr, to = ch.record.state;
+    if (ch.changes.contains("state") && ch.changes["state"].is_array()) from = ch.changes["state"][0];
+    out.push_back({"state_changed", {{"transition", ch.action.substr(11)}, {"from", from}, {"to", to},
+                                     {"changes", ch.changes}}});
+  }
+  if (creating || ch.action == "update" || ch.action.rfind("transition:", 0) == 0) {
+    for (auto& name : t.owner_fields) {
+      if (!ch.changes.contains(name)) continue;
+      const json& change = ch.changes[name];
+      if (change.is_array() && change.size() == 2 && change[1].is_number_integer())
+        out.push_back({"assigned", {{"field", name}, {"assignee_id", change[1]}, {"changes", ch.changes}}});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+void set_wake(std::function<void()> fn) {
+  std::lock_guard lock(wake_mu);
+  wake_fn = std::move(fn);
+}
+
+void wake() {
+  std::function<void()> fn;
+  {
+    std::lock_guard lock(wake_mu);
+    fn = wake_fn;
+  }
+  if (fn) fn();
+}
+
+void observe_record_events(engine::RuleRegistry& rules) {
+  rules.add_observer("*", [](const engine::RecordChange& ch) -> Status {
+    bool any = false;
+    for (auto& d : derive_events(ch)) {
+      Event e{d.name, ch.record.type->name, ch.record.id, ch.record.org_id,
+              ch.principal.user_id,
+              ch.principal.display_name.empty() ? ch.principal.username : ch.principal.display_name, d.data};
+      any = emit_event(ch.connection, e, ch.at) || any;
+    }
+    // Woken before the commit, the scheduler finds the job once the write is done (SQLite
+    // serializes them) or at its next poll.
+    if (any) wake();
+    return ok_status();
+  });
+}
+
+const std::vector<std::string>& event_names() {
+  static const std::vector<std::string> names = {"created",      "assigned",           "state_changed",
+                                                 "commented",    "sla_threshold",      "approval_requested",
+                                                 "activity_due", "activity_overdue"};
+  return names;
+}
+
+bool emit_event(store::Connection& c, const Event& e, EpochMs now) {
+  if (!store::any_subscription(c, {e.name}, e.record_type)) return false;
+  store::JobSpec spec;
+  spec.kind = kEventJob;
+  spec.due_at = now;
+  spec.org_id = e.org_id;
+  spec.payload = {{"event", e.name},         {"record_type", e.record_type}, {"record_id", e.record_id},
+                  {"actor", e.actor},        {"at", now},                     {"data", e.data}};
+  if (e.actor_id) spec.payload["actor_id"] = *e.actor_id;
+  store::schedule_job(c, spec, now);
+  return true;
+}
+
+}  // namespace kanri::jobs

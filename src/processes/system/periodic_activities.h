@@ -1,0 +1,45 @@
+// Periodic activities (ISO/IEC 20000-1 9.2, 9.3 and every review "at planned intervals";
+// ISO/IEC 27001 6.1.2, 9.2, 9.3): the rules the model cannot state. A completion must name an
+// existing record as its evidence and moves the next due date on; timers create the owner's
+// task lead_time before the due date and, once it has passed, tell the owner, service owners
+// and top management every week until it is done.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "engine/record_service.h"
+#include "engine/rules.h"
+#include "jobs/scheduler.h"
+
+namespace kanri::processes::system {
+
+// FREQ=WEEKLY;BYDAY=MO | FREQ=MONTHLY;BYMONTHDAY=1 (or -1: the last day) |
+// FREQ=YEARLY;BYMONTH=4;BYMONTHDAY=1, each with an optional INTERVAL=n.
+struct CalendarRule {
+  enum class Freq { weekly, monthly, yearly } freq = Freq::monthly;
+  int interval = 1;
+  int weekday = 0;    // 0 = Monday … 6 = Sunday, for weekly
+  int month = 1;      // 1..12, for yearly
+  int month_day = 1;  // 1..31 or -1, for monthly and yearly
+};
+// The rule, or nullopt when the text is not one of the forms above.
+std::optional<CalendarRule> parse_calendar_rule(const std::string& text);
+// The first date of the rule strictly after `after` ("YYYY-MM-DD"); INTERVAL counts periods
+// from `after`'s period.
+std::string next_occurrence(const CalendarRule& rule, const std::string& after);
+// The due date after a completion on `completed_on`: by interval (whole days) or by rule.
+std::optional<std::string> next_due_date(const std::string& completed_on, std::optional<std::int64_t> interval_ms,
+                                         const std::optional<CalendarRule>& rule);
+
+// The job kinds the timers schedule.
+inline constexpr const char* kDueJob = "activity.due";
+inline constexpr const char* kOverdueJob = "activity.overdue";
+
+// Registers the hook "periodic_activity_complete" and the observer that checks the schedule
+// and sets the timers.
+void register_rules(engine::RuleRegistry& rules);
+// Registers the handlers of the timers; they act through `records` as the system.
+void register_jobs(jobs::Registry& registry, engine::RecordService& records, const std::string& site_url);
+
+}  // namespace kanri::processes::system

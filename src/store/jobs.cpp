@@ -1,0 +1,183 @@
+#include "store/jobs.h"
+
+#include <algorithm>
+
+#include "store/sql_text.h"
+
+namespace kanri::store {
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, kind, job_key, payload, org_id, state, due_at, attempts, max_attempts, last_error, claimed_by, "
+    "lease_until, created_at, updated_at, finished_at";
+
+Job read_job(const std::vector<Value>& r) {
+  Job j;
+  j.id = as_int(r[0]);
+  j.kind = as_text(r[1]);
+  j.key = as_text(r[2]);
+  j.payload = nlohmann::json::parse(as_text(r[3]), nullptr, false);
+  if (j.payload.is_discarded()) j.payload = nlohmann::json::object();
+  j.org_id = opt_int(r[4]);
+  j.state = as_text(r[5]);
+  j.due_at = as_int(r[6]);
+  j.attempts = static_cast<int>(as_int(r[7]));
+  j.max_attempts = static_cast<int>(as_int(r[8]));
+  j.last_error = as_text(r[9]);
+  j.claimed_by = as_text(r[10]);
+  j.lease_until = opt_int(r[11]);
+  j.created_at = as_int(r[12]);
+  j.updated_at = as_int(r[13]);
+  j.finished_at = opt_int(r[14]);
+  return j;
+}
+
+Value text_or_null(const std::string& s) { return s.empty() ? Value() : Value(s); }
+
+// The claim a worker holds: the node that claimed it and the attempt it is on.
+constexpr const char* kFence = " WHERE id = ? AND state = 'running' AND claimed_by = ? AND attempts = ?";
+
+}  // namespace
+
+std::int64_t schedule_job(Connection& c, const JobSpec& spec, EpochMs now) {
+  std::string payload = spec.payload.dump();
+  if (!spec.key.empty()) {
+    Rows moved = c.query("UPDATE jobs SET due_at = ?, payload = ?, org_id = ?, updated_at = ? "
+                         "WHERE job_key = ? AND state = 'pending' RETURNING id",
+                         {spec.due_at, payload, opt(spec.org_id), now, spec.key});
+    if (!moved.empty()) return as_int(moved[0][0]);
+  }
+  Rows id = c.query("INSERT INTO jobs (kind, job_key, payload, org_id, state, due_at, max_attempts, created_at, "
+                    "updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id",
+                    {spec.kind, text_or_null(spec.key), payload, opt(spec.org_id), spec.due_at,
+                     std::int64_t{spec.max_attempts}, now, now});
+  return as_int(id[0][0]);
+}
+
+bool cancel_job(Connection& c, const std::string& key, EpochMs now) {
+  return c.run("UPDATE jobs SET state = 'cancelled', updated_at = ?, finished_at = ? "
+               "WHERE job_key = ? AND state = 'pending'",
+               {now, now, key}) > 0;
+}
+
+std::vector<Job> claim_jobs(Connection& c, const std::string& node, EpochMs now, int limit, std::int64_t lease_ms) {
+  // PostgreSQL: rows another node is claiming are skipped, not waited for. SQLite has one
+  // writer, so the claim is already exclusive.
+  std::string lock = c.dialect() == Dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "";
+  Rows rows = c.query(std::string("UPDATE jobs SET state = 'running', claimed_by = ?, lease_until = ?, "
+                                  "attempts = attempts + 1, updated_at = ? WHERE id IN (SELECT id FROM jobs "
+                                  "WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?") +
+                          lock + ") RETURNING " + kColumns,
+                      {node, now + lease_ms, now, now, std::int64_t{limit}});
+  std::vector<Job> out;
+  out.reserve(rows.size());
+  for (auto& r : rows.rows) out.push_back(read_job(r));
+  std::sort(out.begin(), out.end(), [](const Job& a, const Job& b) {
+    return a.due_at != b.due_at ? a.due_at < b.due_at : a.id < b.id;
+  });
+  return out;
+}
+
+std::optional<EpochMs> next_due(Connection& c) {
+  Rows r = c.query("SELECT due_at FROM jobs WHERE state = 'pending' ORDER BY due_at, id LIMIT 1");
+  if (r.empty()) return std::nullopt;
+  return as_int(r[0][0]);
+}
+
+bool finish_job(Connection& c, const Job& job, EpochMs now) {
+  return c.run(std::string("UPDATE jobs SET state = 'done', lease_until = NULL, updated_at = ?, finished_at = ?") +
+                   kFence,
+               {now, now, job.id, job.claimed_by, std::int64_t{job.attempts}}) > 0;
+}
+
+std::string fail_job(Connection& c, const Job& job, const std::string& error, EpochMs now, EpochMs retry_at,
+                     bool permanent) {
+  bool dead = permanent || job.attempts >= job.max_attempts;
+  std::string state = dead ? "dead" : "pending";
+  std::int64_t n = c.run(std::string("UPDATE jobs SET state = ?, last_error = ?, due_at = ?, lease_until = NULL, "
+                                     "updated_at = ?, finished_at = ?") + kFence,
+                         {state, error, dead ? job.due_at : retry_at, now, dead ? Value(now) : Value(), job.id,
+                          job.claimed_by, std::int64_t{job.attempts}});
+  if (n == 0) return "";
+  return state;
+}
+
+std::int64_t release_expired(Connection& c, EpochMs now) {
+  // A job whose attempts are used up is dead rather than tried once more.
+  c.run("UPDATE jobs SET state = 'dead', last_error = 'the worker stopped while running it (lease expired)', "
+        "lease_until = NULL, updated_at = ?, finished_at = ? "
+        "WHERE state = 'running' AND lease_until < ? AND attempts >= max_attempts",
+        {now, now, now});
+  return c.run("UPDATE jobs SET state = 'pending', last_error = 'the worker stopped while running it (lease expired)', "
+               "lease_until = NULL, updated_at = ? WHERE state = 'running' AND lease_until < ?",
+               {now, now});
+}
+
+std::int64_t purge_finished(Connection& c, EpochMs before, int limit) {
+  return c.run("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', 'cancelled') "
+               "AND finished_at < ? ORDER BY id LIMIT ?)",
+               {before, std::int64_t{limit}});
+}
+
+std::vector<Job> list_jobs(Connection& c, const JobFilter& f) {
+  std::string sql = std::string("SELECT ") + kColumns + " FROM jobs WHERE 1 = 1";
+  std::vector<Value> params;
+  if (!f.state.empty()) { sql += " AND state = ?"; params.emplace_back(f.state); }
+  if (!f.kind.empty()) { sql += " AND kind = ?"; params.emplace_back(f.kind); }
+  if (!f.key.empty()) { sql += " AND job_key = ?"; params.emplace_back(f.key); }
+  if (f.before_id > 0) { sql += " AND id < ?"; params.emplace_back(f.before_id); }
+  sql += " ORDER BY id DESC LIMIT ?";
+  params.emplace_back(std::int64_t{f.limit});
+  std::vector<Job> out;
+  for (auto& r : c.query(sql, params).rows) out.push_back(read_job(r));
+  return out;
+}
+
+std::optional<Job> get_job(Connection& c, std::int64_t id) {
+  Rows r = c.query(std::string("SELECT ") + kColumns + " FROM jobs WHERE id = ?", {id});
+  if (r.empty()) return std::nullopt;
+  return read_job(r[0]);
+}
+
+std::vector<QueueCount> queue_counts(Connection& c) {
+  std::vector<QueueCount> out;
+  Rows r = c.query("SELECT kind, state, COUNT(*), MIN(due_at) FROM jobs WHERE state IN ('pending', 'running', 'dead') "
+                   "GROUP BY kind, state ORDER BY kind, state");
+  for (auto& row : r.rows) out.push_back({as_text(row[0]), as_text(row[1]), as_int(row[2]), opt_int(row[3])});
+  return out;
+}
+
+bool retry_job(Connection& c, std::int64_t id, EpochMs now) {
+  return c.run("UPDATE jobs SET state = 'pending', due_at = ?, attempts = 0, finished_at = NULL, updated_at = ? "
+               "WHERE id = ? AND state IN ('dead', 'cancelled') AND (job_key IS NULL OR NOT EXISTS "
+               "(SELECT 1 FROM jobs o WHERE o.job_key = jobs.job_key AND o.state = 'pending'))",
+               {now, now, id}) > 0;
+}
+
+bool discard_job(Connection& c, std::int64_t id, EpochMs now) {
+  return c.run("UPDATE jobs SET state = 'cancelled', updated_at = ?, finished_at = ? "
+               "WHERE id = ? AND state IN ('pending', 'dead')",
+               {now, now, id}) > 0;
+}
+
+nlohmann::json job_json(const Job& j) {
+  auto opt_json = [](const std::optional<std::int64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json(); };
+  return {{"id", j.id},
+          {"kind", j.kind},
+          {"key", j.key.empty() ? nlohmann::json() : nlohmann::json(j.key)},
+          {"payload", j.payload},
+          {"org_id", opt_json(j.org_id)},
+          {"state", j.state},
+          {"due_at", format_timestamp(j.due_at)},
+          {"attempts", j.attempts},
+          {"max_attempts", j.max_attempts},
+          {"last_error", j.last_error.empty() ? nlohmann::json() : nlohmann::json(j.last_error)},
+          {"claimed_by", j.claimed_by.empty() ? nlohmann::json() : nlohmann::json(j.claimed_by)},
+          {"lease_until", j.lease_until ? nlohmann::json(format_timestamp(*j.lease_until)) : nlohmann::json()},
+          {"created_at", format_timestamp(j.created_at)},
+          {"updated_at", format_timestamp(j.updated_at)},
+          {"finished_at", j.finished_at ? nlohmann::json(format_timestamp(*j.finished_at)) : nlohmann::json()}};
+}
+
+}  // namespace kanri::store
