@@ -33,8 +33,8 @@ std::optional<std::string> next_due_date(const std::string& completed_on, std::o
                                          const std::optional<CalendarRule>& rule);
 
 // The job kinds the timers schedule.
-inline constexpr const char* kDueJob = "activity.due";
-inline constexpr const char* kOverdueJob = "activity.overdue";
+inline constexpr const char* kDueJob = "periodic_activity.due";
+inline constexpr const char* kOverdueJob = "periodic_activity.overdue";
 
 // Registers the hook "periodic_activity_complete" and the observer that checks the schedule
 // and sets the timers.
