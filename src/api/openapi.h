@@ -12,5 +12,7 @@ nlohmann::json openapi_document(const model::Catalogue& catalogue);
 // Adds the paths and schemas of the platform's own resources (session, me, users, groups,
 // roles, tokens, sessions, journal) to a document being built.
 void add_identity_openapi(nlohmann::json& paths, nlohmann::json& schemas);
+// Queues, jobs, the outbox and subscriptions.
+void add_work_openapi(nlohmann::json& paths, nlohmann::json& schemas);
 
 }  // namespace kanri::api

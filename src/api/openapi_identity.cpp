@@ -237,4 +237,71 @@ void add_identity_openapi(json& paths, json& schemas) {
                  {{"200", ok_json("The verdict", {{"type", "object"}})}})}};
 }
 
+void add_work_openapi(json& paths, json& schemas) {
+  json any_object = {{"type", "object"}};
+  schemas["Job"] = any_object;
+  schemas["Notification"] = any_object;
+  schemas["Subscription"] = any_object;
+  json limit = query("limit", {{"type", "integer"}, {"minimum", 1}, {"maximum", 500}}, "Page size (default 50)");
+  json before = query("before", {{"type", "integer"}}, "Ids below this one (next_before of the previous page)");
+  auto id_param = [](const std::string& what) { return json::array({path_param("id", "The " + what + "'s id")}); };
+  paths["/api/v1/queues"] = {{"get", op("list_queues", "jobs", "Pending, running and dead jobs per kind",
+                                        {{"200", ok_json("Counts", {{"type", "object"}})}})}};
+  json list_jobs = op("list_jobs", "jobs", "Jobs, newest first", {{"200", ok_json("A page of jobs", items_of("Job"))}});
+  list_jobs["parameters"] = {query("state", {{"type", "string"}, {"enum", json::array({"pending", "running", "done", "cancelled", "dead"})}}, "Only this state"),
+                             query("kind", str(), "Only this kind"), query("key", str(), "Only the timer with this key"),
+                             limit, before};
+  paths["/api/v1/jobs"] = {{"get", list_jobs}};
+  paths["/api/v1/jobs/{id}"] = {{"parameters", id_param("job")},
+                                {"get", op("get_job", "jobs", "One job", {{"200", ok_json("The job", sref("Job"))},
+                                                                         {"404", problem("No such job")}})}};
+  for (const char* action : {"retry", "discard"}) {
+    std::string a = action;
+    paths["/api/v1/jobs/{id}/" + a] = {
+        {"parameters", id_param("job")},
+        {"post", op(a + "_job", "jobs", a == "retry" ? "Run a dead job again" : "Cancel a pending or dead job",
+                    {{"200", ok_json("The job", sref("Job"))}, {"404", problem("No such job")},
+                     {"409", problem("Not in a state that allows it")}})}};
+  }
+  json list_n = op("list_notifications", "notifications", "The outbox, newest first",
+                   {{"200", ok_json("A page of notifications", items_of("Notification"))}});
+  list_n["parameters"] = {query("state", str(), "queued, retrying, sent, dead or skipped"), query("channel", str(), "email or webhook"),
+                          query("event", str(), "The event"), query("record", str(), "A record number, e.g. INC-000123"),
+                          query("recipient", str(), "A username"), limit, before};
+  paths["/api/v1/notifications"] = {{"get", list_n}};
+  paths["/api/v1/notifications/{id}"] = {
+      {"parameters", id_param("notification")},
+      {"get", op("get_notification", "notifications", "One notification with its delivery log",
+                 {{"200", ok_json("The notification", sref("Notification"))}, {"404", problem("No such notification")}})}};
+  json create = op("create_subscription", "subscriptions", "Subscribe people or a URL to an event",
+                   {{"201", ok_json("The subscription (a generated webhook secret is shown once)", sref("Subscription"))},
+                    {"422", problem("Invalid fields")}});
+  create["requestBody"] = body(any_object);
+  paths["/api/v1/subscriptions"] = {
+      {"get", op("list_subscriptions", "subscriptions", "Every subscription", {{"200", ok_json("Subscriptions", items_of("Subscription"))}})},
+      {"post", create}};
+  json patch = op("update_subscription", "subscriptions", "Change a subscription",
+                  {{"200", ok_json("The subscription", sref("Subscription"))}, {"404", problem("No such subscription")},
+                   {"412", problem("Stale version")}, {"422", problem("Invalid fields")}});
+  patch["requestBody"] = body(any_object);
+  patch["parameters"] = json::array({if_match()});
+  paths["/api/v1/subscriptions/{id}"] = {
+      {"parameters", id_param("subscription")},
+      {"get", op("get_subscription", "subscriptions", "One subscription",
+                 {{"200", ok_json("The subscription", sref("Subscription"))}, {"404", problem("No such subscription")}})},
+      {"patch", patch},
+      {"delete", op("delete_subscription", "subscriptions", "Delete a subscription",
+                    {{"204", {{"description", "Deleted"}}}, {"404", problem("No such subscription")}})}};
+  paths["/api/v1/me/subscriptions"] = {
+      {"get", op("my_subscriptions", "subscriptions", "The e-mail subscriptions that can reach me, and whether I muted them",
+                 {{"200", ok_json("Subscriptions", {{"type", "object"}})}})}};
+  paths["/api/v1/me/subscriptions/{id}/mute"] = {
+      {"parameters", id_param("subscription")},
+      {"put", op("mute_subscription", "subscriptions", "Mute one (not a mandatory one)",
+                 {{"204", {{"description", "Muted"}}}, {"404", problem("No such subscription")},
+                  {"409", problem("Mandatory")}})},
+      {"delete", op("unmute_subscription", "subscriptions", "Unmute one",
+                    {{"204", {{"description", "Unmuted"}}}, {"404", problem("No such subscription")}})}};
+}
+
 }  // namespace kanri::api

@@ -1,4 +1,5 @@
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include <nlohmann/json.hpp>
@@ -8,6 +9,7 @@
 #include "auth/password.h"
 #include "cli/app.h"
 #include "engine/record_service.h"
+#include "processes/system/periodic_activities.h"
 
 namespace kanri::cli {
 
@@ -96,7 +98,41 @@ void load_demo_data(App& app) {
   }
   auto owned = records.update(system, svc, mail.number, {{"owner", "takahashi"}}, mail.version + 1);
   if (!owned) throw std::runtime_error("demo owner failed: " + owned.error().code);
-  std::cerr << "init: loaded demo data (5 organizations, 4 services, links, 7 users)\n"
+  // The activities the standards want "at planned intervals", each owned by the demo user of
+  // the role that usually holds it, due on the next date of its rule (or half an interval on).
+  int activities = 0;
+  if (const model::TypeDef* pa = app.catalogue->type("periodic_activity")) {
+    std::ifstream in(app.config.share_dir + "/demo/periodic_activities.json");
+    json list = in ? json::parse(in, nullptr, false) : json();
+    const std::map<std::string, std::string> owner_of = {
+        {"top_management", "watanabe"}, {"service_owner", "takahashi"}, {"internal_auditor", "ito"},
+        {"process_manager", "sato"},    {"security_officer", "admin"},  {"administrator", "admin"}};
+    const std::string today = days_to_date(app.clock.now_ms() / 86'400'000);
+    for (auto& a : list.is_array() ? list : json::array()) {
+      json body{{"title", a["title"].value("ja", a["title"].value("en", ""))},
+                {"kind", a.value("kind", "other")},
+                {"clause", a.value("clause", "")},
+                {"description", a.contains("description") ? a["description"].value("ja", "") : ""},
+                {"organization", provider.id},
+                {"lead_time", a.value("lead_time", "P14D")}};
+      auto owner = owner_of.find(a.value("owner_role", ""));
+      body["owner"] = owner == owner_of.end() ? "admin" : owner->second;
+      if (a.contains("calendar_rule")) {
+        body["calendar_rule"] = a["calendar_rule"];
+        auto rule = processes::system::parse_calendar_rule(a["calendar_rule"].get<std::string>());
+        if (!rule) throw std::runtime_error("demo activity with a bad calendar rule: " + a.dump());
+        body["next_due_on"] = processes::system::next_occurrence(*rule, today);
+      } else {
+        body["interval"] = a.value("interval", "P365D");
+        std::int64_t days = parse_duration(body["interval"].get<std::string>()).value_or(0) / 86'400'000;
+        body["next_due_on"] = days_to_date(date_to_days(today) + std::max<std::int64_t>(1, days / 2));
+      }
+      make(*pa, body);
+      ++activities;
+    }
+  }
+  std::cerr << "init: loaded demo data (5 organizations, 4 services, links, 7 users, " << activities
+            << " periodic activities)\n"
             << "init: demo users sato, suzuki, takahashi, ito, watanabe, tanaka, schmidt; their password is "
             << password << (given && *given ? " (from KANRI_DEMO_PASSWORD)" : "") << "\n";
 }

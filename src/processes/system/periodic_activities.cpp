@@ -62,9 +62,13 @@ Status check_schedule(const store::Record& r) {
 }
 
 // The facts the notification templates show about an activity.
-json activity_facts(const store::Record& r, const std::string& due_on, std::int64_t overdue_days) {
+json activity_facts(engine::RecordService& records, const store::Record& r, const std::string& due_on,
+                    std::int64_t overdue_days) {
+  json shown = records.to_json(engine::Principal::system(), r);
+  json owner = shown.contains("owner") && shown["owner"].is_object() ? shown["owner"].value("display", json()) : json();
   return {{"title", text(r, "title")}, {"clause", text(r, "clause")}, {"due_on", due_on},
-          {"overdue_days", std::to_string(overdue_days)}, {"number", r.number}};
+          {"overdue_days", std::to_string(overdue_days)}, {"number", r.number},
+          {"owner", owner.is_string() ? owner : json("-")}};
 }
 
 }  // namespace
@@ -273,7 +277,7 @@ void register_jobs(jobs::Registry& registry, engine::RecordService& records, con
                            Status s = ctx.finish_with([&](store::Connection& c) -> Status {
                              jobs::Event e{"activity_due", "periodic_activity", activity->id, activity->org_id,
                                            std::nullopt, "", json::object()};
-                             e.data = {{"activity", activity_facts(*activity, due_on, 0)},
+                             e.data = {{"activity", activity_facts(records, *activity, due_on, 0)},
                                        {"task", {{"number", task->number},
                                                  {"url", site_url + "/" + task->type->collection + "/" + task->number}}}};
                              if (auto owner = opt_int(*activity, "owner")) e.data["assignee_id"] = *owner;
@@ -286,7 +290,7 @@ void register_jobs(jobs::Registry& registry, engine::RecordService& records, con
                          },
                          8, 30'000, 3'600'000});
 
-  registry.add(kOverdueJob, {[current](jobs::JobContext& ctx) -> jobs::Outcome {
+  registry.add(kOverdueJob, {[&records, current](jobs::JobContext& ctx) -> jobs::Outcome {
                                auto activity = current(ctx.job);
                                if (!activity) return jobs::Outcome::done();
                                const std::string due_on = ctx.job.payload.value("due_on", "");
@@ -295,7 +299,7 @@ void register_jobs(jobs::Registry& registry, engine::RecordService& records, con
                                Status s = ctx.finish_with([&](store::Connection& c) -> Status {
                                  jobs::Event e{"activity_overdue", "periodic_activity", activity->id, activity->org_id,
                                                std::nullopt, "", json::object()};
-                                 e.data = {{"activity", activity_facts(*activity, due_on, std::max<std::int64_t>(1, late))}};
+                                 e.data = {{"activity", activity_facts(records, *activity, due_on, std::max<std::int64_t>(1, late))}};
                                  if (auto owner = opt_int(*activity, "owner")) e.data["assignee_id"] = *owner;
                                  jobs::emit_event(c, e, now);
                                  // Reminded every week until it is done.
