@@ -164,16 +164,21 @@ Result<json> WorkAdmin::job(const engine::Principal& p, std::int64_t id) {
   return store::job_json(*j);
 }
 
-Result<json> WorkAdmin::retry_job(const engine::Principal& p, std::int64_t id) {
+namespace {
+
+// Runs an administrator's action on a job (retry, discard), journaled; conflict when the job's
+// state does not allow it.
+Result<json> change_job(store::Database& db, const Clock& clock, const engine::Principal& p, std::int64_t id,
+                        const char* action, const char* refusal, const char* to_state,
+                        bool (*apply)(store::Connection&, std::int64_t, EpochMs)) {
   if (p.scope("job", "update") != Scope::all) return denied("update", "job");
   std::optional<store::Job> after;
-  Status s = db_.write([&](store::Connection& c) -> Status {
+  Status s = db.write([&](store::Connection& c) -> Status {
     auto j = store::get_job(c, id);
     if (!j) return not_found("job", id);
-    if (!store::retry_job(c, id, clock_.now_ms()))
-      return Error::of(ErrorKind::conflict, "job.not_retriable", {{"state", j->state}});
-    store::journal_event(c, actor(p), clock_.now_ms(), "job", id, "", "retry",
-                         json{{"kind", j->kind}, {"state", {j->state, "pending"}}, {"last_error", j->last_error}}.dump());
+    if (!apply(c, id, clock.now_ms())) return Error::of(ErrorKind::conflict, refusal, {{"state", j->state}});
+    store::journal_event(c, actor(p), clock.now_ms(), "job", id, "", action,
+                         json{{"kind", j->kind}, {"state", {j->state, to_state}}, {"last_error", j->last_error}}.dump());
     after = store::get_job(c, id);
     return ok_status();
   });
@@ -181,21 +186,14 @@ Result<json> WorkAdmin::retry_job(const engine::Principal& p, std::int64_t id) {
   return store::job_json(*after);
 }
 
+}  // namespace
+
+Result<json> WorkAdmin::retry_job(const engine::Principal& p, std::int64_t id) {
+  return change_job(db_, clock_, p, id, "retry", "job.not_retriable", "pending", store::retry_job);
+}
+
 Result<json> WorkAdmin::discard_job(const engine::Principal& p, std::int64_t id) {
-  if (p.scope("job", "update") != Scope::all) return denied("update", "job");
-  std::optional<store::Job> after;
-  Status s = db_.write([&](store::Connection& c) -> Status {
-    auto j = store::get_job(c, id);
-    if (!j) return not_found("job", id);
-    if (!store::discard_job(c, id, clock_.now_ms()))
-      return Error::of(ErrorKind::conflict, "job.not_discardable", {{"state", j->state}});
-    store::journal_event(c, actor(p), clock_.now_ms(), "job", id, "", "discard",
-                         json{{"kind", j->kind}, {"state", {j->state, "cancelled"}}}.dump());
-    after = store::get_job(c, id);
-    return ok_status();
-  });
-  if (!s) return s.take_error();
-  return store::job_json(*after);
+  return change_job(db_, clock_, p, id, "discard", "job.not_discardable", "cancelled", store::discard_job);
 }
 
 // ---- outbox

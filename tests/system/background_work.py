@@ -13,7 +13,7 @@ tests/lib/smtp_sink.py) and HTTP receivers (tests/lib/http_sink.py). Asserted:
             here); two 503s are retried with the same delivery id, then 200; the delivery log
             holds all three. A 404 is permanent: the notification and its job are dead, the job
             is listed for administrators, can be retried, and is dead again.
-  nodes     three `kanri serve` processes on one database deliver 600 webhooks (1,200 jobs):
+  nodes     three `kanri serve` processes on one database deliver 1,000 webhooks (2,000 jobs):
             every delivery arrives exactly once and every node ran jobs.
   crash     a node killed with SIGKILL in the middle of a delivery: after restart the job is
             taken up again when its lease expires, and the notification is sent (attempt 2).
@@ -286,7 +286,7 @@ def run(t: systest.Checks, stack: harness.Stack, work: pathlib.Path, smtp: SmtpS
     nodes = [s, stack.add_server(name="node2"), stack.add_server(name="node3")]
     for nd in nodes[1:]:
         nd.start()
-    N = 600
+    N = 1000
     numbers = set()
     for i in range(N):
         r = nodes[i % 3].request("POST", "/api/v1/organizations", json={"name": f"Bulk {i}", "kind": "customer"})
