@@ -3,6 +3,7 @@
 #include <atomic>
 #include <mutex>
 
+#include "core/crypto.h"
 #include "store/jobs.h"
 #include "store/notifications.h"
 
@@ -89,8 +90,10 @@ bool emit_event(store::Connection& c, const Event& e, EpochMs now) {
   spec.kind = kEventJob;
   spec.due_at = now;
   spec.org_id = e.org_id;
-  spec.payload = {{"event", e.name},         {"record_type", e.record_type}, {"record_id", e.record_id},
-                  {"actor", e.actor},        {"at", now},                     {"data", e.data}};
+  // The event's own id names what it makes (its notifications), whatever the job's id.
+  spec.payload = {{"event", e.name},         {"event_id", random_token(12)}, {"record_type", e.record_type},
+                  {"record_id", e.record_id}, {"actor", e.actor},            {"at", now},
+                  {"data", e.data}};
   if (e.actor_id) spec.payload["actor_id"] = *e.actor_id;
   store::schedule_job(c, spec, now);
   return true;

@@ -70,23 +70,28 @@ void Scheduler::start() {
 }
 
 void Scheduler::stop(int drain_ms) {
-  std::deque<Job> unstarted;
   {
     std::unique_lock lock(mu_);
     if (!dispatcher_.joinable()) return;
     stopping_ = true;
-    unstarted.swap(ready_);
   }
   dispatch_cv_.notify_all();
   worker_cv_.notify_all();
   dispatcher_.join();
-  // Jobs claimed but not started go back now rather than waiting for their lease.
+  // Workers take nothing more once stopping, so what is left (including a claim that was in
+  // flight when stop began) goes back to the queue now rather than waiting for its lease.
+  std::deque<Job> unstarted;
+  {
+    std::unique_lock lock(mu_);
+    unstarted.swap(ready_);
+  }
   if (!unstarted.empty()) {
     try {
       (void)db_.write([&](store::Connection& c) -> Status {
         for (auto& j : unstarted)
           c.run("UPDATE jobs SET state = 'pending', attempts = attempts - 1, lease_until = NULL "
-                "WHERE id = ? AND state = 'running' AND claimed_by = ? AND attempts = ?",
+                "WHERE id = ? AND state = 'running' AND claimed_by = ? AND attempts = ? AND (job_key IS NULL OR "
+                "NOT EXISTS (SELECT 1 FROM jobs o WHERE o.job_key = jobs.job_key AND o.state = 'pending'))",
                 {j.id, j.claimed_by, std::int64_t{j.attempts}});
         return ok_status();
       });
@@ -130,7 +135,10 @@ void Scheduler::housekeeping(EpochMs now) {
 }
 
 void Scheduler::dispatch_loop() {
-  const int prefetch = std::min(64, settings_.workers * 4);
+  // A little more than the workers can start at once, so they do not wait for the next claim;
+  // not much more, since a claimed job's lease runs while it waits.
+  const int prefetch = std::min(64, settings_.workers * 2);
+  const std::vector<std::string> kinds = registry_.kinds();
   while (true) {
     int want = 0;
     {
@@ -144,12 +152,18 @@ void Scheduler::dispatch_loop() {
     std::vector<Job> claimed;
     std::optional<EpochMs> next;
     EpochMs now = clock_.now_ms();
+    if (kinds.empty()) want = 0;  // a node that can run nothing claims nothing
     try {
       housekeeping(now);
-      (void)db_.write([&](store::Connection& c) -> Status {
-        claimed = store::claim_jobs(c, settings_.node, now, want, settings_.lease_ms);
-        return ok_status();
-      });
+    } catch (const std::exception& e) {
+      spdlog::error("jobs: housekeeping failed: {}", e.what());
+    }
+    try {
+      if (want > 0)
+        (void)db_.write([&](store::Connection& c) -> Status {
+          claimed = store::claim_jobs(c, settings_.node, now, want, settings_.lease_ms, kinds);
+          return ok_status();
+        });
       if (claimed.empty()) db_.read([&](store::Connection& c) { next = store::next_due(c); });
     } catch (const std::exception& e) {
       spdlog::error("jobs: cannot claim jobs: {}", e.what());
@@ -196,6 +210,18 @@ void Scheduler::worker_loop() {
 
 void Scheduler::run_one(Job& job) {
   const KindDef* def = registry_.find(job.kind);
+  // A job that waited long for a free worker gets its lease back in full before it starts.
+  if (EpochMs now = clock_.now_ms(); now - job.updated_at > settings_.lease_ms / 4) {
+    try {
+      (void)db_.write([&](store::Connection& c) -> Status {
+        c.run("UPDATE jobs SET lease_until = ? WHERE id = ? AND state = 'running' AND claimed_by = ? AND attempts = ?",
+              {now + settings_.lease_ms, job.id, job.claimed_by, std::int64_t{job.attempts}});
+        return ok_status();
+      });
+    } catch (const std::exception& e) {
+      spdlog::warn("jobs: cannot renew the lease of {} #{}: {}", job.kind, job.id, e.what());
+    }
+  }
   Outcome outcome;
   JobContext ctx(job, db_, clock_);
   static const KindDef unknown{};
@@ -244,12 +270,13 @@ void Scheduler::run_one(Job& job) {
 
 int Scheduler::run_due() {
   int ran = 0;
+  if (registry_.kinds().empty()) return 0;
   while (true) {
     std::vector<Job> claimed;
     EpochMs now = clock_.now_ms();
     (void)db_.write([&](store::Connection& c) -> Status {
       store::release_expired(c, now);
-      claimed = store::claim_jobs(c, settings_.node, now, 16, settings_.lease_ms);
+      claimed = store::claim_jobs(c, settings_.node, now, 16, settings_.lease_ms, registry_.kinds());
       return ok_status();
     });
     if (claimed.empty()) return ran;

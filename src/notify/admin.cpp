@@ -246,7 +246,9 @@ Result<json> WorkAdmin::notifications(const engine::Principal& p, const Query& q
       if (f.orgs.empty()) f.orgs = {-1};
     }
     for (auto& n : store::list_notifications(c, f)) {
-      items.push_back(Notifier::to_json(n, nullptr));
+      json item = Notifier::to_json(n, nullptr);
+      if (scope != Scope::all && n.channel == "webhook") item["recipient"] = redact_url(n.recipient);
+      items.push_back(std::move(item));
       last = n.id;
     }
   });
@@ -267,7 +269,9 @@ Result<json> WorkAdmin::notification(const engine::Principal& p, std::int64_t id
                        (scope == Scope::own && n->recipient_user_id == p.user_id) ||
                        (scope == Scope::organization && n->org_id && p.in_org(*n->org_id)));
   if (!visible) return not_found("notification", id);
-  return Notifier::to_json(*n, &attempts);
+  json out = Notifier::to_json(*n, &attempts);
+  if (scope != Scope::all && n->channel == "webhook") out["recipient"] = redact_url(n->recipient);
+  return out;
 }
 
 // ---- subscriptions

@@ -45,6 +45,22 @@ bool conditions_hold(const store::Subscription& s, const store::Record& r) {
   return true;
 }
 
+}  // namespace
+
+std::string redact_url(const std::string& url) {
+  auto scheme = url.find("://");
+  if (scheme == std::string::npos) return url;
+  std::string out = url;
+  auto host_start = scheme + 3;
+  auto path = out.find('/', host_start);
+  auto at = out.find('@', host_start);
+  if (at != std::string::npos && (path == std::string::npos || at < path)) out.erase(host_start, at + 1 - host_start);
+  if (auto q = out.find('?'); q != std::string::npos) out = out.substr(0, q) + "?…";
+  return out;
+}
+
+namespace {
+
 std::string mail_domain(const std::string& from) {
   auto at = from.find('@');
   return at == std::string::npos ? "kanri.invalid" : from.substr(at + 1);
@@ -72,7 +88,7 @@ std::string Notifier::record_url(const model::TypeDef& t, const store::Record& r
 }
 
 std::string Notifier::display_value(store::Connection& c, const model::FieldDef& f, const json& v,
-                                    const std::string& language) const {
+                                    const std::string& language, const engine::Principal& reader) const {
   if (v.is_null()) return "-";
   switch (f.type) {
     case model::FieldType::user:
@@ -84,6 +100,8 @@ std::string Notifier::display_value(store::Connection& c, const model::FieldDef&
       if (v.is_number_integer())
         if (const model::TypeDef* target = catalogue_.type(f.target))
           if (auto rec = records_.find(c, *target, v.get<std::int64_t>())) {
+            // A record the recipient may not read shows nothing of itself.
+            if (!engine::within_scope(reader, reader.scope(target->name, "read"), *rec)) return "-";
             const model::FieldDef* d = target->field(target->display_field);
             return rec->number + (d ? " " + as_text(rec->get(*d)) : "");
           }
@@ -102,7 +120,8 @@ std::string Notifier::display_value(store::Connection& c, const model::FieldDef&
 }
 
 json Notifier::template_data(store::Connection& c, const json& payload, const store::Record& r,
-                             const std::string& language, const std::string& recipient_name) const {
+                             const std::string& language, const std::string& recipient_name,
+                             const engine::Principal& reader) const {
   const model::TypeDef& t = *r.type;
   auto state_label = [&](const json& s) -> std::string {
     if (!s.is_string()) return "-";
@@ -132,8 +151,8 @@ json Notifier::template_data(store::Connection& c, const json& payload, const st
                            {"to", state_label(pair[1])}});
       } else if (const model::FieldDef* f = t.field(name)) {
         if (f->type == model::FieldType::longtext || f->type == model::FieldType::json) continue;
-        changes.push_back({{"field", f->label.in(language)}, {"from", display_value(c, *f, pair[0], language)},
-                           {"to", display_value(c, *f, pair[1], language)}});
+        changes.push_back({{"field", f->label.in(language)}, {"from", display_value(c, *f, pair[0], language, reader)},
+                           {"to", display_value(c, *f, pair[1], language, reader)}});
       }
     }
     if (!changes.empty()) d["changes"] = changes;
@@ -166,6 +185,7 @@ Outcome Notifier::handle_event(jobs::JobContext& ctx) {
   const json& data = p.contains("data") ? p["data"] : json::object();
   const EpochMs now = clock_.now_ms();
   const std::string domain = mail_domain(config_.mail.from);
+  const std::string event_key = "ev" + p.value("event_id", "job" + std::to_string(ctx.job.id));
   int created = 0;
   Status s = ctx.finish_with([&](store::Connection& c) -> Status {
     created = 0;
@@ -198,13 +218,14 @@ Outcome Notifier::handle_event(jobs::JobContext& ctx) {
       if (!conditions_hold(sub, r)) continue;
       if (sub.channel == "webhook") {
         store::Notification n;
-        n.dedupe = "job" + std::to_string(ctx.job.id) + ":sub" + std::to_string(sub.id);
+        n.dedupe = event_key + ":sub" + std::to_string(sub.id);
         n.subscription_id = sub.id;
         n.recipient = sub.recipient;
         n.channel = "webhook";
         n.language = "en";
         n.subject = event + " " + r.number;
-        json d = template_data(c, p, r, "en", "");
+        // A webhook receiver is a system the administrator chose: it sees what the system sees.
+        json d = template_data(c, p, r, "en", "", engine::Principal::system());
         json body{{"event", event},
                   {"occurred_at", format_timestamp(p.value("at", now))},
                   {"subscription", sub.name},
@@ -245,13 +266,14 @@ Outcome Notifier::handle_event(jobs::JobContext& ctx) {
         if (!engine::within_scope(rp, rp.scope(t->name, "read"), r)) continue;
         store::Notification n;
         // One mail per person per event, whichever subscriptions reach them.
-        n.dedupe = "job" + std::to_string(ctx.job.id) + ":user" + std::to_string(uid);
+        n.dedupe = event_key + ":user" + std::to_string(uid);
         n.subscription_id = sub.id;
         n.recipient_user_id = uid;
         n.recipient = u->email;
         n.channel = "email";
         n.language = u->language == "en" ? "en" : "ja";
-        Rendered text = templates_.render(event, n.language, template_data(c, p, r, n.language, u->display_name));
+        Rendered text =
+            templates_.render(event, n.language, template_data(c, p, r, n.language, u->display_name, rp));
         n.subject = text.subject;
         n.body = text.body;
         if (u->email.empty()) {
@@ -342,6 +364,12 @@ Outcome Notifier::handle_delivery(jobs::JobContext& ctx) {
   const bool last = result.permanent || ctx.job.attempts >= ctx.job.max_attempts;
   const std::string state = result.ok ? "sent" : last ? "dead" : "retrying";
   auto record_outcome = [&](store::Connection& c) -> Status {
+    // Only while this worker still holds the job: a worker that stalled past its lease must
+    // not overwrite what the node that took over recorded.
+    if (!result.ok && c.query("SELECT 1 FROM jobs WHERE id = ? AND state = 'running' AND claimed_by = ? AND attempts = ?",
+                              {ctx.job.id, ctx.job.claimed_by, std::int64_t{ctx.job.attempts}})
+                          .empty())
+      return ok_status();
     store::insert_attempt(c, {n.id, ctx.job.attempts, started, result.ok, result.code, result.reply, took,
                               ctx.job.claimed_by});
     store::update_notification_delivery(c, n.id, state, ctx.job.attempts, result.ok ? "" : result.reply, now,
@@ -352,7 +380,7 @@ Outcome Notifier::handle_delivery(jobs::JobContext& ctx) {
       store::journal_event(c, store::Actor{}, now, "notification", n.id, n.record_number, state,
                            json{{"event", n.event},
                                 {"channel", n.channel},
-                                {"recipient", n.recipient},
+                                {"recipient", redact_url(n.recipient)},
                                 {"subject", n.subject},
                                 {"record", n.record_number},
                                 {"attempts", ctx.job.attempts},

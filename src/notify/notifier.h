@@ -22,6 +22,10 @@ namespace kanri::notify {
 
 inline constexpr const char* kDeliverJob = "notify.deliver";
 
+// A webhook URL without its user:password@ and query (which may carry tokens), for the
+// journal and for readers of the outbox who do not administer subscriptions.
+std::string redact_url(const std::string& url);
+
 class Notifier {
  public:
   Notifier(const model::Catalogue& catalogue, store::Database& db, const Clock& clock,
@@ -37,11 +41,13 @@ class Notifier {
   jobs::Outcome handle_event(jobs::JobContext& ctx);
   jobs::Outcome handle_delivery(jobs::JobContext& ctx);
   // Template data for an event on a record, in a recipient's language.
+  // References show only what `reader` (the recipient) may read.
   nlohmann::json template_data(store::Connection& c, const nlohmann::json& payload, const store::Record& r,
-                               const std::string& language, const std::string& recipient_name) const;
+                               const std::string& language, const std::string& recipient_name,
+                               const engine::Principal& reader) const;
   std::string record_url(const model::TypeDef& t, const store::Record& r) const;
   std::string display_value(store::Connection& c, const model::FieldDef& f, const nlohmann::json& encoded,
-                            const std::string& language) const;
+                            const std::string& language, const engine::Principal& reader) const;
 
   const model::Catalogue& catalogue_;
   store::Database& db_;

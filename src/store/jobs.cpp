@@ -42,14 +42,15 @@ constexpr const char* kFence = " WHERE id = ? AND state = 'running' AND claimed_
 
 std::int64_t schedule_job(Connection& c, const JobSpec& spec, EpochMs now) {
   std::string payload = spec.payload.dump();
-  if (!spec.key.empty()) {
-    Rows moved = c.query("UPDATE jobs SET due_at = ?, payload = ?, org_id = ?, updated_at = ? "
-                         "WHERE job_key = ? AND state = 'pending' RETURNING id",
-                         {spec.due_at, payload, opt(spec.org_id), now, spec.key});
-    if (!moved.empty()) return as_int(moved[0][0]);
-  }
-  Rows id = c.query("INSERT INTO jobs (kind, job_key, payload, org_id, state, due_at, max_attempts, created_at, "
-                    "updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id",
+  // One statement, so two writers scheduling the same key cannot both insert: the second
+  // moves the first one's timer (the partial unique index is the conflict target).
+  Rows id = c.query(std::string("INSERT INTO jobs (kind, job_key, payload, org_id, state, due_at, max_attempts, "
+                                "created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?)") +
+                        (spec.key.empty() ? ""
+                                          : " ON CONFLICT (job_key) WHERE job_key IS NOT NULL AND state = 'pending' "
+                                            "DO UPDATE SET due_at = excluded.due_at, payload = excluded.payload, "
+                                            "org_id = excluded.org_id, updated_at = excluded.updated_at") +
+                        " RETURNING id",
                     {spec.kind, text_or_null(spec.key), payload, opt(spec.org_id), spec.due_at,
                      std::int64_t{spec.max_attempts}, now, now});
   return as_int(id[0][0]);
@@ -61,15 +62,20 @@ bool cancel_job(Connection& c, const std::string& key, EpochMs now) {
                {now, now, key}) > 0;
 }
 
-std::vector<Job> claim_jobs(Connection& c, const std::string& node, EpochMs now, int limit, std::int64_t lease_ms) {
+std::vector<Job> claim_jobs(Connection& c, const std::string& node, EpochMs now, int limit, std::int64_t lease_ms,
+                            const std::vector<std::string>& kinds) {
   // PostgreSQL: rows another node is claiming are skipped, not waited for. SQLite has one
   // writer, so the claim is already exclusive.
   std::string lock = c.dialect() == Dialect::postgres ? " FOR UPDATE SKIP LOCKED" : "";
+  std::vector<Value> params{node, now + lease_ms, now, now};
+  std::string only;
+  if (!kinds.empty()) only = " AND kind IN (" + in_list(kinds, params) + ")";
+  params.emplace_back(std::int64_t{limit});
   Rows rows = c.query(std::string("UPDATE jobs SET state = 'running', claimed_by = ?, lease_until = ?, "
                                   "attempts = attempts + 1, updated_at = ? WHERE id IN (SELECT id FROM jobs "
-                                  "WHERE state = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?") +
-                          lock + ") RETURNING " + kColumns,
-                      {node, now + lease_ms, now, now, std::int64_t{limit}});
+                                  "WHERE state = 'pending' AND due_at <= ?") + only +
+                          " ORDER BY due_at, id LIMIT ?" + lock + ") RETURNING " + kColumns,
+                      params);
   std::vector<Job> out;
   out.reserve(rows.size());
   for (auto& r : rows.rows) out.push_back(read_job(r));
@@ -91,9 +97,23 @@ bool finish_job(Connection& c, const Job& job, EpochMs now) {
                {now, now, job.id, job.claimed_by, std::int64_t{job.attempts}}) > 0;
 }
 
+namespace {
+
+// A keyed job that would go back to pending while a newer timer of its key is pending is
+// superseded by it instead (at most one pending job per key).
+constexpr const char* kNewerPending =
+    "job_key IS NOT NULL AND EXISTS (SELECT 1 FROM jobs o WHERE o.job_key = jobs.job_key AND o.state = 'pending')";
+
+}  // namespace
+
 std::string fail_job(Connection& c, const Job& job, const std::string& error, EpochMs now, EpochMs retry_at,
                      bool permanent) {
   bool dead = permanent || job.attempts >= job.max_attempts;
+  if (!dead && c.run(std::string("UPDATE jobs SET state = 'cancelled', last_error = ?, lease_until = NULL, "
+                                 "updated_at = ?, finished_at = ?") + kFence + " AND " + kNewerPending,
+                     {"superseded by a newer timer of the same key after: " + error, now, now, job.id, job.claimed_by,
+                      std::int64_t{job.attempts}}) > 0)
+    return "cancelled";
   std::string state = dead ? "dead" : "pending";
   std::int64_t n = c.run(std::string("UPDATE jobs SET state = ?, last_error = ?, due_at = ?, lease_until = NULL, "
                                      "updated_at = ?, finished_at = ?") + kFence,
@@ -104,14 +124,18 @@ std::string fail_job(Connection& c, const Job& job, const std::string& error, Ep
 }
 
 std::int64_t release_expired(Connection& c, EpochMs now) {
-  // A job whose attempts are used up is dead rather than tried once more.
-  c.run("UPDATE jobs SET state = 'dead', last_error = 'the worker stopped while running it (lease expired)', "
-        "lease_until = NULL, updated_at = ?, finished_at = ? "
+  const std::string lost = "the worker stopped while running it (lease expired)";
+  // A job whose attempts are used up is dead rather than tried once more; one whose key has a
+  // newer pending timer is superseded.
+  c.run("UPDATE jobs SET state = 'dead', last_error = ?, lease_until = NULL, updated_at = ?, finished_at = ? "
         "WHERE state = 'running' AND lease_until < ? AND attempts >= max_attempts",
-        {now, now, now});
-  return c.run("UPDATE jobs SET state = 'pending', last_error = 'the worker stopped while running it (lease expired)', "
-               "lease_until = NULL, updated_at = ? WHERE state = 'running' AND lease_until < ?",
-               {now, now});
+        {lost, now, now, now});
+  c.run(std::string("UPDATE jobs SET state = 'cancelled', last_error = ?, lease_until = NULL, updated_at = ?, "
+                    "finished_at = ? WHERE state = 'running' AND lease_until < ? AND ") + kNewerPending,
+        {lost + "; superseded by a newer timer of the same key", now, now, now});
+  return c.run("UPDATE jobs SET state = 'pending', last_error = ?, lease_until = NULL, updated_at = ? "
+               "WHERE state = 'running' AND lease_until < ?",
+               {lost, now, now});
 }
 
 std::int64_t purge_finished(Connection& c, EpochMs before, int limit) {
@@ -149,7 +173,10 @@ std::vector<QueueCount> queue_counts(Connection& c) {
 }
 
 bool retry_job(Connection& c, std::int64_t id, EpochMs now) {
-  return c.run("UPDATE jobs SET state = 'pending', due_at = ?, attempts = 0, finished_at = NULL, updated_at = ? "
+  // Attempts keep counting (a claim is fenced by node and attempt, so they never repeat); the
+  // job gets as many more as it had.
+  return c.run("UPDATE jobs SET state = 'pending', due_at = ?, max_attempts = attempts + max_attempts, "
+               "finished_at = NULL, updated_at = ? "
                "WHERE id = ? AND state IN ('dead', 'cancelled') AND (job_key IS NULL OR NOT EXISTS "
                "(SELECT 1 FROM jobs o WHERE o.job_key = jobs.job_key AND o.state = 'pending'))",
                {now, now, id}) > 0;

@@ -49,15 +49,19 @@ std::int64_t schedule_job(Connection& c, const JobSpec& spec, EpochMs now);
 // Cancels the pending job of this key, if any; returns whether there was one.
 bool cancel_job(Connection& c, const std::string& key, EpochMs now);
 
-// Claims up to `limit` jobs due at `now`, earliest first, for `node` until `now + lease_ms`.
-std::vector<Job> claim_jobs(Connection& c, const std::string& node, EpochMs now, int limit, std::int64_t lease_ms);
+// Claims up to `limit` jobs due at `now`, earliest first, for `node` until `now + lease_ms`;
+// only of `kinds` when given (a node claims only what it can run, so a rolling upgrade does not
+// spend a newer kind's attempts on older nodes).
+std::vector<Job> claim_jobs(Connection& c, const std::string& node, EpochMs now, int limit, std::int64_t lease_ms,
+                            const std::vector<std::string>& kinds = {});
 // The earliest due time of a pending job, if there is one (one index read).
 std::optional<EpochMs> next_due(Connection& c);
 // Ends a claimed job: done. False when the claim was lost (the lease ran out and it was
 // claimed again), in which case the caller's transaction must roll back.
 bool finish_job(Connection& c, const Job& job, EpochMs now);
 // Records a failed attempt: pending again at `retry_at`, or dead when no attempts are left
-// (or `permanent`). Returns the new state, or empty when the claim was lost.
+// (or `permanent`); cancelled when a newer timer of its key is pending. Returns the new
+// state, or empty when the claim was lost.
 std::string fail_job(Connection& c, const Job& job, const std::string& error, EpochMs now, EpochMs retry_at,
                      bool permanent);
 // Returns running jobs whose lease ran out (their node crashed or stalled) to pending; they
@@ -84,7 +88,7 @@ struct QueueCount {
   std::optional<EpochMs> oldest_due;
 };
 std::vector<QueueCount> queue_counts(Connection& c);
-// A dead (or cancelled) job runs again from now with a fresh set of attempts.
+// A dead (or cancelled) job runs again from now with as many attempts again.
 bool retry_job(Connection& c, std::int64_t id, EpochMs now);
 // A pending or dead job is cancelled (kept, for the record).
 bool discard_job(Connection& c, std::int64_t id, EpochMs now);

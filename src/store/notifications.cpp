@@ -189,7 +189,9 @@ std::optional<Notification> find_notification(Connection& c, std::int64_t id) {
 
 void update_notification_delivery(Connection& c, std::int64_t id, const std::string& state, int attempts,
                                   const std::string& error, EpochMs now, std::optional<EpochMs> sent_at) {
-  c.run("UPDATE notifications SET state = ?, attempts = ?, last_error = ?, updated_at = ?, sent_at = ? WHERE id = ?",
+  // A notification once sent (or skipped) stays so, whatever a late attempt reports.
+  c.run("UPDATE notifications SET state = ?, attempts = ?, last_error = ?, updated_at = ?, sent_at = ? "
+        "WHERE id = ? AND state NOT IN ('sent', 'skipped')",
         {state, std::int64_t{attempts}, error.empty() ? Value() : Value(error), now, opt(sent_at), id});
 }
 

@@ -111,7 +111,8 @@ std::vector<SystemTable> system_tables(Dialect d) {
       // Background work. A job is pending until a worker claims it (running, with a lease and
       // the claiming node's name); it ends done, cancelled or dead. A key names a timer so it
       // can be moved or cancelled (at most one pending job per key).
-      table("jobs", "id " + id + ", kind TEXT NOT NULL, job_key TEXT, payload TEXT NOT NULL DEFAULT '{}', "
+      // AUTOINCREMENT on SQLite: purged ids are never reused (a job id names what it made).
+      table("jobs", "id " + (pg ? id : std::string("INTEGER PRIMARY KEY AUTOINCREMENT")) + ", kind TEXT NOT NULL, job_key TEXT, payload TEXT NOT NULL DEFAULT '{}', "
             "org_id " + big + ", state TEXT NOT NULL DEFAULT 'pending', due_at " + big + " NOT NULL, "
             "attempts " + big + " NOT NULL DEFAULT 0, max_attempts " + big + " NOT NULL DEFAULT 8, "
             "last_error TEXT, claimed_by TEXT, lease_until " + big + ", created_at " + big + " NOT NULL, "

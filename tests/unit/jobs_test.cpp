@@ -112,7 +112,8 @@ TEST_F(JobQueueTest, FailuresBackOffThenTheJobIsDeadWithItsError) {
     return ok_status();
   });
   EXPECT_EQ(job(id).state, "pending");
-  EXPECT_EQ(job(id).attempts, 0);
+  EXPECT_EQ(job(id).attempts, 3) << "attempts keep counting, so a claim is never fenced twice alike";
+  EXPECT_EQ(job(id).max_attempts, 6);
 }
 
 TEST_F(JobQueueTest, AHandlersWritesCommitWithTheJobsEndOrNotAtAll) {
@@ -135,13 +136,33 @@ TEST_F(JobQueueTest, AHandlersWritesCommitWithTheJobsEndOrNotAtAll) {
   EXPECT_EQ(job(id).last_error, "test.refused");
 }
 
-TEST_F(JobQueueTest, UnknownKindsAreRetriedNotLost) {
+TEST_F(JobQueueTest, ANodeClaimsOnlyTheKindsItCanRun) {
   jobs::Registry registry;
+  registry.add("known", {[](jobs::JobContext&) { return Outcome::done(); }, 3, 1000, 1000});
   jobs::Scheduler scheduler(tmp_.db(), registry, clock_, {});
-  auto id = add("from.a.newer.version", clock_.now);
+  auto newer = add("from.a.newer.version", clock_.now);
+  auto known = add("known", clock_.now);
+  EXPECT_EQ(scheduler.run_due(), 1);
+  EXPECT_EQ(job(known).state, "done");
+  EXPECT_EQ(job(newer).state, "pending");
+  EXPECT_EQ(job(newer).attempts, 0) << "left for a node that knows it, its attempts untouched";
+}
+
+TEST_F(JobQueueTest, AFailedTimerWhoseKeyWasRescheduledIsSupersededNotDuplicated) {
+  jobs::Registry registry;
+  std::int64_t newer = 0;
+  registry.add("timer", {[&](jobs::JobContext& ctx) {
+                           // While this attempt runs, the record moves its timer: a new pending job.
+                           newer = add("timer", clock_.now + 60000, "record:1:breach");
+                           return Outcome::retry("failed");
+                         },
+                         3, 1000, 1000});
+  jobs::Scheduler scheduler(tmp_.db(), registry, clock_, {});
+  auto first = add("timer", clock_.now, "record:1:breach");
   scheduler.run_due();
-  EXPECT_EQ(job(id).state, "pending");
-  EXPECT_NE(job(id).last_error.find("no handler"), std::string::npos);
+  EXPECT_NE(newer, first);
+  EXPECT_EQ(job(first).state, "cancelled");
+  EXPECT_EQ(job(newer).state, "pending");
 }
 
 TEST(CalendarRule, ParsesTheSupportedFormsAndRefusesOthers) {

@@ -302,10 +302,16 @@ void register_jobs(jobs::Registry& registry, engine::RecordService& records, con
                                  e.data = {{"activity", activity_facts(records, *activity, due_on, std::max<std::int64_t>(1, late))}};
                                  if (auto owner = opt_int(*activity, "owner")) e.data["assignee_id"] = *owner;
                                  jobs::emit_event(c, e, now);
-                                 // Reminded every week until it is done.
-                                 store::JobSpec again{kOverdueJob, ctx.job.payload, now + 7 * kDay, ctx.job.key,
-                                                      activity->org_id, 8};
-                                 store::schedule_job(c, again, now);
+                                 // Reminded every week until it is done, unless it was completed or
+                                 // moved meanwhile (its change set its own timer then).
+                                 store::RecordStore store(records.catalogue(), c.dialect());
+                                 auto fresh = store.find(c, *activity->type, activity->id);
+                                 if (fresh && !fresh->deleted_at && fresh->state == "active" &&
+                                     text(*fresh, "next_due_on") == due_on) {
+                                   store::JobSpec again{kOverdueJob, ctx.job.payload, now + 7 * kDay, ctx.job.key,
+                                                        activity->org_id, 8};
+                                   store::schedule_job(c, again, now);
+                                 }
                                  return ok_status();
                                });
                                if (!s) return jobs::Outcome::retry(s.error().code);
