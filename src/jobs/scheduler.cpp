@@ -159,12 +159,15 @@ void Scheduler::dispatch_loop() {
       spdlog::error("jobs: housekeeping failed: {}", e.what());
     }
     try {
-      if (want > 0)
+      // A read first: while nothing is due, polling writes nothing (on SQLite a write
+      // transaction takes the file's lock from every other writer).
+      db_.read([&](store::Connection& c) { next = store::next_due(c); });
+      if (want > 0 && next && *next <= now)
         (void)db_.write([&](store::Connection& c) -> Status {
           claimed = store::claim_jobs(c, settings_.node, now, want, settings_.lease_ms, kinds);
           return ok_status();
         });
-      if (claimed.empty()) db_.read([&](store::Connection& c) { next = store::next_due(c); });
+      if (!claimed.empty()) next.reset();
     } catch (const std::exception& e) {
       spdlog::error("jobs: cannot claim jobs: {}", e.what());
       claimed.clear();

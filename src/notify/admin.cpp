@@ -261,13 +261,15 @@ Result<json> WorkAdmin::notification(const engine::Principal& p, std::int64_t id
   if (scope == Scope::none) return denied("read", "notification");
   std::optional<store::Notification> n;
   std::vector<store::DeliveryAttempt> attempts;
+  bool recipient_known = false;
   db_.read([&](store::Connection& c) {
     n = store::find_notification(c, id);
     if (n) attempts = store::notification_attempts(c, id);
+    recipient_known = n && !p.orgs.empty() && store::recipient_in_orgs(c, *n, p.orgs);
   });
   bool visible = n && (scope == Scope::all ||
                        (scope == Scope::own && n->recipient_user_id == p.user_id) ||
-                       (scope == Scope::organization && n->org_id && p.in_org(*n->org_id)));
+                       (scope == Scope::organization && n->org_id && p.in_org(*n->org_id) && recipient_known));
   if (!visible) return not_found("notification", id);
   json out = Notifier::to_json(*n, &attempts);
   if (scope != Scope::all && n->channel == "webhook") out["recipient"] = redact_url(n->recipient);

@@ -140,7 +140,7 @@ std::int64_t release_expired(Connection& c, EpochMs now) {
 
 std::int64_t purge_finished(Connection& c, EpochMs before, int limit) {
   return c.run("DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE state IN ('done', 'cancelled') "
-               "AND finished_at < ? ORDER BY id LIMIT ?)",
+               "AND finished_at < ? ORDER BY finished_at LIMIT ?)",
                {before, std::int64_t{limit}});
 }
 

@@ -181,6 +181,13 @@ std::optional<std::int64_t> insert_notification(Connection& c, Notification& n) 
   return n.id;
 }
 
+bool recipient_in_orgs(Connection& c, const Notification& n, const std::vector<std::int64_t>& orgs) {
+  if (!n.recipient_user_id) return true;
+  std::vector<Value> params{*n.recipient_user_id};
+  std::string in = in_list(orgs, params);
+  return !c.query("SELECT 1 FROM user_orgs WHERE user_id = ? AND org_id IN (" + in + ") LIMIT 1", params).empty();
+}
+
 std::optional<Notification> find_notification(Connection& c, std::int64_t id) {
   Rows r = c.query(std::string("SELECT ") + kNotificationColumns + " FROM notifications WHERE id = ?", {id});
   if (r.empty()) return std::nullopt;
@@ -227,7 +234,11 @@ std::vector<Notification> list_notifications(Connection& c, const NotificationFi
   eq("record_type", f.record_type);
   if (f.record_id) { sql += " AND record_id = ?"; params.emplace_back(*f.record_id); }
   if (f.recipient_user_id) { sql += " AND recipient_user_id = ?"; params.emplace_back(*f.recipient_user_id); }
-  if (!f.orgs.empty()) sql += " AND org_id IN (" + in_list(f.orgs, params) + ")";
+  if (!f.orgs.empty()) {
+    sql += " AND org_id IN (" + in_list(f.orgs, params) + ")";
+    sql += " AND (recipient_user_id IS NULL OR recipient_user_id IN (SELECT user_id FROM user_orgs WHERE org_id IN (" +
+           in_list(f.orgs, params) + ")))";
+  }
   if (f.before_id > 0) { sql += " AND id < ?"; params.emplace_back(f.before_id); }
   sql += " ORDER BY id DESC LIMIT ?";
   params.emplace_back(std::int64_t{f.limit});

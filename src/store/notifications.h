@@ -74,6 +74,8 @@ struct Notification {
 // when it existed (a retried event).
 std::optional<std::int64_t> insert_notification(Connection& c, Notification& n);
 std::optional<Notification> find_notification(Connection& c, std::int64_t id);
+// Whether the notification went to no person, or to a member of one of `orgs`.
+bool recipient_in_orgs(Connection& c, const Notification& n, const std::vector<std::int64_t>& orgs);
 void update_notification_delivery(Connection& c, std::int64_t id, const std::string& state, int attempts,
                                   const std::string& error, EpochMs now, std::optional<EpochMs> sent_at);
 
@@ -96,6 +98,8 @@ struct NotificationFilter {
   std::optional<std::int64_t> record_id;
   std::optional<std::int64_t> recipient_user_id;
   std::vector<std::int64_t> orgs;  // empty = every organization
+  // With orgs: only notifications to no person, or to a member of one of these organizations
+  // (a reader of an organization's outbox does not learn other organizations' people).
   std::int64_t before_id = 0;
   int limit = 50;
 };

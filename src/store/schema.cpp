@@ -160,7 +160,11 @@ std::vector<std::pair<std::string, std::string>> system_indexes() {
       {"ix_jobs_key", "CREATE UNIQUE INDEX IF NOT EXISTS ix_jobs_key ON jobs (job_key) "
                       "WHERE job_key IS NOT NULL AND state = 'pending'"},
       {"ix_jobs_lease", "CREATE INDEX IF NOT EXISTS ix_jobs_lease ON jobs (lease_until) WHERE state = 'running'"},
-      {"ix_jobs_state", "CREATE INDEX IF NOT EXISTS ix_jobs_state ON jobs (state, id)"},
+      // No index on state alone: SQLite would prefer it for "state = 'pending'" and sort every
+      // pending job (measured: 190 ms per poll at 1,000,000 timers) instead of reading ix_jobs_due.
+      {"ix_jobs_dead", "CREATE INDEX IF NOT EXISTS ix_jobs_dead ON jobs (id) WHERE state = 'dead'"},
+      {"ix_jobs_finished", "CREATE INDEX IF NOT EXISTS ix_jobs_finished ON jobs (finished_at) "
+                           "WHERE state IN ('done', 'cancelled')"},
       {"ix_notifications_record", "CREATE INDEX IF NOT EXISTS ix_notifications_record ON notifications "
                                   "(record_type, record_id, id)"},
       {"ix_notifications_state", "CREATE INDEX IF NOT EXISTS ix_notifications_state ON notifications (state, id)"},

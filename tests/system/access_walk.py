@@ -16,6 +16,21 @@ under test all belong to A, each with an API token (and one also through a sessi
     steward      group read/create/update/delete, token and session read/create/delete, user read,
                  scope organization
 
+The working roles also read notifications (org_agent, reader and local_admin: scope
+organization, about a record of their organization and sent to no person or to a member of
+their organization; own_agent and requester: own, sent to themselves); org_agent, own_agent and the
+requester may mute subscriptions; steward and norole hold no notification permission, and nobody
+of A any job or subscription permission. Subscriptions made in setup (before the records: making
+them is what notifies) give B a notification about its first service sent to B's user (whose
+e-mail address is one of B's secrets) and webhook notifications whose deliveries die at once (a
+dead job for B, one for A). A gets notifications about its records sent to the org agent, to the
+own agent (its own service) and to B's user, who, like the requester (notified of B's services),
+holds the default role `requester` and may read the whole service catalogue (A's org-scoped
+readers must not see those sent to B's user: its address and name are B's). A's record of each
+other type names B's records in its reference fields (A's periodic activity: B's service). Jobs
+and subscriptions are platform-wide: as for roles, B-ness does not apply, and what is asserted
+is that whoever lacks the permission gets 403 and changes nothing.
+
 For EVERY path and method of the OpenAPI document (nothing hard-coded: a route added later is
 walked too; a path parameter the walker cannot fill fails the script) each principal sends a
 concrete request with the parameters filled from B's objects (every key form: number, id,
@@ -32,16 +47,29 @@ writes), and the same request aimed at objects that do not exist. Asserted for e
     5xx       never a server error
     norole    the no-role user gets 403/404 everywhere but its own account (/me, /me/*,
               /session, its own tokens and sessions) and the model (/types, /openapi.json)
+    403       queues, jobs and subscriptions answer 403 without the permission (scope all),
+              notifications without any read scope; B's notification outside the read scope
+              answers 404 (part of the 404 check)
 
-Then: B's records, links, journal entries, users, group, role, token and session are
-unchanged (read back as admin); the read-only, no-role and requester principals walk every
-route again aimed at A's own objects and change nothing; lists, full-text search, filters,
-cursor paging to the end and CSV/JSON exports show exactly the records in scope (positive
-controls: the org-scoped and own-scoped principals do see theirs); the requester cannot
+Documentation text (descriptions and summaries of the OpenAPI document and of /types) may show
+an example record number that B's record happens to have: there, only this run's random
+markers count as a leak.
+
+Then: B's records, links, journal entries, users, group, role, token, session, notifications,
+the subscriptions and the dead jobs are unchanged (read back as admin); the read-only, no-role
+and requester principals walk every route again aimed at A's own objects and change nothing;
+lists, full-text search, filters, cursor paging to the end and CSV/JSON exports show exactly
+the records in scope (positive controls: the org-scoped and own-scoped principals do see
+theirs); the requester cannot
 escalate; a role carrying more than its granter holds cannot be granted (422
 role.grant_beyond_own_powers), neither directly nor through a group; a link to a record out of
 scope cannot be removed through one's own record; references to B's objects in a body are
-refused exactly like references to nothing.
+refused exactly like references to nothing; the outbox (GET /notifications, every filter, paged
+to the end) and GET /notifications/{id} show exactly the notifications in each principal's scope
+(positive controls: each sees its own); GET /me/subscriptions lists the active e-mail
+subscriptions that reach the requester (its own, restricted to B's records, which it is e-mailed
+about), not those naming someone else; muting answers 403 without the permission, 409 for a
+mandatory subscription, 404 alike for a webhook, an inactive and a missing one.
 
     python3 tests/system/access_walk.py --engine sqlite|postgres [--keep]
 """
@@ -66,7 +94,8 @@ API = "/api/v1"
 HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Permission types that are not record types ("*" does not match them): src/engine/access.h.
-PLATFORM_RESOURCES = ("user", "group", "role", "session", "token", "journal", "dashboard", "report")
+PLATFORM_RESOURCES = ("user", "group", "role", "session", "token", "journal", "dashboard", "report", "job",
+                      "notification", "subscription")
 SCOPES = {"own": 1, "organization": 2, "all": 3}
 ALL = 3
 MISSING_ID = 999999
@@ -93,6 +122,7 @@ class Principal:
         self.user_id: int | None = None
         self.perms: list[dict] = []
         self.roles: list[str] = []
+        self.org_ids: set[int] = set()
 
     def scope(self, type_: str, action: str) -> int:
         """The widest scope held for the action (src/engine/access.cpp AccessPolicy::scope)."""
@@ -163,8 +193,9 @@ def json_or_none(r: harness.Response):
 
 
 class Secret:
-    def __init__(self, cls: str, label: str, text: str):
+    def __init__(self, cls: str, label: str, text: str, also: tuple = ()):
         self.cls = cls      # the record type or platform resource whose read reveals it
+        self.classes = (cls,) + tuple(also)  # … or any of these (a webhook's URL: subscriptions, notifications)
         self.label = label
         self.text = text
         # A record number must not match a longer one (SVC-000003 in SVC-0000031).
@@ -187,6 +218,24 @@ def json_paths(value, secret: Secret, path: str = "$") -> list[str]:
     elif isinstance(value, str) and secret.occurs(value):
         out.append(f"{path} = {value[:120]!r}")
     return out
+
+
+# Keys whose strings are documentation in the model's documents (GET /openapi.json, /types).
+DOC_KEYS = ("description", "summary", "help", "example")
+
+
+def documentation_only(r: harness.Response, secret: Secret) -> bool:
+    """Whether every place the secret occurs in a JSON answer is a documentation string."""
+    body = json_or_none(r)
+    if body is None:
+        return False
+    paths = [p.split(" = ")[0] for p in json_paths(body, secret)]
+
+    def doc(p: str) -> bool:
+        segs = re.sub(r"\[\d+\]", "", p).split(".")
+        return not p.endswith(")") and (segs[-1] in DOC_KEYS or (len(segs) > 1 and segs[-2] in DOC_KEYS
+                                                                  and segs[-1] in ("en", "ja")))
+    return bool(paths) and all(doc(p) for p in paths)
 
 
 def where(r: harness.Response, secret: Secret) -> tuple[str, str]:
@@ -218,6 +267,12 @@ class Targets:
         self.role: dict = {}                      # {"name", "id"}
         self.token_id: int = MISSING_ID
         self.session_id: int = MISSING_ID
+        # Platform-wide objects walked like roles (B-ness does not apply): a subscription and a
+        # dead job; and a notification about one of the organization's records (admin's view).
+        self.subscription: dict = {"id": MISSING_ID, "version": 1}
+        self.job: dict = {"id": MISSING_ID, "kind": f"nokind-{M}", "state": "dead"}
+        self.notification: dict = {"id": MISSING_ID, "channel": "email", "event": "created", "state": "queued",
+                                   "record": {"number": f"SVC-{MISSING_ID}"}}
 
     def record(self, type_: str, i: int = 0) -> dict | None:
         recs = self.records.get(type_) or []
@@ -311,6 +366,23 @@ class CannotFill(Exception):
     pass
 
 
+# Routes whose {id} is a platform object's number id (/tokens/{id}, /jobs/{id}/retry, …).
+ID_RESOURCES = ("tokens", "sessions", "jobs", "notifications", "subscriptions")
+
+
+def platform_need(op: Op) -> tuple[str, str, int] | None:
+    """(type, action, least scope) that a route of the background-work API needs, else None:
+    queues, jobs and subscriptions need scope all (src/notify/admin.cpp); notifications any."""
+    if op.resource in ("queues", "jobs"):
+        return "job", ("read" if op.method == "GET" else "update"), ALL
+    if op.resource == "subscriptions":
+        action = {"GET": "read", "PATCH": "update", "DELETE": "delete"}.get(op.method, "create")
+        return "subscription", action, ALL
+    if op.resource == "notifications":
+        return "notification", "read", SCOPES["own"]
+    return None
+
+
 def q(v) -> str:
     return urllib.parse.quote(str(v), safe="")
 
@@ -352,7 +424,9 @@ class Builder:
             for n in names:
                 if op.resource in per_resource and n in (per_resource[op.resource][0], "key"):
                     out = [{"obj": "name"}, {"obj": "id"}]
-                elif op.resource in ("tokens", "sessions") and n == "id":
+                elif op.resource in ID_RESOURCES and n == "id":
+                    out = [{"obj": "id"}]
+                elif (op.resource, op.rest) == ("me", "subscriptions/{id}/mute") and n == "id":
                     out = [{"obj": "id"}]
                 else:
                     unknown.append(n)
@@ -399,6 +473,23 @@ class Builder:
                 return {"user": ts.user["username"]}
             if name == "all":
                 return {"all": "true"}
+        if op.resource == "notifications" and op.rest == "":
+            n = ts.notification
+            if name == "record":
+                return {"record": n["record"]["number"]}
+            if name == "recipient":
+                return {"recipient": ts.user["username"]}
+            if name in ("state", "channel", "event"):
+                return {name: n[name]}
+            if name == "before":
+                return {"before": str(n["id"] + 1)}
+        if op.resource == "jobs" and op.rest == "":
+            if name in ("state", "kind"):
+                return {name: ts.job[name]}
+            if name == "key" and ts.job.get("key"):
+                return {"key": ts.job["key"]}
+            if name == "before":
+                return {"before": str(ts.job["id"] + 1)}
         if op.resource == "journal":
             if name == "record_id":
                 svc = next(iter(ts.records))
@@ -451,8 +542,16 @@ class Builder:
                     val, b_object = ts.role[form], "role"
                 elif res == "tokens":
                     val, b_object = ts.token_id, "token"
-                else:
+                elif res == "sessions":
                     val, b_object = ts.session_id, "session"
+                elif res == "jobs":
+                    val, b_object = ts.job["id"], "job"
+                elif res == "notifications":
+                    val, b_object = ts.notification["id"], "notification"
+                else:  # a subscription: /subscriptions/{id}, /me/subscriptions/{id}/mute (one's own setting)
+                    val, b_object = ts.subscription["id"], (None if res == "me" else "subscription")
+                    if op.method == "PATCH":
+                        headers["If-Match"] = f'"{ts.subscription.get("version", 1)}"'
                 for p in op.path_params:
                     path = path.replace("{" + p["name"] + "}", q(val))
         query = None
@@ -481,7 +580,7 @@ class Builder:
         if op.tdef is not None:
             t = op.tdef
             if m == "POST" and op.rest == "":
-                body = {}
+                body = dict(RULE_FIELDS.get(t["name"], {}))
                 for f in t["fields"]:
                     if f["read_only"]:
                         continue
@@ -528,6 +627,12 @@ class Builder:
                     "permissions": [{"type": "*", "action": "read", "scope": "all"}]}
         if (m, res, op.rest) == ("PATCH", "roles", "{role}"):
             return {"description": f"pwned-{M}-{n}"}
+        if (m, res, op.rest) == ("POST", "subscriptions", ""):
+            # Valid as it stands: only authorization can refuse it.
+            return {"name": f"pwned-{M}-{n}", "event": "created", "record_type": "service", "recipient_kind": "user",
+                    "recipient": ts.user["username"], "org": ts.org["number"]}
+        if (m, res, op.rest) == ("PATCH", "subscriptions", "{id}"):
+            return {"name": f"pwned-{M}-{n}", "active": False}
         if (m, res, op.rest) == ("POST", "tokens", ""):
             return {"label": f"walk {n}", "user": ts.user["username"]}
         if (m, res, op.rest) == ("PATCH", "me", ""):
@@ -577,10 +682,12 @@ def schema_body(schema) -> dict:
 KINDS = {
     "leak": "answers carry no B data the principal may not read",
     "write": "no write aimed at B's objects succeeds",
-    "404": "B's records outside the read scope answer 404 (never 403); visible ones 200/403",
+    "404": "B's records and notification outside the read scope answer 404 (never 403); visible ones 200/403",
     "twin": "B's objects answer exactly like objects that do not exist",
     "5xx": "no server error, no 401 for a signed-in principal",
     "norole": "403/404 on every route but its own account and the model",
+    "403": "queues, jobs and subscriptions answer 403 without the permission (scope all), notifications without "
+           "a read scope",
     "a-write": "every write aimed at A's own objects is refused: 403, or 404 when not readable",
     "401": "every route but sign-in answers 401 without credentials",
 }
@@ -635,6 +742,10 @@ class World:
         self.users: dict[str, dict] = {}  # username -> user JSON (admin's view at creation)
         self.known: list[tuple[str, dict, str]] = []  # (type, record, "A"/"B") for list checks
         self.own_record: dict | None = None
+        self.subscriptions: dict[str, dict] = {}  # label -> subscription (admin's view at creation)
+        self.notes: dict[str, dict] = {}  # subscription label -> the notification it made in setup
+        self.record_orgs: dict[tuple, int | None] = {}  # (type, id) -> organization id
+        self.user_orgs: dict[int, set[int]] = {}  # user id -> its organizations (admin's view, in the outbox step)
 
 
 def test(args, t: systest.Checks):
@@ -676,12 +787,19 @@ def test(args, t: systest.Checks):
             findings.report(t, who + " on A", ["a-write", "norole", "5xx"])
 
         after_b = snapshot(t, s, admin, w, w.B, "B")
-        t.soft(compare_snapshots, t, before_b, after_b, "B's records, links, journal, users, group, role, token "
-                                                        "and session are unchanged after the walk")
+        t.soft(compare_snapshots, t, before_b, after_b, "B's records, links, journal, users, group, role, token, "
+                                                        "session and notifications, the subscriptions and the dead "
+                                                        "jobs are unchanged after the walk")
         after_a = snapshot(t, s, admin, w, w.A, "A")
-        t.soft(compare_snapshots, t, before_a, after_a, "A's records, links, journal, users, group, role, token "
-                                                        "and session are unchanged after the read-only, no-role "
-                                                        "and requester walks")
+        t.soft(compare_snapshots, t, before_a, after_a, "A's records, links, journal, users, group, role, token, "
+                                                        "session and notifications, the subscriptions and the dead "
+                                                        "jobs are unchanged after the read-only, no-role and "
+                                                        "requester walks")
+
+        t.step("the outbox: lists, filters, paging and single notifications; muting")
+        for who in w.principals.values():
+            t.soft(check_notifications, t, s, admin, w, who)
+        t.soft(check_mute, t, s, admin, w)
 
         t.step("lists, search, filters, cursors and exports")
         for who in w.principals.values():
@@ -728,11 +846,13 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
 
     work = ["read", "create", "update", "delete", "transition:*", "export"]
     role_defs = {
-        f"walk-org-{M}": perms("*", work, "organization") + perms("user", ["read"], "organization"),
-        f"walk-own-{M}": perms("*", work, "own") + perms("user", ["read"], "own"),
-        f"walk-reader-{M}": perms("*", ["read"], "organization"),
+        f"walk-org-{M}": perms("*", work, "organization") + perms("user", ["read"], "organization")
+        + perms("notification", ["read"], "organization") + perms("subscription", ["mute"], "own"),
+        f"walk-own-{M}": perms("*", work, "own") + perms("user", ["read"], "own")
+        + perms("notification", ["read"], "own") + perms("subscription", ["mute"], "own"),
+        f"walk-reader-{M}": perms("*", ["read"], "organization") + perms("notification", ["read"], "organization"),
         f"walk-local-admin-{M}": perms("user", ["create", "update", "read"], "organization")
-        + perms("*", ["read"], "organization"),
+        + perms("*", ["read"], "organization") + perms("notification", ["read"], "organization"),
         f"walk-steward-{M}": perms("group", ["read", "create", "update", "delete"], "organization")
         + perms("token", ["read", "create", "delete"], "organization")
         + perms("session", ["read", "delete"], "organization") + perms("user", ["read"], "organization"),
@@ -751,7 +871,7 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
     # Users: B's, then the principals of A and a target user in A
     people = [
         # label, username, org, roles, kind, display
-        ("b_user", f"bsecret-usr1-{M}", w.B, [f"bsecret-role-{M}"], "requester", f"SECRET-BUSR-{M} One"),
+        ("b_user", f"bsecret-usr1-{M}", w.B, [f"bsecret-role-{M}", "requester"], "requester", f"SECRET-BUSR-{M} One"),
         ("b_agent", f"bsecret-agent-{M}", w.B, [f"walk-org-{M}"], "agent", f"SECRET-BUSR-{M} Agent"),
         ("requester", f"walk-req-{M}", w.A, ["requester"], "requester", "Walk requester"),
         ("org_agent", f"walk-org-{M}", w.A, [f"walk-org-{M}"], "agent", "Walk org agent"),
@@ -766,7 +886,7 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
     for label, username, ts, rl, kind, display in people:
         r = s.send(admin, "POST", f"{API}/users", body={
             "username": username, "password": PASSWORD, "kind": kind, "display_name": display,
-            "organizations": [ts.org["number"]], "roles": rl})
+            "email": f"{username}@example.org", "organizations": [ts.org["number"]], "roles": rl})
         w.users[username] = must(t, r, 201, f"create user {username}")
         tl = f"SECRET-BTOK-{M}" if label == "b_user" else f"walk {label}"
         r = s.send(admin, "POST", f"{API}/tokens", body={"label": tl, "user": username})
@@ -798,6 +918,25 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
     g = must(t, r, 201, "create A's group")
     w.A.group = {"name": g["name"], "id": g["id"]}
 
+    # Subscriptions, before the records: creating them is what notifies.
+    subs = {}
+    hook = f"{s.server.url}{API}/walk-hook"  # Kanri itself: 401, a permanent failure: the delivery dies at once
+    for label, body in (
+            ("B's user", {"recipient_kind": "user", "recipient": f"bsecret-usr1-{M}"}),  # every service it may read
+            ("org agent", {"recipient_kind": "user", "recipient": f"walk-org-{M}", "record_type": "*",
+                           "org": w.A.org["number"]}),
+            ("requester", {"recipient_kind": "user", "recipient": f"walk-req-{M}", "org": w.B.org["number"]}),
+            ("own agent", {"recipient_kind": "user", "recipient": f"walk-own-{M}", "org": w.A.org["number"],
+                           "mandatory": True}),
+            ("B's webhook", {"recipient_kind": "url", "recipient": f"{hook}/bsecret-hook-{M}",
+                             "org": w.B.org["number"]}),
+            ("A's webhook", {"recipient_kind": "url", "recipient": f"{hook}/a-{M}", "org": w.A.org["number"]}),
+            ("inactive", {"recipient_kind": "user", "recipient": f"walk-req-{M}", "active": False})):
+        body = dict({"name": f"walk {label} {M}", "event": "created", "record_type": "service"}, **body)
+        subs[label] = must(t, s.send(admin, "POST", f"{API}/subscriptions", body=body), 201,
+                           f"create the subscription {label}")
+    w.subscriptions = subs
+
     # Records. Services: B1 by admin (owned by B's user), B2 by B's agent, who then updates and
     # transitions B1 and links B's records; A1, A2 by admin, linked to each other and to B's.
     stype = w.types["service"]
@@ -828,13 +967,14 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
     w.B.records["service"] = [b1, b2]
     w.A.records["service"] = [a1, a2]
 
-    # Any other record type of the model: one record in A and one in B, made from the model.
+    # Any other record type of the model: one record in B and one in A, made from the model; A's
+    # refers to B's records in its reference fields (a notification about it must not show them).
     for name, tdef in w.types.items():
         if name in ("organization", "service"):
             continue
-        for ts, tag in ((w.A, "A"), (w.B, "B")):
+        for ts, tag in ((w.B, "B"), (w.A, "A")):
             mark = b_marker(name) if tag == "B" else f"AMARK-{M}"
-            body = seed_body(tdef, name, mark, ts.org, ts.user.get("username"))
+            body = seed_body(tdef, name, mark, ts.org, ts.user.get("username"), refs=w.B if tag == "A" else None)
             r = s.send(admin, "POST", f"{API}/{tdef['collection']}", body=body)
             t.check(r.status == 201, f"create a {name} record in {tag} from the model (the walker must learn "
                                      f"how, if this fails)", lambda: r.describe())
@@ -859,6 +999,40 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
         w.known += [(name, r, "B") for r in recs]
     w.known.append(("service", w.own_record, "A"))
 
+    # Notifications: made by the scheduler, within a second or so; then nothing more is due.
+    subs = w.subscriptions
+    b1, a1 = w.B.records["service"][0], w.A.records["service"][0]
+    wanted = {"B's user": b1, "org agent": a1, "requester": b1, "own agent": w.own_record, "B's webhook": b1,
+              "A's webhook": a1}
+    found: dict[str, dict] = {}
+
+    def arrived():
+        items = notifications_of(s, admin)
+        for label, rec in wanted.items():
+            found[label] = next((n for n in items if n["subscription_id"] == subs[label]["id"]
+                                 and n["record"]["id"] == rec["id"] and n["record"]["type"] == "service"
+                                 and (n["channel"] == "email" or n["state"] == "dead")), None)
+        return all(found.values())
+    t.check(systest.wait_until(arrived, 20, 0.1), "the scheduler made the notifications the subscriptions call for "
+                                                  "(and the webhook deliveries died)",
+            lambda: f"missing: {[k for k, v in found.items() if not v]}\n"
+                    f"{systest.dump(notifications_of(s, admin))[:3000]}")
+    t.check(settle(s, admin), "the scheduler has nothing more due", lambda: systest.dump(
+        must(t, s.send(admin, "GET", f"{API}/jobs", {"limit": 50}), 200, "jobs")))
+    dead = must(t, s.send(admin, "GET", f"{API}/jobs", {"state": "dead", "limit": 500}), 200, "dead jobs")["items"]
+    for ts, label, own_label in ((w.B, "B", "B's user"), (w.A, "A", "org agent")):
+        sid = subs[own_label]["id"]
+        ts.subscription = must(t, s.send(admin, "GET", f"{API}/subscriptions/{sid}"), 200, "read a subscription")
+        ts.notification = found[own_label]
+        hook_n = found[f"{label}'s webhook"]
+        ts.job = next((j for j in dead if j["kind"] == "notify.deliver"
+                       and j["payload"].get("notification_id") == hook_n["id"]), None)
+        t.check(ts.job is not None, f"{label}'s webhook delivery is a dead job", lambda: systest.dump(dead))
+    w.notes = dict(found)
+    made = ", ".join(f"{k} #{v['id']} ({v['state']})" for k, v in found.items())
+    t.check(True, f"notifications from the walk's subscriptions: {made}; dead jobs #{w.B.job['id']} (B's webhook) "
+                  f"and #{w.A.job['id']} (A's)")
+
     # B's secrets
     sec = w.secrets
     for name, recs in w.B.records.items():
@@ -875,12 +1049,15 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
     sec.append(Secret("role", "B's role", f"bsecret-role-{M}"))
     sec.append(Secret("role", "B's role label", f"SECRET-BROLE-{M}"))
     sec.append(Secret("token", "B's token label", f"SECRET-BTOK-{M}"))
+    sec.append(Secret("user", "B's user's e-mail address", f"bsecret-usr1-{M}@example.org"))
+    sec.append(Secret("subscription", "B's webhook URL", f"bsecret-hook-{M}", also=("notification",)))
 
     # What each principal holds, as the server reports it, against the roles it was given
     for who in w.principals.values():
         me = must(t, s.send(who, "GET", f"{API}/me"), 200, f"GET /me as {who.label}")
         who.perms = me["permissions"]
         who.user_id = me["id"]
+        who.org_ids = {o["id"] for o in me["organizations"]}
         who.roles = me["effective_roles"]
         want = set()
         for rn in who.roles:
@@ -910,13 +1087,21 @@ def b_marker(type_: str) -> str:
     return f"SECRET-B{short}-{M}"
 
 
-def seed_body(tdef: dict, label: str, mark: str, org: dict | None, owner: str | None) -> dict:
-    body = {}
+# Fields that a rule (not the model) requires: a periodic activity needs an interval or a
+# calendar rule, one of the two.
+RULE_FIELDS = {"periodic_activity": {"interval": "P90D"}}
+
+
+def seed_body(tdef: dict, label: str, mark: str, org: dict | None, owner: str | None,
+              refs: Targets | None = None) -> dict:
+    body = dict(RULE_FIELDS.get(tdef["name"], {}))
     for f in tdef["fields"]:
         if f["read_only"]:
             continue
         name = f["name"]
-        if name == tdef["display_field"]:
+        if refs is not None and f["type"] == "ref" and refs.record(f["target"]) is not None:
+            body[name] = refs.record(f["target"])["number"]
+        elif name == tdef["display_field"]:
             body[name] = f"{mark} {label}"
         elif org is not None and name == tdef.get("org_field"):
             body[name] = org["number"]
@@ -927,6 +1112,40 @@ def seed_body(tdef: dict, label: str, mark: str, org: dict | None, owner: str | 
         elif f["required"] and "default" not in f and f["type"] not in ("ref", "org", "user"):
             body[name] = placeholder(f)
     return body
+
+
+def notifications_of(s: Sender, admin: Principal) -> list[dict]:
+    """The whole outbox as admin, newest first (paged by `before`)."""
+    out, before = [], None
+    while True:
+        query = dict({"limit": "500"}, **({"before": before} if before else {}))
+        r = s.send(admin, "GET", f"{API}/notifications", query)
+        if r.status != 200:
+            raise systest.Failure(f"admin lists notifications: {r.describe()}")
+        b = r.json()
+        out += b["items"]
+        before = b.get("next_before")
+        if not before:
+            return out
+
+
+def iso_now() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now * 1000) % 1000:03d}Z"
+
+
+def settle(s: Sender, admin: Principal, timeout: float = 20) -> bool:
+    """Waits until the scheduler has nothing running and nothing due (deliveries retrying later and
+    timers in the future may wait): what the walk compares is then not being changed under it."""
+    def idle():
+        for state in ("running", "pending"):
+            r = s.send(admin, "GET", f"{API}/jobs", {"state": state, "limit": "500"})
+            if r.status != 200:
+                return False
+            if any(state == "running" or j["due_at"] <= iso_now() for j in r.json()["items"]):
+                return False
+        return True
+    return systest.wait_until(idle, timeout, 0.1)
 
 
 def sign_in(t: systest.Checks, s: Sender, username: str) -> dict:
@@ -993,7 +1212,35 @@ def snapshot(t: systest.Checks, s: Sender, admin: Principal, w: World, ts: Targe
     get("role history", f"{API}/roles/{ts.role['id']}/history")
     roles = must(t, s.send(admin, "GET", f"{API}/roles"), 200, "admin lists roles")["items"]
     snap["roles"] = sorted((r["name"], r["version"]) for r in roles)
+    # Background work. Subscriptions and jobs are platform-wide (the same in A's and B's snapshot).
+    get("subscriptions", f"{API}/subscriptions")
+    get("subscription", f"{API}/subscriptions/{ts.subscription['id']}")
+    r = s.send(admin, "GET", f"{API}/journal", {"record_type": "subscription", "limit": 1000})
+    # Muting is each user's own setting (the walk mutes through /me/subscriptions): left out.
+    snap["subscription journal"] = (r.status, [e for e in (json_or_none(r) or {}).get("items", [])
+                                               if e.get("action") not in ("mute", "unmute")])
+    get("job", f"{API}/jobs/{ts.job['id']}")
+    get("job journal", f"{API}/journal", {"record_type": "job", "record_id": ts.job["id"], "limit": 1000})
+    dead = must(t, s.send(admin, "GET", f"{API}/jobs", {"state": "dead", "limit": 500}), 200, "dead jobs")["items"]
+    snap["dead jobs"] = sorted(j["id"] for j in dead)
+    # Notifications about the organization's records; a delivery still retrying changes its state.
+    mine = {(ty, rec["id"]) for ty, rec, tag_ in w.known if tag_ == tag}
+    snap["notifications of " + tag] = sorted((strip_notification(n) for n in notifications_of(s, admin)
+                                              if (n["record"]["type"], n["record"]["id"]) in mine),
+                                             key=lambda n: n["id"])
+    r = s.send(admin, "GET", f"{API}/notifications/{ts.notification['id']}")
+    snap["notification"] = (r.status, strip_notification(json_or_none(r)))
     return snap
+
+
+NOTIFICATION_VOLATILE = ("state", "attempts", "last_error", "updated_at", "sent_at", "deliveries")
+
+
+def strip_notification(n):
+    """An e-mail notification's delivery goes on (no SMTP server: retrying); a dead webhook's does not."""
+    if not isinstance(n, dict) or n.get("channel") != "email":
+        return n
+    return {k: v for k, v in n.items() if k not in NOTIFICATION_VOLATILE}
 
 
 def difference(a, b, path: str = "") -> list[str]:
@@ -1032,12 +1279,14 @@ def compare_snapshots(t: systest.Checks, before: dict, after: dict, what: str):
 
 def leak_check(w: World, f: Findings, who: Principal, req_text: str, r: harness.Response, op: Op, url: str, body):
     f.checked(who.label, "leak")
-    text = r.text + "\n" + "\n".join(f"{k}: {v}" for k, v in r.headers if k.lower() in ("location",
-                                                                                          "content-disposition"))
+    headers = "\n".join(f"{k}: {v}" for k, v in r.headers if k.lower() in ("location", "content-disposition"))
+    text = r.text + "\n" + headers
     for sec in w.secrets:
-        if who.reads_all(sec.cls) or sec.occurs(req_text):
+        if any(who.reads_all(c) for c in sec.classes) or sec.occurs(req_text):
             continue  # legitimately readable, or an echo of what the request sent
         if sec.occurs(text):
+            if op.model_info and M not in sec.text and not sec.occurs(headers) and documentation_only(r, sec):
+                continue  # an example in the documentation ("e.g. SVC-000001"), not B's record
             shape, example = where(r, sec)
             f.add("leak", who.label, op, f"{sec.label} ({sec.text})",
                   f"e.g. {example}\n" + describe(who, op.method, url, body, r), shape)
@@ -1059,11 +1308,27 @@ def normalized(r: harness.Response, keys: list[str]):
 def values_of(ts: Targets) -> list[str]:
     out = [ts.org.get("number", ""), str(ts.org.get("id", "")), ts.user.get("username", ""), str(ts.user.get("id", "")),
            ts.group.get("name", ""), str(ts.group.get("id", "")), ts.role.get("name", ""), str(ts.role.get("id", "")),
-           str(ts.token_id), str(ts.session_id)]
+           str(ts.token_id), str(ts.session_id), str(ts.subscription["id"]), str(ts.job["id"]),
+           str(ts.notification["id"])]
     for recs in ts.records.values():
         for rec in recs:
             out += [rec["number"], str(rec["id"])]
     return [v for v in out if v]
+
+
+def notification_visible(who: Principal, n: dict, org_id: int | None, recipient_orgs: set[int] | None) -> bool:
+    """Whether the notification is in the principal's read scope (src/notify/admin.cpp): own = sent
+    to oneself; organization = about a record of one's organizations AND sent to no person (a
+    webhook) or to a member of one of them (recipient_orgs: the recipient user's organizations;
+    an organization's outbox does not show another organization's people); all."""
+    sc = who.scope("notification", "read")
+    if sc == ALL:
+        return True
+    if sc == SCOPES["organization"]:
+        if org_id is None or org_id not in who.org_ids:
+            return False
+        return n.get("recipient_user_id") is None or bool((recipient_orgs or set()) & who.org_ids)
+    return sc == SCOPES["own"] and n.get("recipient_user_id") is not None and n["recipient_user_id"] == who.user_id
 
 
 def walk_anonymous(t, s: Sender, ops: list[Op], builder: Builder, w: World, f: Findings):
@@ -1141,6 +1406,23 @@ def judge(w: World, f: Findings, who: Principal, req: Req, r: harness.Response, 
                                            f"({needed}) the role lacks", d())
         elif r.status != 404 and r.status not in (400, 422):
             f.add("404", who.label, op, f"a record outside the read scope answered {r.status}, not 404", d())
+    # Background work: platform-wide objects need the permission; a notification, its scope.
+    need = platform_need(op)
+    if need is not None:
+        type_, action, least = need
+        f.checked(who.label, "403")
+        if who.scope(type_, action) < least:
+            if r.status != 403:
+                f.add("403", who.label, op, f"answered {r.status} without {type_} {action} (scope "
+                                           f"{'all' if least == ALL else 'any'})", d())
+        elif req.b_object == "notification":
+            f.checked(who.label, "404")
+            if notification_visible(who, w.B.notification, w.B.org["id"], {w.B.org["id"]}):  # to B's user
+                if r.status != 200:
+                    f.add("404", who.label, op, f"a visible notification answered {r.status} to a read", d())
+            elif r.status != 404:
+                f.add("404", who.label, op, f"B's notification outside the read scope answered {r.status}, not 404",
+                      d())
     # The same request aimed at objects that do not exist must answer the same.
     if visible or (req.b_object is None and op.method == "GET"):
         return
@@ -1349,6 +1631,211 @@ def export_visible(w: World, who: Principal, type_: str, rec: dict, tag: str) ->
 
 def describe_ids(ids: dict, got: set) -> str:
     return "[" + ", ".join(sorted(f"{ids[i][1]}:{ids[i][0]['number']}" for i in got)) + "]"
+
+
+# -- the outbox and muting ---------------------------------------------------------------------
+
+
+def record_org(s: Sender, admin: Principal, w: World, type_: str, id_: int) -> int | None:
+    """The organization a record belongs to (admin's view; an organization is its own)."""
+    key = (type_, id_)
+    if key not in w.record_orgs:
+        tdef = w.types.get(type_) or {}
+        r = s.send(admin, "GET", f"{API}/{tdef.get('collection', type_)}/{id_}")
+        rec = json_or_none(r) if r.status == 200 else None
+        of = tdef.get("org_field")
+        org = None
+        if rec is not None and of == "self":
+            org = rec["id"]
+        elif rec is not None and of and isinstance(rec.get(of), dict):
+            org = rec[of].get("id")
+        w.record_orgs[key] = org
+    return w.record_orgs[key]
+
+
+def recipient_orgs(s: Sender, admin: Principal, w: World, n: dict) -> set[int] | None:
+    """The organizations of the user a notification went to (admin's view); None for a webhook."""
+    uid = n.get("recipient_user_id")
+    if uid is None:
+        return None
+    if uid not in w.user_orgs:
+        r = s.send(admin, "GET", f"{API}/users/{uid}")
+        if r.status != 200:
+            raise systest.Failure(f"admin reads the recipient user #{uid}: {r.describe()}")
+        w.user_orgs[uid] = {o["id"] for o in r.json().get("organizations", [])}
+    return w.user_orgs[uid]
+
+
+def check_notifications(t: systest.Checks, s: Sender, admin: Principal, w: World, who: Principal):
+    """GET /notifications (every filter, paged by `before` to the end) and GET /notifications/{id} show
+    exactly the notifications in the principal's scope; one outside it answers like a missing one."""
+    problems = []
+    n_requests = 0
+    known = {n["id"]: n for n in notifications_of(s, admin)}
+    org = {i: record_org(s, admin, w, n["record"]["type"], n["record"]["id"]) for i, n in known.items()}
+    rorgs = {i: recipient_orgs(s, admin, w, n) for i, n in known.items()}
+    visible = {i for i, n in known.items() if notification_visible(who, n, org[i], rorgs[i])}
+    sc = who.scope("notification", "read")
+    if sc == SCOPES["organization"]:
+        # The case the recipient rule is about must be there: notifications about its organization's
+        # records sent to someone of no organization of its own (B's user), and they are out of scope.
+        foreign = {i for i, n in known.items() if org[i] in who.org_ids and n["recipient_user_id"] is not None
+                   and not (rorgs[i] or set()) & who.org_ids}
+        to_b = {i for i in foreign if known[i]["recipient_user_id"] == w.B.user["id"]}
+        soft(t, bool(to_b) and not foreign & visible,
+             f"{who.label}: the outbox holds notifications about its organization's records sent to B's user "
+             f"({', '.join(f'#{i}' for i in sorted(to_b))}), which its scope (organization) leaves out",
+             lambda: systest.dump({i: known[i] for i in sorted(foreign)}))
+    users = {name: u["id"] for name, u in w.users.items()}
+    b1, a1 = w.B.records["service"][0], w.A.records["service"][0]
+    queries = {
+        "all": {},
+        "record = B's service": {"record": b1["number"]},
+        "record = A's service": {"record": a1["number"]},
+        "record = a missing one": {"record": w.X.records["service"][0]["number"]},
+        "recipient = B's user": {"recipient": w.B.user["username"]},
+        "recipient = itself": {"recipient": who.username},
+        "recipient = the org agent": {"recipient": w.principals["org_agent"].username},
+        "recipient = a missing user": {"recipient": w.X.user["username"]},
+        "channel = webhook": {"channel": "webhook"},
+        "channel = email": {"channel": "email"},
+        "event = created": {"event": "created"},
+        "state = dead": {"state": "dead"},
+    }
+
+    def matches(qv: dict, n: dict) -> bool:
+        if not qv:
+            return True
+        k, v = next(iter(qv.items()))
+        if k == "record":
+            return n["record"]["number"] == v
+        if k == "recipient":
+            return users.get(v) is not None and n["recipient_user_id"] == users[v]
+        return n[k] == v
+
+    leaks: dict[str, str] = {}  # secret label -> an example (the walk checks the first page of each list)
+
+    def leaked(r: harness.Response, url: str):
+        for sec in w.secrets:
+            if not any(who.reads_all(c) for c in sec.classes) and not sec.occurs(url) and sec.occurs(r.text):
+                leaks.setdefault(f"{sec.label} ({sec.text})", f"{where(r, sec)[1]} (GET {url})")
+
+    observed: dict[str, set] = {}
+    for qname, qv in queries.items():
+        seen, pages, before, r = [], 0, None, None
+        while True:
+            query = dict(qv, limit="3", **({"before": str(before)} if before else {}))
+            r = s.send(who, "GET", f"{API}/notifications", query)
+            n_requests += 1
+            leaked(r, f"/notifications?{urllib.parse.urlencode(query)}")
+            if sc == 0 or r.status != 200:
+                break
+            b = r.json()
+            seen += [x["id"] for x in b["items"]]
+            pages += 1
+            before = b.get("next_before")
+            if not before or pages > 100:
+                break
+        url = f"GET /notifications?{urllib.parse.urlencode(qv)}" if qv else "GET /notifications"
+        if sc == 0:
+            if r.status != 403:
+                problems.append(f"{url} as {who.label}: {r.status}, expected 403 (no read scope)\n{body_start(r)}")
+            continue
+        if r.status != 200:
+            problems.append(f"{url} as {who.label}: {r.status}\n{body_start(r)}")
+            continue
+        got = {i for i in seen if i in known}
+        want = {i for i in visible if matches(qv, known[i])}
+        observed[qname] = got
+        if got != want or len(seen) != len(set(seen)):
+            def show(ids):
+                return ", ".join(f"#{i} {known[i]['record']['number']}->{known[i]['recipient'] or '-'}"
+                                 for i in sorted(ids))
+            twice = " (an id appeared twice)" if len(seen) != len(set(seen)) else ""
+            problems.append(f"{url} as {who.label} ({pages} pages): unexpected [{show(got - want)}], missing "
+                            f"[{show(want - got)}]{twice}")
+    # One by one: 200 in scope; outside it, exactly what a notification that does not exist answers.
+    missing = s.send(who, "GET", f"{API}/notifications/{MISSING_ID}")
+    n_requests += 1
+    for i, n in sorted(known.items()):
+        r = s.send(who, "GET", f"{API}/notifications/{i}")
+        n_requests += 1
+        leaked(r, f"/notifications/{i}")
+        what = f"GET /notifications/{i} ({n['record']['number']} to {n['recipient'] or '-'}) as {who.label}"
+        if i in visible:
+            if r.status != 200 or (json_or_none(r) or {}).get("id") != i:
+                problems.append(f"{what}: {r.status}, expected 200 (in its scope)\n{body_start(r)}")
+        elif r.status != (403 if sc == 0 else 404) or \
+                normalized(r, [str(i)]) != normalized(missing, [str(MISSING_ID)]):
+            problems.append(f"{what}: {r.status} {problem_code(r)}, expected {403 if sc == 0 else 404} as for a "
+                            f"missing one ({missing.status} {problem_code(missing)})\n{body_start(r)}")
+    problems += [f"leak: {label}: e.g. {example}" for label, example in leaks.items()]
+    t.check(not problems, f"{who.label}: the outbox ({len(queries)} filters, paged to the end) and each of the "
+                          f"{len(known)} notifications show exactly the {len(visible)} in its scope, and no B data "
+                          f"it may not read ({n_requests} requests)",
+            lambda: "\n".join(problems[:15]) + (f"\n… {len(problems)} in all" if len(problems) > 15 else ""))
+    # Positive controls, on what the server answered.
+    own = {"org_agent": "org agent", "org_agent(cookie)": "org agent", "own_agent": "own agent",
+           "requester": "requester"}.get(who.label)
+    if own:
+        n = w.notes[own]
+        t.check(n["id"] in observed.get("all", set()) and n["id"] in observed.get("recipient = itself", set()),
+                f"{who.label}: positive control: the notification sent to it about {n['record']['number']} is in "
+                f"its outbox, also filtered by itself as recipient", f"seen: {observed}")
+    if sc == SCOPES["organization"]:
+        n = w.A.notification
+        t.check(n["id"] in observed.get("all", set()) and n["id"] in observed.get("record = A's service", set()),
+                f"{who.label}: positive control: A's notification #{n['id']} about {n['record']['number']} is in its "
+                f"outbox, also filtered by the record", f"seen: {observed}")
+
+
+def check_mute(t: systest.Checks, s: Sender, admin: Principal, w: World):
+    """Muting: one's own setting, with the permission; not a mandatory subscription (409); a webhook, an
+    inactive and a missing subscription answer the same 404."""
+    who = w.principals["requester"]
+    subs = w.subscriptions
+    mine = subs["requester"]["id"]
+
+    def listed():
+        r = s.send(who, "GET", f"{API}/me/subscriptions")
+        return {x["id"]: x for x in (json_or_none(r) or {}).get("items", [])} if r.status == 200 else None
+
+    before = listed()
+    soft(t, before is not None and mine in before and not before[mine]["muted"] and before[mine]["may_mute"]
+         and not any(subs[k]["id"] in before for k in ("B's user", "B's webhook", "A's webhook", "inactive")),
+         f"requester: GET /api/v1/me/subscriptions lists the subscription naming it (#{mine}, restricted to B's "
+         f"records, which it may read: it was e-mailed through it, notification #{w.notes['requester']['id']}), "
+         f"not the ones naming someone else, webhooks or inactive ones", systest.dump(before))
+    r = s.send(who, "PUT", f"{API}/me/subscriptions/{mine}/mute")
+    after = listed() or {}
+    soft(t, r.status == 204 and after.get(mine, {}).get("muted") is True,
+         "requester: PUT …/mute (it holds subscription mute) answers 204 and the subscription shows muted",
+         lambda: r.describe() + "\n" + systest.dump(after))
+    r = s.send(who, "DELETE", f"{API}/me/subscriptions/{mine}/mute")
+    after = listed() or {}
+    soft(t, r.status == 204 and after.get(mine, {}).get("muted") is False,
+         "requester: DELETE …/mute answers 204 and the subscription shows unmuted", lambda: r.describe())
+    r = s.send(who, "PUT", f"{API}/me/subscriptions/{subs['own agent']['id']}/mute")
+    after = listed() or {}
+    soft(t, r.status == 409 and after.get(subs["own agent"]["id"], {"muted": False})["muted"] is False,
+         "requester: muting a mandatory subscription answers 409 (and mutes nothing)", lambda: r.describe())
+    answers = {}
+    for label, sid in (("a webhook", subs["B's webhook"]["id"]), ("an inactive one", subs["inactive"]["id"]),
+                       ("a missing one", MISSING_ID)):
+        answers[label] = (sid, s.send(who, "PUT", f"{API}/me/subscriptions/{sid}/mute"))
+    ref = answers["a missing one"]
+    for label in ("a webhook", "an inactive one"):
+        sid, r = answers[label]
+        soft(t, r.status == 404 and normalized(r, [str(sid)]) == normalized(ref[1], [str(ref[0])]),
+             f"requester: muting {label} answers 404 exactly like a missing one",
+             lambda: r.describe() + "\n--- missing:\n" + ref[1].describe())
+    for label in ("norole", "steward"):
+        p = w.principals[label]
+        r = s.send(p, "PUT", f"{API}/me/subscriptions/{mine}/mute")
+        r2 = s.send(p, "GET", f"{API}/me/subscriptions")
+        soft(t, r.status == 403 and r2.status == 200,
+             f"{label}: without subscription mute, PUT …/mute answers 403; GET /api/v1/me/subscriptions still 200",
+             lambda: r.describe() + "\n" + r2.describe())
 
 
 def soft(t: systest.Checks, *args, **kw):
