@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "core/crypto.h"
+#include "engine/field_codec.h"
 #include "store/jobs.h"
 #include "store/notifications.h"
 
@@ -64,7 +65,14 @@ void wake() {
 void observe_record_events(engine::RuleRegistry& rules) {
   rules.add_observer("*", [](const engine::RecordChange& ch) -> Status {
     bool any = false;
-    for (auto& d : derive_events(ch)) {
+    for (auto d : derive_events(ch)) {
+      // The record as it was at the event: subscriptions' conditions are judged on it, not on
+      // what it became by the time a worker runs the event.
+      json snapshot{{"state", ch.record.state}};
+      for (auto& f : ch.record.type->fields)
+        if (f.type != model::FieldType::longtext && f.type != model::FieldType::json)
+          snapshot[f.name] = engine::encode_field(f, ch.record.get(f));
+      d.data["snapshot"] = std::move(snapshot);
       Event e{d.name, ch.record.type->name, ch.record.id, ch.record.org_id,
               ch.principal.user_id,
               ch.principal.display_name.empty() ? ch.principal.username : ch.principal.display_name, d.data};

@@ -137,7 +137,8 @@ void Scheduler::housekeeping(EpochMs now) {
 void Scheduler::dispatch_loop() {
   // A little more than the workers can start at once, so they do not wait for the next claim;
   // not much more, since a claimed job's lease runs while it waits.
-  const int prefetch = std::min(64, settings_.workers * 2);
+  const int prefetch = std::min(64, settings_.workers * 4);
+  bool backlog = false;  // the last claim was full: more is due, no need to look first
   const std::vector<std::string> kinds = registry_.kinds();
   while (true) {
     int want = 0;
@@ -161,8 +162,8 @@ void Scheduler::dispatch_loop() {
     try {
       // A read first: while nothing is due, polling writes nothing (on SQLite a write
       // transaction takes the file's lock from every other writer).
-      db_.read([&](store::Connection& c) { next = store::next_due(c); });
-      if (want > 0 && next && *next <= now)
+      if (!backlog) db_.read([&](store::Connection& c) { next = store::next_due(c); });
+      if (want > 0 && (backlog || (next && *next <= now)))
         (void)db_.write([&](store::Connection& c) -> Status {
           claimed = store::claim_jobs(c, settings_.node, now, want, settings_.lease_ms, kinds);
           return ok_status();
@@ -174,11 +175,13 @@ void Scheduler::dispatch_loop() {
       next.reset();
     }
     std::unique_lock lock(mu_);
+    backlog = false;
     if (!claimed.empty()) {
       stats_.claimed += static_cast<std::int64_t>(claimed.size());
       for (auto& j : claimed) ready_.push_back(std::move(j));
       worker_cv_.notify_all();
-      if (static_cast<int>(claimed.size()) == want) continue;  // there may be more due now
+      backlog = static_cast<int>(claimed.size()) == want;
+      if (backlog) continue;  // there may be more due now
     }
     // Sleep until the next job is due, a poll interval passes (other nodes enqueue too), or
     // this process enqueues something.
@@ -269,6 +272,7 @@ void Scheduler::run_one(Job& job) {
   else if (result == "pending") ++stats_.retried;
   else if (result == "dead") ++stats_.dead;
   else if (result.empty()) ++stats_.lost;
+  else if (result == "error") ++stats_.errors;
 }
 
 int Scheduler::run_due() {

@@ -87,6 +87,7 @@ struct SchedulerSettings {
 
 struct SchedulerStats {
   std::int64_t claimed = 0, done = 0, retried = 0, dead = 0, lost = 0;
+  std::int64_t errors = 0;  // the end could not be recorded (the job returns after its lease)
 };
 
 class Scheduler {

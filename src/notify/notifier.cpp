@@ -21,13 +21,16 @@ using jobs::Outcome;
 
 namespace {
 
-// Whether the record's fields (and state) equal every value the subscription names.
-bool conditions_hold(const store::Subscription& s, const store::Record& r) {
+// Whether the record's fields (and state) equal every value the subscription names: as they
+// were at the event when it carries a snapshot, else as they are now.
+bool conditions_hold(const store::Subscription& s, const store::Record& r, const json& snapshot) {
   json cond = json::parse(s.conditions, nullptr, false);
   if (!cond.is_object()) return true;
   for (auto& [name, want] : cond.items()) {
     json have;
-    if (name == "state") {
+    if (snapshot.is_object() && snapshot.contains(name)) {
+      have = snapshot[name];
+    } else if (name == "state") {
       have = r.state;
     } else if (const model::FieldDef* f = r.type->field(name)) {
       have = engine::encode_field(*f, r.get(*f));
@@ -215,7 +218,7 @@ Outcome Notifier::handle_event(jobs::JobContext& ctx) {
     };
     for (const store::Subscription& sub : store::matching_subscriptions(c, event, t->name)) {
       if (sub.org_id && r.org_id != sub.org_id) continue;
-      if (!conditions_hold(sub, r)) continue;
+      if (!conditions_hold(sub, r, data.contains("snapshot") ? data["snapshot"] : json())) continue;
       if (sub.channel == "webhook") {
         store::Notification n;
         n.dedupe = event_key + ":sub" + std::to_string(sub.id);

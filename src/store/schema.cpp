@@ -325,6 +325,13 @@ SchemaPlan plan_schema(Connection& c, const model::Catalogue& catalogue) {
     plan.statements.push_back(ddl);
     if (!fresh) plan.changes.push_back("create index " + name);
   }
+  // Indexes an earlier version made that now harm a plan (ix_jobs_state: SQLite sorted every
+  // pending job through it on each scheduler poll).
+  for (const char* obsolete : {"ix_jobs_state"}) {
+    if (!indexes.count(obsolete)) continue;
+    plan.statements.push_back(std::string("DROP INDEX IF EXISTS ") + obsolete);
+    plan.changes.push_back(std::string("drop index ") + obsolete);
+  }
   if (fresh) plan.statements.push_back(kJournalHeadRow);
   auto tables = existing_record_tables(c);
   for (auto& tp : catalogue.types()) {

@@ -17,6 +17,8 @@ tests/lib/smtp_sink.py) and HTTP receivers (tests/lib/http_sink.py). Asserted:
             every delivery arrives exactly once and every node ran jobs.
   crash     a node killed with SIGKILL in the middle of a delivery: after restart the job is
             taken up again when its lease expires, and the notification is sent (attempt 2).
+  group     a group's members are told of a state change only when the record met the
+            subscription's condition at the time of the change (not when the worker ran).
   activity  a periodic activity coming due creates its owner's task and tells them; one that
             is overdue tells top management; completing needs existing evidence and moves the
             due date on; moving the date moves the timer; suspending cancels it.
@@ -219,6 +221,31 @@ def run(t: systest.Checks, stack: harness.Stack, work: pathlib.Path, smtp: SmtpS
     t.check(len(smtp.to("yamada@example.test")) == 2, "yamada got nothing for the muted subscription")
     out = ok(s.request("GET", f"/api/v1/notifications?record={quiet['number']}"), 200, "outbox of the quiet one")
     t.check(out["items"] == [], "and no notification was made", out)
+
+    # A group's active members are told, when the record meets the subscription's conditions.
+    t.step("a group subscription with a condition")
+    ok(s.request("POST", "/api/v1/groups", json={"name": "cab", "display_name": "変更諮問委員会", "organization": org,
+                                                 "members": ["smith", "ceo"]}), 201, "a group of smith and ceo")
+    ok(s.request("POST", "/api/v1/subscriptions", json={
+        "name": "Retirements to the CAB", "event": "state_changed", "record_type": "service",
+        "conditions": {"state": "retiring"}, "recipient_kind": "group", "recipient": "cab"}), 201,
+       "a subscription of the group to services starting retirement")
+    before = len(smtp.to("smith@example.test"))
+    v = s.request("GET", f"/api/v1/services/{en['id']}").json()["version"]
+    ok(s.request("POST", f"/api/v1/services/{en['id']}/transitions/go_live", json={"live_since": "2026-04-01"},
+                 headers={"If-Match": f'"{v}"'}), 200, "smith's service goes live (the condition does not hold)")
+    v = s.request("GET", f"/api/v1/services/{en['id']}").json()["version"]
+    ok(s.request("POST", f"/api/v1/services/{en['id']}/transitions/start_retirement",
+                 json={"retirement_reason": "replaced"}, headers={"If-Match": f'"{v}"'}), 200, "and starts retirement")
+    wait(lambda: len(smtp.to("smith@example.test")) > before, "smith hears of the retirement")
+    time.sleep(1.0)
+    new = [header(mm, "Subject") for _, mm in smtp.to("smith@example.test")[before:]]
+    t.check(sorted(new) == sorted([f"[{en['number']}] Start retirement: Mail", f"[{en['number']}] Go live: Mail"]),
+            "smith, the owner, hears of both transitions, and of the retirement once though two subscriptions "
+            "reach him", new)
+    ceo_n = s.request("GET", f"/api/v1/notifications?record={en['number']}&recipient=ceo").json()["items"]
+    t.check(len(ceo_n) == 1 and ceo_n[0]["event"] == "state_changed" and "廃止を開始" in ceo_n[0]["subject"],
+            "the group's other member is told of the retirement only (the condition held then)", ceo_n)
 
     # ---- webhooks
     t.step("webhook: signed, retried with backoff, logged; permanent failures are dead and retriable")
