@@ -358,16 +358,22 @@ std::pair<double, double> time_us(int runs, const std::function<void()>& f, int*
   return {round_to(percentile(us, 50), 0.1), round_to(percentile(us, 100), 0.1)};
 }
 
+// The checks that did not hold: printed as they happen, and kept for the JSON result.
+struct FailureLog {
+  std::vector<std::string> items;
+  void operator()(const std::string& what) {
+    items.push_back(what);
+    std::cout << "FAIL: " << what << std::endl;
+  }
+};
+
 int cmd_throughput(const std::string& url, std::int64_t n, int processes, int workers, const std::string& kind,
                    double timeout_s, pid_t server_pid, bool analyze) {
   auto db = store::Database::open(url);
   prepare(*db);
   SystemClock clock;
-  std::vector<std::string> failures;
-  auto fail = [&](const std::string& what) {
-    failures.push_back(what);
-    std::cout << "FAIL: " << what << std::endl;
-  };
+  FailureLog fail;
+  std::vector<std::string>& failures = fail.items;
   const std::int64_t others = scalar(*db, "SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'running') AND due_at <= ?",
                                      {clock.now_ms() + 3'600'000});
   if (others > 0) fail(std::to_string(others) + " other job(s) due within the hour are in the queue");
@@ -551,11 +557,8 @@ int cmd_timers(const std::string& url, std::int64_t pending, double seconds, pid
   auto db = store::Database::open(url);
   prepare(*db);
   SystemClock clock;
-  std::vector<std::string> failures;
-  auto fail = [&](const std::string& what) {
-    failures.push_back(what);
-    std::cout << "FAIL: " << what << std::endl;
-  };
+  FailureLog fail;
+  std::vector<std::string>& failures = fail.items;
   json out{{"engine", engine_name(*db)}, {"pending", pending}, {"idle_seconds", seconds}};
 
   // The far-future timers, due from a year ahead, 10 ms apart.
