@@ -241,31 +241,37 @@ void Scheduler::run_one(Job& job) {
     }
   }
   std::string result;
-  try {
-    if (outcome.kind == Outcome::Kind::done) {
-      if (ctx.finished()) {
-        result = "done";
+  // Recording the end is retried a few times: a database that was busy for a moment (SQLite's
+  // lock held by another process) must not leave the job to wait out its lease.
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    try {
+      if (outcome.kind == Outcome::Kind::done) {
+        if (ctx.finished()) {
+          result = "done";
+        } else {
+          (void)db_.write([&](store::Connection& c) -> Status {
+            result = store::finish_job(c, job, clock_.now_ms()) ? "done" : "";
+            return ok_status();
+          });
+        }
       } else {
+        EpochMs now = clock_.now_ms();
+        KindDef timing = def ? *def : unknown;
+        if (settings_.backoff_ms > 0) timing.backoff_ms = settings_.backoff_ms;
+        EpochMs at = outcome.retry_at.value_or(Registry::retry_time(timing, job.attempts, now));
         (void)db_.write([&](store::Connection& c) -> Status {
-          result = store::finish_job(c, job, clock_.now_ms()) ? "done" : "";
+          result = store::fail_job(c, job, outcome.error, now, at, outcome.kind == Outcome::Kind::dead);
           return ok_status();
         });
+        if (result == "dead")
+          spdlog::warn("jobs: {} #{} is dead after {} attempt(s): {}", job.kind, job.id, job.attempts, outcome.error);
       }
-    } else {
-      EpochMs now = clock_.now_ms();
-      KindDef timing = def ? *def : unknown;
-      if (settings_.backoff_ms > 0) timing.backoff_ms = settings_.backoff_ms;
-      EpochMs at = outcome.retry_at.value_or(Registry::retry_time(timing, job.attempts, now));
-      (void)db_.write([&](store::Connection& c) -> Status {
-        result = store::fail_job(c, job, outcome.error, now, at, outcome.kind == Outcome::Kind::dead);
-        return ok_status();
-      });
-      if (result == "dead")
-        spdlog::warn("jobs: {} #{} is dead after {} attempt(s): {}", job.kind, job.id, job.attempts, outcome.error);
+      break;
+    } catch (const std::exception& e) {
+      spdlog::error("jobs: cannot record the end of {} #{} (try {} of 3): {}", job.kind, job.id, attempt, e.what());
+      result = "error";
+      std::this_thread::sleep_for(std::chrono::milliseconds(200 * attempt));
     }
-  } catch (const std::exception& e) {
-    spdlog::error("jobs: cannot record the end of {} #{}: {}", job.kind, job.id, e.what());
-    result = "error";
   }
   std::lock_guard lock(mu_);
   if (result == "done") ++stats_.done;
