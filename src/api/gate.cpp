@@ -175,11 +175,9 @@ Result<std::optional<std::int64_t>> Gate::if_match(const http::Request& req, boo
   }
   if (v.rfind("W/", 0) == 0) v = v.substr(2);
   if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-  std::int64_t n = 0;
-  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-  if (ec != std::errc() || p != v.data() + v.size() || n < 1)
-    return Error::of(ErrorKind::bad_request, "record.version_malformed");
-  return std::optional<std::int64_t>{n};
+  auto n = parse_int(v);
+  if (!n || *n < 1) return Error::of(ErrorKind::bad_request, "record.version_malformed");
+  return std::optional<std::int64_t>{*n};
 }
 
 }  // namespace kanri::api

@@ -1,25 +1,18 @@
 // Administering access: /api/v1/users, groups, roles, tokens, sessions and the journal.
 // Thin: every rule lives in auth::Directory.
-#include <charconv>
 
 #include <nlohmann/json.hpp>
 
 #include "api/identity_json.h"
 #include "api/route_groups.h"
 #include "core/body_reader.h"
+#include "core/text.h"
 
 namespace kanri::api {
 
 using nlohmann::json;
 
 namespace {
-
-std::optional<std::int64_t> number(const std::string& s) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 Error bad_parameter(const std::string& name, const std::string& code, MessageArgs args = {}) {
   Error e = Error::of(ErrorKind::bad_request, "query.invalid");
@@ -82,7 +75,7 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
       if (auto e = only_params(call, {"after", "limit"})) return gate_->fail(call, *e);
       int limit = 100;
       if (auto l = param(call, "limit"); !l.empty()) {
-        auto n = number(l);
+        auto n = parse_int(l);
         if (!n || *n < 1 || *n > 500) return gate_->fail(call, bad_parameter("limit", "query.limit", {{"max", "500"}}));
         limit = static_cast<int>(*n);
       }
@@ -181,7 +174,7 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
       return json_response(201, j);
     });
     add(router, "DELETE", "/api/v1/tokens/{id}", [this, &d](Call& call) {
-      auto id = number(call.request.params[0]);
+      auto id = parse_int(call.request.params[0]);
       if (!id) return gate_->fail(call, Error::of(ErrorKind::not_found, "identity.not_found",
                                                   {{"type", "token"}, {"key", call.request.params[0]}}));
       return done(call, d.revoke_token(call.principal, *id));
@@ -194,7 +187,7 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
                   [current](const auth::SessionView& v) { return session_json(v, current); });
     });
     add(router, "DELETE", "/api/v1/sessions/{id}", [this, &d](Call& call) {
-      auto id = number(call.request.params[0]);
+      auto id = parse_int(call.request.params[0]);
       if (!id) return gate_->fail(call, Error::of(ErrorKind::not_found, "identity.not_found",
                                                   {{"type", "session"}, {"key", call.request.params[0]}}));
       return done(call, d.revoke_session(call.principal, *id));
@@ -208,7 +201,7 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
       f.action = param(call, "action");
       f.principal = param(call, "principal");
       if (auto v = param(call, "record_id"); !v.empty()) {
-        f.record_id = number(v);
+        f.record_id = parse_int(v);
         if (!f.record_id) return gate_->fail(call, bad_parameter("record_id", "field.type_int"));
       }
       for (auto [name, out] : {std::pair{"since", &f.since}, std::pair{"until", &f.until}}) {
@@ -218,12 +211,12 @@ class IdentityRoutes : public std::enable_shared_from_this<IdentityRoutes> {
         }
       }
       if (auto v = param(call, "after"); !v.empty()) {
-        auto n = number(v);
+        auto n = parse_int(v);
         if (!n || *n < 0) return gate_->fail(call, bad_parameter("after", "field.type_int"));
         f.after_seq = *n;
       }
       if (auto v = param(call, "limit"); !v.empty()) {
-        auto n = number(v);
+        auto n = parse_int(v);
         if (!n || *n < 1 || *n > 1000) return gate_->fail(call, bad_parameter("limit", "query.limit", {{"max", "1000"}}));
         f.limit = static_cast<int>(*n);
       }

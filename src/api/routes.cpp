@@ -209,12 +209,10 @@ class RecordRoutes : public std::enable_shared_from_this<RecordRoutes> {
     router.add("DELETE", "/api/v1/{collection}/{key}/links/{link}", guarded([this, self = shared_from_this()](Call& call) {
       const model::TypeDef* t = type_of(call);
       if (!t) return no_collection(call);
-      std::int64_t id = 0;
       const std::string& s = call.request.params[2];
-      auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), id);
-      if (ec != std::errc() || p != s.data() + s.size())
-        return fail(call, Error::of(ErrorKind::not_found, "link.not_found", {{"id", s}}), t);
-      auto st = ctx_.records.unlink(call.principal, *t, call.request.params[1], id);
+      auto id = parse_int(s);
+      if (!id) return fail(call, Error::of(ErrorKind::not_found, "link.not_found", {{"id", s}}), t);
+      auto st = ctx_.records.unlink(call.principal, *t, call.request.params[1], *id);
       if (!st) return fail(call, st.error(), t);
       return no_content();
     }));

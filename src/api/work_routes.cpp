@@ -1,9 +1,9 @@
 // Background work for administrators, and each user's own notification settings:
 // /api/v1/queues, /api/v1/jobs, /api/v1/notifications (the outbox), /api/v1/subscriptions and
 // /api/v1/me/subscriptions. Thin: every rule lives in notify::WorkAdmin.
-#include <charconv>
 
 #include "api/route_groups.h"
+#include "core/text.h"
 #include "notify/admin.h"
 
 namespace kanri::api {
@@ -14,11 +14,9 @@ namespace {
 
 // A path id, or a 404 that names it.
 Result<std::int64_t> path_id(const std::string& type, const std::string& text) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc() || p != text.data() + text.size())
-    return Error::of(ErrorKind::not_found, "identity.not_found", {{"type", type}, {"key", text}});
-  return v;
+  auto v = parse_int(text);
+  if (!v) return Error::of(ErrorKind::not_found, "identity.not_found", {{"type", type}, {"key", text}});
+  return *v;
 }
 
 }  // namespace

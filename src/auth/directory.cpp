@@ -7,6 +7,7 @@
 #include <map>
 
 #include "auth/directory_internal.h"
+#include "core/text.h"
 
 namespace kanri::auth {
 
@@ -15,9 +16,8 @@ using engine::Scope;
 using nlohmann::json;
 
 std::optional<std::int64_t> parse_id(std::string_view key) {
-  std::int64_t id = 0;
-  auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
-  if (ec != std::errc() || p != key.data() + key.size() || id <= 0) return std::nullopt;
+  auto id = parse_int(key);
+  if (!id || *id <= 0) return std::nullopt;
   return id;
 }
 

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <optional>
 #include <string_view>
 
 namespace kanri {
@@ -12,5 +14,7 @@ bool is_valid_utf8(std::string_view s);
 std::size_t utf8_length(std::string_view s);
 // True for a name usable as a type, field, state or relation identifier: [a-z][a-z0-9_]{0,62}.
 bool is_identifier(std::string_view s);
+// A whole decimal integer ("42", "-7"), or nullopt for anything else (empty, "4x", overflow).
+std::optional<std::int64_t> parse_int(std::string_view s);
 
 }  // namespace kanri

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/crypto.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "store/accounts.h"
 #include "store/search/tokenizer.h"
@@ -24,12 +25,6 @@ Error bad_parameter(const std::string& param, std::string code, MessageArgs args
   return e;
 }
 
-std::optional<std::int64_t> parse_int(const std::string& s) {
-  std::int64_t v;
-  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
-  return v;
-}
 
 // The stored value a filter text stands for, or an error naming the parameter.
 Result<Value> filter_value(store::Connection& c, const model::Catalogue& catalogue, const store::RecordStore& records,

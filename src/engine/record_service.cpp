@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/crypto.h"
+#include "core/text.h"
 #include "engine/field_codec.h"
 #include "engine/list_parser.h"
 #include "store/accounts.h"
@@ -19,9 +20,8 @@ using model::FieldType;
 namespace {
 
 std::optional<std::int64_t> parse_id(std::string_view key) {
-  std::int64_t id = 0;
-  auto [p, ec] = std::from_chars(key.data(), key.data() + key.size(), id);
-  if (ec != std::errc() || p != key.data() + key.size() || id <= 0) return std::nullopt;
+  auto id = parse_int(key);
+  if (!id || *id <= 0) return std::nullopt;
   return id;
 }
 

@@ -1,11 +1,11 @@
 #include "notify/admin.h"
 
 #include <algorithm>
-#include <charconv>
 #include <set>
 
 #include "core/body_reader.h"
 #include "core/crypto.h"
+#include "core/text.h"
 #include "engine/access.h"
 #include "jobs/events.h"
 #include "notify/notifier.h"
@@ -46,9 +46,9 @@ Result<ListParams> read_params(const WorkAdmin::Query& q, const std::set<std::st
   for (auto& a : allowed) names += ", " + a;
   for (auto& [k, v] : q) {
     if (k == "limit" || k == "before") {
-      std::int64_t n = 0;
-      auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
-      bool good = ec == std::errc() && p == v.data() + v.size() && n >= 1;
+      auto parsed = parse_int(v);
+      std::int64_t n = parsed.value_or(0);
+      bool good = parsed && n >= 1;
       if (k == "limit") {
         if (!good || n > 500) return bad_parameter("limit", "query.limit", {{"max", "500"}});
         out.limit = static_cast<int>(n);

@@ -1,6 +1,7 @@
 #include "notify/notifier.h"
 
 #include <chrono>
+#include <map>
 #include <set>
 
 #include <spdlog/spdlog.h>
@@ -216,6 +217,15 @@ Outcome Notifier::handle_event(jobs::JobContext& ctx) {
       deliver.max_attempts = 8;
       store::schedule_job(c, deliver, now);
     };
+    // Each person is looked up once per event, however many subscriptions reach them.
+    struct Person {
+      bool loaded = false, may_read = false;
+      std::optional<store::User> user;
+      std::vector<std::int64_t> muted;
+      engine::Principal principal;
+    };
+    std::map<std::int64_t, Person> people;
+    std::set<std::int64_t> told;
     for (const store::Subscription& sub : store::matching_subscriptions(c, event, t->name)) {
       if (sub.org_id && r.org_id != sub.org_id) continue;
       if (!conditions_hold(sub, r, data.contains("snapshot") ? data["snapshot"] : json())) continue;
@@ -256,20 +266,29 @@ Outcome Notifier::handle_event(jobs::JobContext& ctx) {
           users.push_back(data["assignee_id"].get<std::int64_t>());
       }
       for (std::int64_t uid : users) {
+        // One mail per person per event, whichever subscriptions reach them.
+        if (told.count(uid)) continue;
         // Whoever caused the change knows of it, unless the rule says everyone must be told.
         if (actor_id && uid == *actor_id && !sub.mandatory) continue;
-        auto u = store::find_user(c, uid);
-        if (!u || !u->active) continue;
-        if (!sub.mandatory) {
-          auto muted = store::muted_subscriptions(c, uid);
-          if (std::find(muted.begin(), muted.end(), sub.id) != muted.end()) continue;
+        Person& person = people.try_emplace(uid).first->second;
+        if (!person.loaded) {
+          person.loaded = true;
+          person.user = store::find_user(c, uid);
+          if (person.user && person.user->active) {
+            person.muted = store::muted_subscriptions(c, uid);
+            person.principal = authenticator_.principal_for(c, *person.user);
+            // Nobody is told of a record they may not read: a notification must not leak it.
+            person.may_read = engine::within_scope(person.principal, person.principal.scope(t->name, "read"), r);
+          }
         }
-        // Nobody is told of a record they may not read: a notification must not leak it.
-        engine::Principal rp = authenticator_.principal_for(c, *u);
-        if (!engine::within_scope(rp, rp.scope(t->name, "read"), r)) continue;
+        if (!person.may_read) continue;
+        if (!sub.mandatory && std::find(person.muted.begin(), person.muted.end(), sub.id) != person.muted.end())
+          continue;
+        told.insert(uid);
+        const store::User* u = &*person.user;
+        const engine::Principal& rp = person.principal;
         store::Notification n;
-        // One mail per person per event, whichever subscriptions reach them.
-        n.dedupe = event_key + ":user" + std::to_string(uid);
+        n.dedupe = event_key + ":user" + std::to_string(uid);  // a retried event makes it once
         n.subscription_id = sub.id;
         n.recipient_user_id = uid;
         n.recipient = u->email;

@@ -113,3 +113,16 @@ TEST(Identifier, RejectsEverythingElse) {
 
 }  // namespace
 }  // namespace kanri
+
+namespace kanri {
+
+TEST(ParseInt, TakesWholeDecimalIntegersOnly) {
+  EXPECT_EQ(parse_int("42"), 42);
+  EXPECT_EQ(parse_int("-7"), -7);
+  EXPECT_FALSE(parse_int(""));
+  EXPECT_FALSE(parse_int("4x"));
+  EXPECT_FALSE(parse_int(" 4"));
+  EXPECT_FALSE(parse_int("99999999999999999999"));
+}
+
+}  // namespace kanri
