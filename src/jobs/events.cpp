@@ -1,6 +1,5 @@
 #include "jobs/events.h"
 
-#include <atomic>
 #include <mutex>
 
 #include "core/crypto.h"
@@ -62,21 +61,44 @@ void wake() {
   if (fn) fn();
 }
 
+namespace {
+
+// The event's job, whoever listens (the caller has checked that someone does).
+void enqueue_event(store::Connection& c, const Event& e, EpochMs now) {
+  store::JobSpec spec;
+  spec.kind = kEventJob;
+  spec.due_at = now;
+  spec.org_id = e.org_id;
+  // The event's own id names what it makes (its notifications), whatever the job's id.
+  spec.payload = {{"event", e.name},         {"event_id", random_token(12)}, {"record_type", e.record_type},
+                  {"record_id", e.record_id}, {"actor", e.actor},            {"at", now},
+                  {"data", e.data}};
+  if (e.actor_id) spec.payload["actor_id"] = *e.actor_id;
+  store::schedule_job(c, spec, now);
+}
+
+}  // namespace
+
 void observe_record_events(engine::RuleRegistry& rules) {
   rules.add_observer("*", [](const engine::RecordChange& ch) -> Status {
     bool any = false;
-    for (auto d : derive_events(ch)) {
+    json snapshot;
+    for (auto& d : derive_events(ch)) {
+      if (!store::any_subscription(ch.connection, {d.name}, ch.record.type->name)) continue;
       // The record as it was at the event: subscriptions' conditions are judged on it, not on
-      // what it became by the time a worker runs the event.
-      json snapshot{{"state", ch.record.state}};
-      for (auto& f : ch.record.type->fields)
-        if (f.type != model::FieldType::longtext && f.type != model::FieldType::json)
-          snapshot[f.name] = engine::encode_field(f, ch.record.get(f));
-      d.data["snapshot"] = std::move(snapshot);
-      Event e{d.name, ch.record.type->name, ch.record.id, ch.record.org_id,
-              ch.principal.user_id,
-              ch.principal.display_name.empty() ? ch.principal.username : ch.principal.display_name, d.data};
-      any = emit_event(ch.connection, e, ch.at) || any;
+      // what it became by the time a worker runs the event. Made once per write.
+      if (snapshot.is_null()) {
+        snapshot = {{"state", ch.record.state}};
+        for (auto& f : ch.record.type->fields)
+          if (f.type != model::FieldType::longtext && f.type != model::FieldType::json)
+            snapshot[f.name] = engine::encode_field(f, ch.record.get(f));
+      }
+      Event e{d.name, ch.record.type->name, ch.record.id, ch.record.org_id, ch.principal.user_id,
+              ch.principal.display_name.empty() ? ch.principal.username : ch.principal.display_name,
+              std::move(d.data)};
+      e.data["snapshot"] = snapshot;
+      enqueue_event(ch.connection, e, ch.at);
+      any = true;
     }
     // Woken before the commit, the scheduler finds the job once the write is done (SQLite
     // serializes them) or at its next poll.
@@ -94,16 +116,7 @@ const std::vector<std::string>& event_names() {
 
 bool emit_event(store::Connection& c, const Event& e, EpochMs now) {
   if (!store::any_subscription(c, {e.name}, e.record_type)) return false;
-  store::JobSpec spec;
-  spec.kind = kEventJob;
-  spec.due_at = now;
-  spec.org_id = e.org_id;
-  // The event's own id names what it makes (its notifications), whatever the job's id.
-  spec.payload = {{"event", e.name},         {"event_id", random_token(12)}, {"record_type", e.record_type},
-                  {"record_id", e.record_id}, {"actor", e.actor},            {"at", now},
-                  {"data", e.data}};
-  if (e.actor_id) spec.payload["actor_id"] = *e.actor_id;
-  store::schedule_job(c, spec, now);
+  enqueue_event(c, e, now);
   return true;
 }
 

@@ -218,7 +218,6 @@ Result<json> WorkAdmin::notifications(const engine::Principal& p, const Query& q
   f.limit = lp->limit;
   json items = json::array();
   std::int64_t last = 0;
-  std::optional<Error> problem;
   db_.read([&](store::Connection& c) {
     if (auto it = lp->values.find("record"); it != lp->values.end()) {
       // A record by its number: INC-000123.
@@ -252,7 +251,6 @@ Result<json> WorkAdmin::notifications(const engine::Principal& p, const Query& q
       last = n.id;
     }
   });
-  if (problem) return *problem;
   return page(std::move(items), f.limit, last);
 }
 

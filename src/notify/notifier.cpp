@@ -330,7 +330,6 @@ Outcome Notifier::handle_delivery(jobs::JobContext& ctx) {
   const EpochMs started = clock_.now_ms();
   auto t0 = std::chrono::steady_clock::now();
   if (n.channel == "webhook") {
-    json sub_secret;
     std::string secret;
     if (n.subscription_id)
       db_.read([&](store::Connection& c) {
