@@ -42,8 +42,8 @@ const char* title_key(ErrorKind kind) {
 }
 }  // namespace
 
-http::Response problem(const Error& error, const MessageCatalogue& messages, const std::string& lang,
-                       const model::TypeDef* type) {
+nlohmann::json problem_body(const Error& error, const MessageCatalogue& messages, const std::string& lang,
+                            const model::TypeDef* type) {
   int status = status_for(error.kind);
   MessageArgs args = error.args;
   // The route's type names itself by its label; an error about another type keeps its name.
@@ -61,9 +61,14 @@ http::Response problem(const Error& error, const MessageCatalogue& messages, con
                       {"title", messages.text(lang, title_key(error.kind))},
                       {"detail", messages.text(lang, error.code, args)},
                       {"errors", std::move(errors)}};
+  return body;
+}
+
+http::Response problem(const Error& error, const MessageCatalogue& messages, const std::string& lang,
+                       const model::TypeDef* type) {
   http::Response r;
-  r.status = status;
-  r.body = body.dump();
+  r.status = status_for(error.kind);
+  r.body = problem_body(error, messages, lang, type).dump();
   r.headers.emplace_back("Content-Type", "application/problem+json");
   r.headers.emplace_back("Content-Language", lang);
   return r;

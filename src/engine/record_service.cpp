@@ -409,6 +409,22 @@ Result<Record> RecordService::transition(const Principal& p, const model::TypeDe
   return r;
 }
 
+Result<std::vector<std::pair<std::string, std::int64_t>>> RecordService::count_by(const Principal& p,
+                                                                                  const model::TypeDef& t,
+                                                                                  const std::string& column) {
+  const Scope read = p.scope(t.name, "read");
+  if (read == Scope::none) return forbidden("read", t);
+  const model::FieldDef* f = t.field(column);
+  if (!(column == "state" && t.lifecycle) && !(f && f->type == FieldType::enumeration)) {
+    Error e = Error::of(ErrorKind::bad_request, "query.invalid");
+    e.fields.push_back({column, "sort.unknown", {{"column", column}}});
+    return e;
+  }
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  db_.read([&](store::Connection& c) { out = records_.count_by(c, t, column, visibility(p, read, t)); });
+  return out;
+}
+
 Result<ListResult> RecordService::list(const Principal& p, const model::TypeDef& t, const ListRequest& request) {
   const Scope read = p.scope(t.name, "read");
   if (read == Scope::none) return forbidden("read", t);

@@ -86,6 +86,11 @@ class RecordService {
   Result<std::vector<Record>> export_records(const Principal& p, const model::TypeDef& t, const ListRequest& request,
                                              size_t max_rows);
 
+  // How many records the principal may read hold each value of `column` (the state or an enum
+  // field); "" counts the empty ones.
+  Result<std::vector<std::pair<std::string, std::int64_t>>> count_by(const Principal& p, const model::TypeDef& t,
+                                                                     const std::string& column);
+
   // {"relation": "serves", "target": "ORG-000001" | 12 | {"id": 12}}
   Result<LinkView> link(const Principal& p, const model::TypeDef& t, std::string_view key,
                         const nlohmann::json& body);

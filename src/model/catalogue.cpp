@@ -100,6 +100,13 @@ bool is_reserved_collection(std::string_view n) {
   return false;
 }
 
+const std::vector<std::string>& areas() {
+  // Clause groups of ISO/IEC 20000-1 and 27001, as a service provider's staff think of them.
+  static const std::vector<std::string> a{"work",     "resolution", "control",    "portfolio", "relationship",
+                                          "assurance", "security",  "management", "other"};
+  return a;
+}
+
 nlohmann::json describe(const TypeDef& t) {
   nlohmann::json fields = nlohmann::json::array();
   for (auto& f : t.fields) {
@@ -108,6 +115,7 @@ nlohmann::json describe(const TypeDef& t) {
                      {"indexed", f.indexed},   {"searchable", f.searchable},
                      {"read_only", f.read_only || !f.computed.empty()}};
     if (!f.help.en.empty()) j["help"] = label_json(f.help);
+    if (f.deadline) j["deadline"] = true;
     if (f.max_length) j["max_length"] = f.max_length;
     if (f.min) j["min"] = *f.min;
     if (f.max) j["max"] = *f.max;
@@ -140,7 +148,9 @@ nlohmann::json describe(const TypeDef& t) {
                      {"list_columns", t.list_columns},
                      {"default_sort", t.default_sort},
                      {"org_field", t.org_field.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.org_field)},
-                     {"owner_fields", t.owner_fields}};
+                     {"owner_fields", t.owner_fields},
+                     {"area", t.area},
+                     {"portal", t.portal}};
   if (!t.description.en.empty()) out["description"] = label_json(t.description);
   if (t.lifecycle) {
     nlohmann::json states = nlohmann::json::array(), transitions = nlohmann::json::array();

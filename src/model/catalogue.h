@@ -43,6 +43,7 @@ struct FieldDef {
   bool indexed = false;
   bool searchable = false;
   bool read_only = false;            // set only by rules, never by a client
+  bool deadline = false;             // a date by which something is due: past it, the record needs attention
   std::optional<Value> default_value;
   std::int64_t max_length = 0;       // code points, for text types; 0 = type default
   std::optional<double> min, max;    // for int and decimal
@@ -111,6 +112,10 @@ struct TypeDef {
   std::string org_field;
   // User fields that make a record "own" for that user, besides created_by (a requester, an owner).
   std::vector<std::string> owner_fields;
+  // Where the web UI's navigation lists the type: one of kAreas (catalogue.cpp).
+  std::string area = "other";
+  // Whether requesters report or ask through the portal with this type (incidents, requests).
+  bool portal = false;
 
   const FieldDef* field(std::string_view name) const;
   const RelationDef* relation(std::string_view name) const;
@@ -127,6 +132,9 @@ class Catalogue {
  private:
   std::vector<std::unique_ptr<TypeDef>> types_;
 };
+
+// The process areas the navigation groups types by, in the order it shows them.
+const std::vector<std::string>& areas();
 
 // Names every record has besides its fields; a field may not take one of these.
 bool is_system_column(std::string_view name);

@@ -110,7 +110,7 @@ void read_field(FileReader& r, const std::string& type_name, const std::string& 
                 const toml::table& ft, FieldDef& f, const std::set<std::string>& known_rules) {
   std::string where = type_name + ".fields." + name;
   r.check_keys(ft, {"type", "label", "help", "required", "indexed", "searchable", "read_only",
-                    "default", "max_length", "min", "max", "scale", "values", "target", "computed"},
+                    "default", "max_length", "min", "max", "scale", "values", "target", "computed", "deadline"},
                where);
   f.name = name;
   f.line = FileReader::line_of(ft);
@@ -131,6 +131,9 @@ void read_field(FileReader& r, const std::string& type_name, const std::string& 
   f.indexed = r.boolean(ft, "indexed", where);
   f.searchable = r.boolean(ft, "searchable", where);
   f.read_only = r.boolean(ft, "read_only", where);
+  f.deadline = r.boolean(ft, "deadline", where);
+  if (f.deadline && f.type != FieldType::date && f.type != FieldType::datetime)
+    r.error(*ft.get("deadline"), "deadline applies only to date and datetime fields");
   f.computed = r.string(ft, "computed", where);
   if (!f.computed.empty() && !known_rules.count(f.computed))
     r.error(*ft.get("computed"), "no rule named '" + f.computed + "' is registered");
@@ -269,7 +272,7 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
                const std::set<std::string>& known_rules, std::map<std::string, int>& relation_lines) {
   r.check_keys(tt, {"label", "plural", "description", "collection", "number_prefix", "clauses", "display",
                     "fields", "lifecycle", "relations", "list_columns", "default_sort", "org_field",
-                    "owner_fields"}, name);
+                    "owner_fields", "area", "portal"}, name);
   auto t = std::make_unique<TypeDef>();
   t->name = name;
   t->file = r.file();
@@ -288,6 +291,18 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
   if (tt.get("number_prefix") && !std::regex_match(t->number_prefix, std::regex("[A-Z]{2,6}")))
     r.error(*tt.get("number_prefix"), "number_prefix must be 2 to 6 capital letters");
   t->clauses = r.strings(tt, "clauses", name);
+  if (auto n = tt.get("area")) {
+    t->area = n->value_or(std::string());
+    if (std::find(areas().begin(), areas().end(), t->area) == areas().end()) {
+      std::string known;
+      for (auto& a : areas()) known += (known.empty() ? "" : ", ") + a;
+      r.error(*n, "area '" + t->area + "' is not one of " + known);
+    }
+  }
+  if (auto n = tt.get("portal")) {
+    if (!n->is_boolean()) r.error(*n, name + ".portal must be true or false");
+    t->portal = n->value_or(false);
+  }
   if (auto n = tt.get("fields")) {
     const toml::table* fs = n->as_table();
     if (!fs) r.error(*n, name + ".fields must be a table of fields");

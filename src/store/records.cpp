@@ -329,6 +329,20 @@ ListPage RecordStore::list(Connection& c, const model::TypeDef& t, const ListQue
   return page;
 }
 
+std::vector<std::pair<std::string, std::int64_t>> RecordStore::count_by(Connection& c, const model::TypeDef& t,
+                                                                        const std::string& column,
+                                                                        const std::optional<Visibility>& visible) const {
+  std::vector<Value> params;
+  std::string col = quoted_column(t, column);
+  std::string scope = visible ? " AND " + visibility_condition(t, *visible, params) : "";
+  Rows rows = c.query(fmt::format("SELECT {0}, COUNT(*) FROM {1} t WHERE t.deleted_at IS NULL{2} GROUP BY {0} ORDER BY 2 DESC",
+                                  col, t.table(), scope),
+                      params);
+  std::vector<std::pair<std::string, std::int64_t>> out;
+  for (size_t i = 0; i < rows.size(); ++i) out.emplace_back(as_text(rows[i][0]), as_int(rows[i][1]));
+  return out;
+}
+
 std::map<std::int64_t, RecordLabel> RecordStore::labels(Connection& c, const model::TypeDef& t,
                                                         const std::vector<std::int64_t>& ids,
                                                         const std::optional<Visibility>& visible) const {

@@ -97,6 +97,11 @@ class RecordStore {
   // The sort key of `r` for `sort` (as ListPage::last_key would hold it).
   static std::vector<Value> key_of(const Record& r, const std::vector<SortKey>& sort);
   // True for a column a list can filter or sort on (a field or one of the system columns).
+  // How many live rows hold each value of `column` (state or an enum field), within `visible`:
+  // for the charts of the home page.
+  std::vector<std::pair<std::string, std::int64_t>> count_by(Connection& c, const model::TypeDef& t,
+                                                             const std::string& column,
+                                                             const std::optional<Visibility>& visible) const;
   static bool is_listable_column(const model::TypeDef& t, const std::string& column);
   static Value column_value(const Record& r, const std::string& column);
 

@@ -1,36 +1,19 @@
 #include "ui/pages.h"
 
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <sstream>
-#include <stdexcept>
-
-#include <kainjow/mustache.hpp>
+#include <memory>
 
 #include "core/crypto.h"
 #include "http/form.h"
+#include "ui/home_pages.h"
+#include "ui/profile_pages.h"
+#include "ui/record_pages.h"
+#include "ui/web.h"
 
 namespace kanri::ui {
 
 namespace {
 
-using kainjow::mustache::data;
-using kainjow::mustache::mustache;
-
 constexpr const char* kLoginCookie = "kanri_login";
-constexpr const char* kPageCsp =
-    "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'none'";
-
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + p.string());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // Where to go after signing in: a path on this site only, never another host.
 std::string safe_next(const std::string& next) {
   if (next.empty() || next[0] != '/' || next.rfind("//", 0) == 0 || next.find('\\') != std::string::npos) return "/";
@@ -41,75 +24,52 @@ std::string safe_next(const std::string& next) {
   return next;
 }
 
-std::string query(const http::Request& req, const std::string& name) {
-  for (auto& [k, v] : req.query)
-    if (k == name) return v;
-  return "";
-}
-
-std::string content_type(const std::string& file) {
-  auto ext = std::filesystem::path(file).extension().string();
-  if (ext == ".css") return "text/css; charset=utf-8";
-  if (ext == ".svg") return "image/svg+xml";
-  if (ext == ".png") return "image/png";
-  return "application/octet-stream";
-}
+constexpr const char* kSignInCsp =
+    "default-src 'none'; style-src 'self'; font-src 'self'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'";
 
 class Pages : public std::enable_shared_from_this<Pages> {
  public:
-  Pages(api::ApiContext& ctx, std::shared_ptr<api::Gate> gate, const std::string& web_dir) : ctx_(ctx), gate_(std::move(gate)) {
-    for (auto* name : {"sign_in", "home"})
-      templates_.emplace(name, read_file(std::filesystem::path(web_dir) / "templates" / (std::string(name) + ".mustache")));
-    std::error_code ec;
-    for (auto& e : std::filesystem::directory_iterator(std::filesystem::path(web_dir) / "assets", ec))
-      if (e.is_regular_file()) assets_[e.path().filename().string()] = read_file(e.path());
-  }
+  Pages(Web& web) : web_(web), ctx_(web.ctx()), gate_(&web.gate()) {}
 
   void register_all(http::Router& router) {
     auto self = shared_from_this();
     router.add("GET", "/login", [self](http::Request& req) {
-      return self->sign_in_form(req, query(req, "next"), "", "", "", 200, false);
+      return self->sign_in_form(req, Web::query(req, "next"), "", "", "", 200, false);
     });
     router.add("POST", "/login", [self](http::Request& req) { return self->sign_in(req); });
     router.add("POST", "/logout", [self](http::Request& req) { return self->sign_out(req); });
-    router.add("GET", "/", [self](http::Request& req) { return self->home(req); });
-    router.add("GET", "/assets/{file}", [self](http::Request& req) { return self->asset(req); });
+    router.add("GET", "/assets/{file}", [self](http::Request& req) { return self->web_.assets().serve(req, req.params.at(0)); });
   }
 
  private:
   std::string lang_of(const http::Request& req) {
-    std::string l = query(req, "lang");
+    std::string l = Web::query(req, "lang");
     if (l == "ja" || l == "en") return l;
     return gate_->language(req);
   }
 
-  // The labels every page shows, in `lang`.
   data base(const std::string& lang) {
-    data d;
+    data d{data::type::object};
     d.set("lang", lang);
     d.set("other_lang", lang == "ja" ? "en" : "ja");
     d.set("other_lang_name", lang == "ja" ? "English" : "日本語");
-    for (auto* key : {"product", "tagline", "sign_in_title", "username", "password", "totp", "totp_help", "sign_in",
-                      "signed_in_as", "sign_out", "roles", "organizations", "home_title", "api_hint", "no_roles"})
-      d.set(std::string("t_") + key, ctx_.messages.text(lang, std::string("ui.") + key));
+    data styles{data::type::list};
+    for (auto& s : web_.assets().styles("main.js")) styles << data("href", s);
+    d.set("styles", styles);
     return d;
   }
 
   http::Response page(int status, const std::string& name, data& d) {
     http::Response r;
     r.status = status;
-    r.body = mustache(templates_.at(name)).render(d);
+    r.body = web_.fragment(name, d);
     r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
-    r.set_header("Content-Security-Policy", kPageCsp);
+    r.set_header("Content-Security-Policy", kSignInCsp);
     return r;
   }
 
-  http::Response redirect(const std::string& to) {
-    http::Response r;
-    r.status = 303;
-    r.set_header("Location", to);
-    return r;
-  }
+  static http::Response redirect(const std::string& to) { return Web::redirect(to); }
 
   http::Response sign_in_form(const http::Request& req, const std::string& next, const std::string& username,
                               const std::string& error, const std::string& retry_after, int status, bool need_totp) {
@@ -178,48 +138,23 @@ class Pages : public std::enable_shared_from_this<Pages> {
     return r;
   }
 
-  http::Response home(http::Request& req) {
-    std::string secret = api::Gate::cookie(req, api::kSessionCookie);
-    if (secret.empty()) return redirect("/login?next=/");
-    auto p = ctx_.auth.session_principal(secret, gate_->client_ip(req));
-    if (!p) return redirect("/login?next=/");
-    auto me = ctx_.directory.me(*p);
-    if (!me) return redirect("/login?next=/");
-    std::string lang = query(req, "lang").empty() ? ctx_.messages.pick_language(me->user.language) : lang_of(req);
-    data d = base(lang);
-    d.set("display_name", me->user.display_name);
-    d.set("username", me->user.username);
-    data roles{data::type::list};
-    for (auto& r : p->roles) roles << data("name", r);
-    d.set("roles", roles);
-    d.set("has_roles", p->roles.empty() ? data(data::type::bool_false) : data(data::type::bool_true));
-    data orgs{data::type::list};
-    for (auto& o : me->organizations) orgs << data("name", o.name + " (" + o.number + ")");
-    d.set("orgs", orgs);
-    d.set("csrf", auth::Authenticator::csrf_token(secret));
-    return page(200, "home", d);
-  }
-
-  http::Response asset(http::Request& req) {
-    auto it = assets_.find(req.params.at(0));
-    if (it == assets_.end()) return http::Response::json(404, R"({"status":404,"title":"Not Found"})");
-    http::Response r;
-    r.body = it->second;
-    r.headers.emplace_back("Content-Type", content_type(it->first));
-    r.set_header("Cache-Control", "public, max-age=3600");
-    return r;
-  }
-
+  Web& web_;
   api::ApiContext& ctx_;
-  std::shared_ptr<api::Gate> gate_;
-  std::map<std::string, std::string> templates_, assets_;
+  api::Gate* gate_;
 };
 
 }  // namespace
 
 void register_pages(http::Router& router, api::ApiContext& context, std::shared_ptr<api::Gate> gate,
                     const std::string& web_dir) {
-  std::make_shared<Pages>(context, std::move(gate), web_dir)->register_all(router);
+  // The pages live as long as the process: handlers hold them through the router.
+  static std::vector<std::unique_ptr<Web>> webs;
+  webs.push_back(std::make_unique<Web>(context, std::move(gate), web_dir));
+  Web& web = *webs.back();
+  std::make_shared<Pages>(web)->register_all(router);
+  register_home_pages(router, web);
+  register_profile_pages(router, web);
+  register_record_pages(router, web);
 }
 
 }  // namespace kanri::ui

@@ -105,6 +105,47 @@ TEST(RealMessages, EveryKeyTheCodeUsesExists) {
   }();
 }
 
+// Every text a web page shows comes from the catalogue: each {{t.key}} of web/templates and
+// each t(visitor, "key") of src/ui names a "ui." message (a dot of the key reads as "_" in a
+// template), so no page ever shows a bare key or an untranslated sentence.
+TEST(RealMessages, EveryTextThePagesShowExists) {
+  const auto* en = real().table("en");
+  ASSERT_NE(en, nullptr);
+  std::set<std::string> template_keys;
+  for (auto& [key, text] : *en)
+    if (key.rfind("ui.", 0) == 0) {
+      std::string k = key.substr(3);
+      for (auto& ch : k)
+        if (ch == '.') ch = '_';
+      template_keys.insert(k);
+    }
+  static const std::regex in_template(R"re(\{\{\{?t\.([a-z0-9_]+)\}?\}\})re");
+  static const std::regex in_code(R"re(\bt\((?:\*?v|who|lang), "([a-z0-9_.]+)")re");
+  std::vector<std::string> missing;
+  size_t found = 0;
+  auto scan = [&](const std::filesystem::path& dir, const std::string& ext, const std::regex& re, bool is_template) {
+    for (auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+      if (entry.path().extension() != ext) continue;
+      std::ifstream in(entry.path());
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      for (auto it = std::sregex_iterator(text.begin(), text.end(), re); it != std::sregex_iterator(); ++it) {
+        std::string key = (*it)[1].str();
+        ++found;
+        bool ok = is_template ? template_keys.count(key) > 0 : en->count("ui." + key) > 0;
+        if (!ok) missing.push_back(key + " (" + entry.path().filename().string() + ")");
+      }
+    }
+  };
+  scan(std::string(KANRI_SOURCE_DIR) + "/web/templates", ".mustache", in_template, true);
+  scan(std::string(KANRI_SOURCE_DIR) + "/src/ui", ".cpp", in_code, false);
+  EXPECT_GT(found, 150u) << "the scan finds the texts the pages use";
+  EXPECT_TRUE(missing.empty()) << [&] {
+    std::string all;
+    for (auto& m : missing) all += "\n  " + m;
+    return "texts the web pages use but i18n/en.toml lacks (section [ui]):" + all;
+  }();
+}
+
 TEST(RealMessages, NoEmptyMessages) {
   for (auto lang : {"en", "ja"})
     for (auto& [key, text] : *real().table(lang)) EXPECT_FALSE(text.empty()) << lang << ":" << key;

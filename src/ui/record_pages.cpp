@@ -1,0 +1,759 @@
+// The pages of every record type: list (filters, sort, search, keyset pages, bulk transitions,
+// export), detail (fields, transitions, related records, history), create and edit forms.
+// Generic over the model: a type added to model/*.toml appears here with no code.
+#include "ui/record_pages.h"
+
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "api/problem_render.h"
+#include "core/text.h"
+#include "http/form.h"
+#include "ui/record_view.h"
+
+namespace kanri::ui {
+
+using nlohmann::json;
+using model::FieldType;
+
+namespace {
+
+// Query parameters the pages use themselves; every other one is a list filter.
+const std::set<std::string> kPageParams{"q", "sort", "cursor", "limit", "view", "lang", "format", "columns", "saved"};
+
+std::string url_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : s) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') out += static_cast<char>(ch);
+    else {
+      out += '%';
+      out += hex[ch >> 4];
+      out += hex[ch & 15];
+    }
+  }
+  return out;
+}
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+std::string query_string(const Params& params) {
+  std::string q;
+  for (auto& [k, v] : params) {
+    if (v.empty()) continue;
+    q += (q.empty() ? "?" : "&") + url_encode(k) + "=" + url_encode(v);
+  }
+  return q;
+}
+
+// The list's own parameters without the empty ones a filter form sends for "any".
+Params list_params(const http::Request& req, const std::set<std::string>& drop = {}) {
+  Params out;
+  for (auto& [k, v] : req.query)
+    if (!v.empty() && !drop.count(k) && k != "lang") out.emplace_back(k, v);
+  return out;
+}
+
+engine::ListRequest to_list_request(const Params& params) {
+  engine::ListRequest r;
+  for (auto& [k, v] : params) {
+    if (k == "q") r.q = v;
+    else if (k == "sort") r.sort = v;
+    else if (k == "cursor") r.cursor = v;
+    else if (k == "limit") r.limit = v;
+    else if (!kPageParams.count(k)) r.filters.emplace_back(k, v);
+  }
+  return r;
+}
+
+Params with(Params p, const std::string& k, const std::string& v) {
+  p.emplace_back(k, v);
+  return p;
+}
+
+std::string param(const Params& p, const std::string& name) {
+  for (auto& [k, v] : p)
+    if (k == name) return v;
+  return "";
+}
+
+// The form fields of a posted body, by name; the last value wins except for repeated `ids`.
+Typed typed_of(const std::vector<std::pair<std::string, std::string>>& form) {
+  Typed t;
+  for (auto& [k, v] : form) t[k] = v;
+  return t;
+}
+
+// Whether `p` may run `tr` on `r` now: the state allows it, the model's roles and the
+// permission scope cover the person.
+bool may_run(const engine::Principal& p, const model::TypeDef& t, const model::TransitionDef& tr, const store::Record& r) {
+  if (!tr.from.empty() && std::find(tr.from.begin(), tr.from.end(), r.state) == tr.from.end()) return false;
+  if (!tr.roles.empty() && std::none_of(tr.roles.begin(), tr.roles.end(), [&](auto& role) { return p.has_role(role); }))
+    return false;
+  return engine::within_scope(p, p.scope(t.name, "transition:" + tr.name), r);
+}
+
+std::string column_label(const model::TypeDef& t, const std::string& c, const Web& web, const Visitor& v) {
+  if (auto* f = t.field(c)) return f->label.in(v.lang);
+  return web.t(v, "column." + c);
+}
+
+class RecordPages : public std::enable_shared_from_this<RecordPages> {
+ public:
+  explicit RecordPages(Web& web) : web_(web), records_(web.ctx().records), cat_(records_.catalogue()) {}
+
+  void register_all(http::Router& router) {
+    auto self = shared_from_this();
+    auto on = [&](const char* method, const char* path, auto fn, bool changes) {
+      router.add(method, path, web_.page([self, fn](http::Request& req, Visitor& v) {
+        const model::TypeDef* t = self->cat_.by_collection(req.params.at(0));
+        if (!t || v.principal.scope(t->name, "read") == engine::Scope::none) return self->not_found(req, v);
+        return (self.get()->*fn)(req, v, *t);
+      }, changes));
+    };
+    on("GET", "/r/{collection}", &RecordPages::list_page, false);
+    on("GET", "/r/{collection}/new", &RecordPages::new_page, false);
+    on("POST", "/r/{collection}", &RecordPages::create, true);
+    on("GET", "/r/{collection}/export", &RecordPages::export_list, false);
+    on("POST", "/r/{collection}/bulk", &RecordPages::bulk, true);
+    on("GET", "/r/{collection}/{key}", &RecordPages::detail_page, false);
+    on("GET", "/r/{collection}/{key}/edit", &RecordPages::edit_page, false);
+    on("POST", "/r/{collection}/{key}", &RecordPages::update, true);
+    on("POST", "/r/{collection}/{key}/transitions/{name}", &RecordPages::transition, true);
+    on("POST", "/r/{collection}/{key}/links", &RecordPages::add_link, true);
+    on("POST", "/r/{collection}/{key}/links/{link}/delete", &RecordPages::remove_link, true);
+  }
+
+  http::Response not_found(const http::Request& req, const Visitor& v) {
+    data d{data::type::object};
+    d.set("message", web_.t(v, "not_found_page"));
+    return web_.render(req, v, "error", d, web_.t(v, "not_found_title"), 404);
+  }
+
+  http::Response failure(const http::Request& req, const Visitor& v, const Error& e, const model::TypeDef* t) {
+    if (e.kind == ErrorKind::not_found) return not_found(req, v);
+    data d{data::type::object};
+    d.set("error", error_data(web_, v, e, t));
+    return web_.render(req, v, "error", d, web_.t(v, "error_title"), api::status_for(e.kind));
+  }
+
+  // ---- list ------------------------------------------------------------------------------
+
+  http::Response list_page(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    Params params = list_params(req, {"saved"});
+    data d = type_data(t, v);
+    auto page = records_.list(v.principal, t, to_list_request(params));
+    std::string sort = param(params, "sort");
+    // Columns: the model's list columns.
+    data columns{data::type::list};
+    for (auto& c : t.list_columns) {
+      data col{data::type::object};
+      col.set("name", c);
+      col.set("label", column_label(t, c, web_, v));
+      bool sortable = store::RecordStore::is_listable_column(t, c) && (t.field(c) ? t.field(c)->indexed : true);
+      col.set("sortable", flag(sortable));
+      if (sortable) {
+        bool asc = sort == c, desc = sort == "-" + c;
+        Params p = params;
+        std::erase_if(p, [](auto& kv) { return kv.first == "sort" || kv.first == "cursor"; });
+        p.emplace_back("sort", asc ? "-" + c : c);
+        col.set("sort_href", "/r/" + t.collection + query_string(p));
+        col.set("aria_sort", asc ? "ascending" : desc ? "descending" : "none");
+        col.set("sorted_asc", flag(asc));
+        col.set("sorted_desc", flag(desc));
+      }
+      columns << col;
+    }
+    d.set("columns", columns);
+    if (!page) {
+      d.set("error", error_data(web_, v, page.error(), &t));
+    } else {
+      json rows = records_.to_json(v.principal, page->records);
+      data list{data::type::list};
+      for (size_t i = 0; i < rows.size(); ++i) {
+        data r = record_data(cat_, t, rows[i], v);
+        data cells{data::type::list};
+        for (auto& c : t.list_columns) cells << cell(t, c, rows[i], r, v);
+        r.set("cells", cells);
+        list << r;
+      }
+      d.set("rows", list);
+      d.set("empty", flag(rows.empty()));
+      if (!page->next_cursor.empty()) {
+        Params p = params;
+        std::erase_if(p, [](auto& kv) { return kv.first == "cursor"; });
+        p.emplace_back("cursor", page->next_cursor);
+        d.set("next_href", "/r/" + t.collection + query_string(p));
+      }
+      if (!param(params, "cursor").empty()) {
+        Params p = params;
+        std::erase_if(p, [](auto& kv) { return kv.first == "cursor"; });
+        d.set("first_href", "/r/" + t.collection + query_string(p));
+      }
+    }
+    d.set("q", param(params, "q"));
+    d.set("sort", sort);
+    d.set("filters", filters(t, params, v));
+    d.set("filtered", flag(!to_list_request(params).filters.empty() || !param(params, "q").empty()));
+    Params exp = params;
+    std::erase_if(exp, [](auto& kv) { return kv.first == "cursor" || kv.first == "limit"; });
+    d.set("export_csv", "/r/" + t.collection + "/export" + query_string(with(exp, "format", "csv")));
+    d.set("export_xlsx", "/r/" + t.collection + "/export" + query_string(with(exp, "format", "xlsx")));
+    d.set("here", "/r/" + t.collection + query_string(params));
+    data bulk = bulk_transitions(t, v);
+    d.set("has_bulk", flag(!bulk.is_empty_list()));
+    d.set("bulk", bulk);
+    return web_.render(req, v, "list", d, t.plural.in(v.lang), 200, t.collection);
+  }
+
+  data cell(const model::TypeDef& t, const std::string& c, const json& row, const data& r, const Visitor& v) {
+    data d{data::type::object};
+    d.set("column", c);
+    if (auto* f = t.field(c)) {
+      Shown s = show_field(cat_, *f, row.value(c, json()), v);
+      d.set("text", s.text);
+      d.set("href", s.href);
+    } else if (c == "number") {
+      d.set("text", row.value("number", ""));
+      d.set("href", "/r/" + t.collection + "/" + row.value("number", ""));
+      d.set("primary", flag(true));
+    } else if (c == "state") {
+      std::string st = row.value("state", json()).is_string() ? row["state"].get<std::string>() : "";
+      d.set("badge", flag(!st.empty()));
+      d.set("text", state_label(t, st, v.lang));
+      d.set("tone", state_tone(t, st));
+    } else if (c == "created_at" || c == "updated_at") {
+      auto at = parse_timestamp(row.value(c, ""));
+      d.set("text", at ? v.format.datetime(*at) : "");
+    } else {
+      d.set("text", row.value(c, json()).is_string() ? row[c].get<std::string>() : "");
+    }
+    // The display field links to the record too, so a list reads like a list of things.
+    if (c == t.display_field && !d.get("href")) d.set("href", "/r/" + t.collection + "/" + row.value("number", ""));
+    (void)r;
+    return d;
+  }
+
+  // A filter control for the state and for every indexed field.
+  data filters(const model::TypeDef& t, const Params& params, const Visitor& v) {
+    data list{data::type::list};
+    auto add_select = [&](const std::string& name, const std::string& label, const std::vector<std::pair<std::string, std::string>>& opts) {
+      data f{data::type::object};
+      f.set("name", name);
+      f.set("id", "filter-" + name);
+      f.set("label", label);
+      f.set("kind_select", flag(true));
+      data o{data::type::list};
+      std::string current = param(params, name);
+      for (auto& [val, lab] : opts) {
+        data e{data::type::object};
+        e.set("value", val);
+        e.set("label", lab);
+        e.set("selected", flag(val == current));
+        o << e;
+      }
+      f.set("options", o);
+      f.set("any", web_.t(v, "filter_any"));
+      list << f;
+    };
+    if (t.lifecycle) {
+      std::vector<std::pair<std::string, std::string>> opts;
+      for (auto& s : t.lifecycle->states) opts.emplace_back(s.name, s.label.in(v.lang));
+      add_select("state", web_.t(v, "column.state"), opts);
+    }
+    for (auto& fd : t.fields) {
+      if (!fd.indexed || fd.type == FieldType::json) continue;
+      std::string label = fd.label.in(v.lang);
+      if (fd.type == FieldType::enumeration) {
+        std::vector<std::pair<std::string, std::string>> opts;
+        for (auto& e : fd.values) opts.emplace_back(e.name, e.label.in(v.lang));
+        add_select(fd.name, label, opts);
+      } else if (fd.type == FieldType::boolean) {
+        add_select(fd.name, label, {{"true", web_.t(v, "yes")}, {"false", web_.t(v, "no")}});
+      } else if (fd.type == FieldType::date || fd.type == FieldType::integer || fd.type == FieldType::decimal) {
+        for (auto* op : {"gte", "lte"}) {
+          data f{data::type::object};
+          std::string name = fd.name + "[" + op + "]";
+          f.set("name", name);
+          f.set("id", "filter-" + fd.name + "-" + op);
+          f.set("label", label + " " + web_.t(v, std::string("filter_") + op));
+          f.set(fd.type == FieldType::date ? "kind_date" : "kind_number", flag(true));
+          f.set("value", param(params, name));
+          list << f;
+        }
+      } else {
+        data f{data::type::object};
+        f.set("name", fd.name);
+        f.set("id", "filter-" + fd.name);
+        f.set("label", label);
+        f.set("kind_text", flag(true));
+        f.set("value", param(params, fd.name));
+        if (fd.type == FieldType::user) f.set("placeholder", web_.t(v, "filter_user_hint"));
+        else if (fd.is_reference()) f.set("placeholder", web_.t(v, "filter_ref_hint"));
+        list << f;
+      }
+    }
+    return list;
+  }
+
+  // Transitions that take no fields can run on many records at once.
+  data bulk_transitions(const model::TypeDef& t, const Visitor& v) {
+    data list{data::type::list};
+    if (!t.lifecycle) return list;
+    for (auto& tr : t.lifecycle->transitions) {
+      if (!tr.required_fields.empty()) continue;
+      if (v.principal.scope(t.name, "transition:" + tr.name) == engine::Scope::none) continue;
+      if (!tr.roles.empty() &&
+          std::none_of(tr.roles.begin(), tr.roles.end(), [&](auto& role) { return v.principal.has_role(role); }))
+        continue;
+      data e{data::type::object};
+      e.set("name", tr.name);
+      e.set("label", tr.label.in(v.lang));
+      list << e;
+    }
+    return list;
+  }
+
+  http::Response bulk(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    std::vector<std::pair<std::string, std::string>> form;
+    http::parse_form(req.body, form);
+    std::string name = http::form_value(form, "transition");
+    std::string back = http::form_value(form, "back");
+    if (back.empty() || back[0] != '/' || back.rfind("//", 0) == 0) back = "/r/" + t.collection;
+    data d = type_data(t, v);
+    data results{data::type::list};
+    int done = 0, failed = 0;
+    for (auto& [k, id] : form) {
+      if (k != "ids") continue;
+      auto r = records_.transition(v.principal, t, id, name, json::object(), std::nullopt);
+      data e{data::type::object};
+      e.set("key", id);
+      if (r) {
+        ++done;
+        e.set("number", r->number);
+        e.set("href", "/r/" + t.collection + "/" + r->number);
+        e.set("ok", flag(true));
+      } else {
+        ++failed;
+        e.set("number", id);
+        json body = api::problem_body(r.error(), web_.ctx().messages, v.lang, &t);
+        std::string msg = body.value("detail", "");
+        for (auto& fe : body["errors"]) msg += " " + fe.value("message", "");
+        e.set("message", msg);
+      }
+      results << e;
+    }
+    const model::TransitionDef* tr = t.lifecycle ? t.lifecycle->transition(name) : nullptr;
+    d.set("transition", tr ? tr->label.in(v.lang) : name);
+    d.set("results", results);
+    d.set("summary", web_.t(v, "bulk_summary", {{"done", std::to_string(done)}, {"failed", std::to_string(failed)}}));
+    d.set("nothing", flag(done + failed == 0));
+    d.set("back", back);
+    return web_.render(req, v, "bulk_result", d, t.plural.in(v.lang), failed && !done ? 422 : 200, t.collection);
+  }
+
+  http::Response export_list(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    Params params = list_params(req, {"cursor", "limit"});
+    std::string format = param(params, "format");
+    if (format.empty()) format = "csv";
+    if (format != "csv" && format != "xlsx") {
+      Error e = Error::of(ErrorKind::bad_request, "query.invalid");
+      e.fields.push_back({"format", "export.format", {}});
+      return failure(req, v, e, &t);
+    }
+    auto rows = records_.export_records(v.principal, t, to_list_request(params), web_.ctx().config.export_max_rows);
+    if (!rows) return failure(req, v, rows.error(), &t);
+    if (auto j = records_.journal_export(v.principal, t, params, rows->size()); !j) return failure(req, v, j.error(), &t);
+    http::Response r;
+    std::string day = v.format.local_date(web_.ctx().clock.now_ms());
+    std::erase(day, '-');
+    if (format == "xlsx") {
+      r.body = "";  // XLSX_PENDING
+      r.headers.emplace_back("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
+    } else {
+      r.body = records_.to_csv(v.principal, *rows);
+      r.headers.emplace_back("Content-Type", "text/csv; charset=utf-8");
+    }
+    r.set_header("Content-Disposition", "attachment; filename=\"" + t.collection + "-" + day + "." + format + "\"");
+    return r;
+  }
+
+  // ---- detail ----------------------------------------------------------------------------
+
+  data type_data(const model::TypeDef& t, const Visitor& v) {
+    data d{data::type::object};
+    d.set("type_label", t.label.in(v.lang));
+    d.set("type_plural", t.plural.in(v.lang));
+    d.set("type_description", t.description.in(v.lang));
+    d.set("collection", t.collection);
+    d.set("list_href", "/r/" + t.collection);
+    d.set("can_create", flag(v.principal.scope(t.name, "create") != engine::Scope::none));
+    d.set("can_export", flag(v.principal.scope(t.name, "export") != engine::Scope::none));
+    return d;
+  }
+
+  http::Response detail_page(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    data extra{data::type::object};
+    std::string saved = Web::query(req, "saved");
+    if (saved == "created" || saved == "updated" || saved == "transition" || saved == "linked" || saved == "unlinked")
+      extra.set("notice", web_.t(v, "saved_" + saved));
+    return detail(req, v, t, req.params.at(1), extra, 200);
+  }
+
+  // The detail page; `extra` carries a failed transition's form or a link error back to it.
+  http::Response detail(const http::Request& req, const Visitor& v, const model::TypeDef& t, const std::string& key,
+                        data extra, int status) {
+    auto r = records_.get(v.principal, t, key);
+    if (!r) return failure(req, v, r.error(), &t);
+    json rec = records_.to_json(v.principal, *r);
+    data d = type_data(t, v);
+    data rd = record_data(cat_, t, rec, v);
+    d.set("record", rd);
+    std::string base = "/r/" + t.collection + "/" + r->number;
+    d.set("base", base);
+    const model::StateDef* st = t.lifecycle ? t.lifecycle->state(r->state) : nullptr;
+    d.set("can_edit", flag(engine::within_scope(v.principal, v.principal.scope(t.name, "update"), *r) &&
+                           !(st && (st->frozen || st->final))));
+    // Transitions the person may run now; one that takes fields opens a small form.
+    data transitions{data::type::list};
+    std::string open = extra.get("open_transition") ? extra.get("open_transition")->string_value() : "";
+    if (t.lifecycle)
+      for (auto& tr : t.lifecycle->transitions) {
+        if (!may_run(v.principal, t, tr, *r)) continue;
+        data e{data::type::object};
+        e.set("name", tr.name);
+        e.set("label", tr.label.in(v.lang));
+        e.set("to_label", state_label(t, tr.to, v.lang));
+        e.set("action", base + "/transitions/" + tr.name);
+        e.set("version", std::to_string(r->version));
+        std::vector<std::string> fields = tr.fields;
+        for (auto& f : tr.required_fields)
+          if (std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
+        bool is_open = open == tr.name;
+        Typed typed;
+        std::map<std::string, std::string> errors;
+        if (is_open) {
+          if (auto* x = extra.get("typed_json")) {
+            json j = json::parse(x->string_value(), nullptr, false);
+            if (j.is_object())
+              for (auto& [k, val] : j.items()) typed[k] = val.get<std::string>();
+          }
+          if (auto* x = extra.get("errors_json")) {
+            json j = json::parse(x->string_value(), nullptr, false);
+            if (j.is_object())
+              for (auto& [k, val] : j.items()) errors[k] = val.get<std::string>();
+          }
+          e.set("general_error", errors.count("") ? errors[""] : "");
+        }
+        e.set("has_fields", flag(!fields.empty()));
+        e.set("open", flag(is_open));
+        e.set("fields", form_fields(t, fields, typed, is_open ? json() : rec, errors, v, "t-" + tr.name + "-"));
+        transitions << e;
+      }
+    d.set("transitions", transitions);
+    d.set("links", links_data(v, t, *r));
+    d.set("history", history_data(v, t, *r));
+    for (auto* k : {"link_error", "notice"})
+      if (auto* x = extra.get(k)) d.set(k, *x);
+    return web_.render(req, v, "detail", d, r->number + " " + rd.get("display")->string_value(), status, t.collection);
+  }
+
+  data links_data(const Visitor& v, const model::TypeDef& t, const store::Record& r) {
+    data groups{data::type::list};
+    auto links = records_.links(v.principal, t, std::to_string(r.id));
+    bool can_link = engine::within_scope(v.principal, v.principal.scope(t.name, "update"), r);
+    std::string base = "/r/" + t.collection + "/" + r.number;
+    if (links) {
+      std::map<std::string, data> by_label;
+      std::vector<std::string> order;
+      for (auto& l : *links) {
+        std::string label = l.relation ? (l.outgoing ? l.relation->label : l.relation->inverse_label).in(v.lang)
+                                       : l.link.relation;
+        if (label.empty() && l.relation) label = l.relation->label.in(v.lang);
+        if (!by_label.count(label)) {
+          order.push_back(label);
+          data g{data::type::object};
+          g.set("label", label);
+          g.set("items", data{data::type::list});
+          by_label.emplace(label, g);
+        }
+        data item{data::type::object};
+        item.set("number", l.other.number.empty() ? "#" + std::to_string(l.other_id) : l.other.number);
+        item.set("display", l.other.display);
+        item.set("type", l.other_type ? l.other_type->label.in(v.lang) : "");
+        item.set("href", l.other_type && !l.other.number.empty() ? "/r/" + l.other_type->collection + "/" + l.other.number : "");
+        item.set("remove", can_link ? base + "/links/" + std::to_string(l.link.id) + "/delete" : "");
+        data& g = by_label.at(label);
+        data items = *g.get("items");
+        items << item;
+        g.set("items", items);
+      }
+      for (auto& label : order) groups << by_label.at(label);
+    }
+    data d{data::type::object};
+    d.set("groups", groups);
+    d.set("empty", flag(groups.is_empty_list()));
+    d.set("can_link", flag(can_link && !t.relations.empty()));
+    d.set("action", base + "/links");
+    data rels{data::type::list};
+    for (auto& rel : t.relations) {
+      data e{data::type::object};
+      e.set("name", rel.name);
+      const model::TypeDef* target = cat_.type(rel.target);
+      e.set("label", rel.label.in(v.lang) + (target ? " → " + target->label.in(v.lang) : ""));
+      rels << e;
+    }
+    d.set("relations", rels);
+    return d;
+  }
+
+  // The journal of the record, newest first: who did what, when, each field before → after.
+  data history_data(const Visitor& v, const model::TypeDef& t, const store::Record& r) {
+    data list{data::type::list};
+    auto entries = records_.history(v.principal, t, std::to_string(r.id));
+    if (!entries) return list;
+    for (auto it = entries->rbegin(); it != entries->rend(); ++it) {
+      const store::JournalEntry& e = *it;
+      data item{data::type::object};
+      item.set("at", v.format.datetime(e.at));
+      item.set("at_iso", format_timestamp(e.at));
+      item.set("who", e.principal);
+      std::string action = e.action, label;
+      if (action.rfind("transition:", 0) == 0 && t.lifecycle) {
+        const model::TransitionDef* tr = t.lifecycle->transition(action.substr(11));
+        label = web_.t(v, "history.transition", {{"name", tr ? tr->label.in(v.lang) : action.substr(11)}});
+      } else {
+        std::string key = "history." + action;
+        label = web_.ctx().messages.text(v.lang, "ui." + key);
+        if (label == "ui." + key) label = action;
+      }
+      item.set("action", label);
+      data changes{data::type::list};
+      json c = json::parse(e.changes, nullptr, false);
+      if (c.is_object())
+        for (auto& [name, pair] : c.items()) {
+          if (!pair.is_array() || pair.size() != 2) continue;
+          data ch{data::type::object};
+          const model::FieldDef* f = t.field(name);
+          ch.set("field", f ? f->label.in(v.lang) : column_label(t, name, web_, v));
+          ch.set("before", change_text(t, f, name, pair[0], v));
+          ch.set("after", change_text(t, f, name, pair[1], v));
+          changes << ch;
+        }
+      item.set("changes", changes);
+      item.set("has_changes", flag(!changes.is_empty_list()));
+      list << item;
+    }
+    return list;
+  }
+
+  std::string change_text(const model::TypeDef& t, const model::FieldDef* f, const std::string& name, const json& v,
+                          const Visitor& who) {
+    if (v.is_null()) return "—";
+    if (name == "state" && v.is_string()) return state_label(t, v.get<std::string>(), who.lang);
+    if (f && (f->type == FieldType::enumeration || f->type == FieldType::date || f->type == FieldType::datetime ||
+              f->type == FieldType::boolean || f->type == FieldType::integer || f->type == FieldType::decimal))
+      return show_field(cat_, *f, v, who).text;
+    return v.is_string() ? v.get<std::string>() : v.dump();
+  }
+
+  // ---- forms -----------------------------------------------------------------------------
+
+  http::Response new_page(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    if (v.principal.scope(t.name, "create") == engine::Scope::none) return not_found(req, v);
+    return form_page(req, v, t, nullptr, {}, {}, 200);
+  }
+
+  http::Response edit_page(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    auto r = records_.get(v.principal, t, req.params.at(1));
+    if (!r) return failure(req, v, r.error(), &t);
+    return form_page(req, v, t, &*r, {}, {}, 200);
+  }
+
+  // The create or edit form; on an error it keeps what was typed and shows each message at its
+  // field. A conflict (someone saved in between) shows their version beside the typed one.
+  http::Response form_page(const http::Request& req, const Visitor& v, const model::TypeDef& t, const store::Record* r,
+                           const Typed& typed, const std::map<std::string, std::string>& errors, int status,
+                           const store::Record* theirs = nullptr) {
+    data d = type_data(t, v);
+    json rec = r ? records_.to_json(v.principal, *r) : json();
+    d.set("editing", flag(r != nullptr));
+    d.set("action", r ? "/r/" + t.collection + "/" + r->number : "/r/" + t.collection);
+    d.set("cancel", r ? "/r/" + t.collection + "/" + r->number : "/r/" + t.collection);
+    d.set("version", r ? std::to_string(r->version) : "");
+    if (r) d.set("record", record_data(cat_, t, rec, v));
+    d.set("fields", form_fields(t, editable_fields(t), typed, rec, errors, v));
+    auto general = errors.find("");
+    d.set("general_error", general == errors.end() ? "" : general->second);
+    d.set("has_errors", flag(!errors.empty()));
+    data summary{data::type::list};
+    for (auto& [field, msg] : errors) {
+      if (field.empty()) continue;
+      data e{data::type::object};
+      e.set("anchor", "#f-" + field);
+      e.set("message", msg);
+      summary << e;
+    }
+    d.set("error_summary", summary);
+    if (theirs) {
+      json their = records_.to_json(v.principal, *theirs);
+      data diffs{data::type::list};
+      for (auto& f : t.fields) {
+        auto it = typed.find(f.name);
+        std::string mine = it == typed.end() ? "" : it->second;
+        if (it == typed.end() && f.type != FieldType::boolean) continue;
+        std::string current = input_value(f, their.value(f.name, json()), v);
+        if (f.type == FieldType::boolean) {
+          mine = (mine == "true" || mine == "on" || mine == "1") ? "true" : "false";
+          if (current.empty()) current = "false";
+        }
+        if (current == mine) continue;  // no difference to settle
+        data e{data::type::object};
+        e.set("label", f.label.in(v.lang));
+        e.set("theirs", show_field(cat_, f, their.value(f.name, json()), v).text);
+        e.set("mine", mine);
+        diffs << e;
+      }
+      d.set("conflict", flag(true));
+      d.set("conflict_fields", diffs);
+      d.set("conflict_by", their.value("updated_by", json()).value("display", ""));
+      d.set("their_version", std::to_string(theirs->version));
+      d.set("version", std::to_string(theirs->version));
+    }
+    std::string title = r ? web_.t(v, "edit_title", {{"number", r->number}})
+                          : web_.t(v, "new_title", {{"type", t.label.in(v.lang)}});
+    return web_.render(req, v, "form", d, title, status, t.collection);
+  }
+
+  http::Response create(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    std::vector<std::pair<std::string, std::string>> form;
+    http::parse_form(req.body, form);
+    Typed typed = typed_of(form);
+    auto names = editable_fields(t);
+    auto r = records_.create(v.principal, t, form_to_json(t, names, typed, v));
+    if (!r) {
+      if (r.error().kind != ErrorKind::invalid) return failure(req, v, r.error(), &t);
+      return form_page(req, v, t, nullptr, typed, field_messages(web_, v, t, r.error()), 422);
+    }
+    return Web::client_redirect(req, "/r/" + t.collection + "/" + r->number + "?saved=created");
+  }
+
+  http::Response update(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    std::vector<std::pair<std::string, std::string>> form;
+    http::parse_form(req.body, form);
+    Typed typed = typed_of(form);
+    auto version = parse_int(http::form_value(form, "version"));
+    auto before = records_.get(v.principal, t, req.params.at(1));
+    if (!before) return failure(req, v, before.error(), &t);
+    if (!version) version = before->version;
+    // Only what the person changed is sent: a field they left alone is not theirs to overwrite.
+    json all = form_to_json(t, editable_fields(t), typed, v);
+    json original = records_.to_json(v.principal, *before);
+    json changed = json::object();
+    for (auto& [name, val] : all.items()) {
+      const model::FieldDef* f = t.field(name);
+      auto it = typed.find(name);
+      std::string now = it == typed.end() ? (f->type == FieldType::boolean ? "false" : "") : it->second;
+      if (f->type == FieldType::boolean) now = (now == "true" || now == "on" || now == "1") ? "true" : "false";
+      std::string was = input_value(*f, original.value(name, json()), v);
+      if (f->type == FieldType::boolean && was.empty()) was = "false";
+      if (now != was) changed[name] = val;
+    }
+    // The record read here may already be newer than the form: that is the conflict to show.
+    if (before->version != *version)
+      return form_page(req, v, t, &*before, typed, {{"", web_.t(v, "conflict_message")}}, 409, &*before);
+    auto r = records_.update(v.principal, t, req.params.at(1), changed, *version);
+    if (!r) {
+      if (r.error().kind == ErrorKind::precondition_failed) {
+        auto current = records_.get(v.principal, t, req.params.at(1));
+        if (current) return form_page(req, v, t, &*before, typed, {{"", web_.t(v, "conflict_message")}}, 409, &*current);
+      }
+      if (r.error().kind != ErrorKind::invalid) return failure(req, v, r.error(), &t);
+      return form_page(req, v, t, &*before, typed, field_messages(web_, v, t, r.error()), 422);
+    }
+    return Web::client_redirect(req, "/r/" + t.collection + "/" + r->number + "?saved=updated");
+  }
+
+  http::Response transition(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    std::vector<std::pair<std::string, std::string>> form;
+    http::parse_form(req.body, form);
+    Typed typed = typed_of(form);
+    std::string name = req.params.at(2);
+    const model::TransitionDef* tr = t.lifecycle ? t.lifecycle->transition(name) : nullptr;
+    std::vector<std::string> fields;
+    if (tr) {
+      fields = tr->fields;
+      for (auto& f : tr->required_fields)
+        if (std::find(fields.begin(), fields.end(), f) == fields.end()) fields.push_back(f);
+    }
+    json body = form_to_json(t, fields, typed, v);
+    // An empty field is simply not sent: the transition's own rules say whether it was needed.
+    for (auto it = body.begin(); it != body.end();)
+      it = it->is_null() ? body.erase(it) : std::next(it);
+    auto version = parse_int(http::form_value(form, "version"));
+    auto r = records_.transition(v.principal, t, req.params.at(1), name, body,
+                                 version ? std::optional<std::int64_t>(*version) : std::nullopt);
+    if (!r) {
+      const Error& e = r.error();
+      if (e.kind == ErrorKind::not_found) return not_found(req, v);
+      data extra{data::type::object};
+      extra.set("open_transition", name);
+      json typed_json = json::object();
+      for (auto& f : fields)
+        if (typed.count(f)) typed_json[f] = typed[f];
+      extra.set("typed_json", typed_json.dump());
+      auto msgs = e.kind == ErrorKind::invalid ? field_messages(web_, v, t, e) : std::map<std::string, std::string>{};
+      if (e.kind != ErrorKind::invalid) {
+        json b = api::problem_body(e, web_.ctx().messages, v.lang, &t);
+        msgs[""] = b.value("detail", "");
+      }
+      // A message about a field the form does not show goes above the form.
+      std::map<std::string, std::string> shown;
+      for (auto& [k, m] : msgs) {
+        std::string slot = std::find(fields.begin(), fields.end(), k) != fields.end() ? k : "";
+        shown[slot] += (shown[slot].empty() ? "" : " ") + m;
+      }
+      extra.set("errors_json", json(shown).dump());
+      return detail(req, v, t, req.params.at(1), extra, api::status_for(e.kind));
+    }
+    return Web::client_redirect(req, "/r/" + t.collection + "/" + r->number + "?saved=transition");
+  }
+
+  http::Response add_link(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    std::vector<std::pair<std::string, std::string>> form;
+    http::parse_form(req.body, form);
+    json body{{"relation", http::form_value(form, "relation")}, {"target", http::form_value(form, "target")}};
+    auto l = records_.link(v.principal, t, req.params.at(1), body);
+    if (!l) {
+      if (l.error().kind == ErrorKind::not_found && l.error().code == "record.not_found" &&
+          !records_.get(v.principal, t, req.params.at(1)))
+        return not_found(req, v);
+      json b = api::problem_body(l.error(), web_.ctx().messages, v.lang, &t);
+      std::string msg = b.value("detail", "");
+      for (auto& fe : b["errors"]) msg += " " + fe.value("message", "");
+      data extra{data::type::object};
+      extra.set("link_error", msg);
+      return detail(req, v, t, req.params.at(1), extra, api::status_for(l.error().kind));
+    }
+    return Web::client_redirect(req, "/r/" + t.collection + "/" + req.params.at(1) + "?saved=linked#related");
+  }
+
+  http::Response remove_link(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    auto id = parse_int(req.params.at(2));
+    auto s = id ? records_.unlink(v.principal, t, req.params.at(1), *id)
+                : Status(Error::of(ErrorKind::not_found, "record.not_found"));
+    if (!s) return failure(req, v, s.error(), &t);
+    return Web::client_redirect(req, "/r/" + t.collection + "/" + req.params.at(1) + "?saved=unlinked#related");
+  }
+
+  Web& web_;
+  engine::RecordService& records_;
+  const model::Catalogue& cat_;
+};
+
+}  // namespace
+
+void register_record_pages(http::Router& router, Web& web) { std::make_shared<RecordPages>(web)->register_all(router); }
+
+}  // namespace kanri::ui
