@@ -6,14 +6,27 @@ KANRI := build/bin/kanri
 export KANRI_DATABASE ?= sqlite://$(CURDIR)/var/kanri.db
 export KANRI_LISTEN ?= 127.0.0.1:8080
 
-.PHONY: run test build deps bench unit api-tests api-sqlite api-postgres system-tests clean
+.PHONY: run test build web deps bench unit api-tests api-sqlite api-postgres system-tests browser-tests clean
+
+# The web UI's browser code (web/src → web/dist, see vite.config.mjs), rebuilt only when a
+# source, the build configuration or the locked npm packages changed since the last build.
+WEB_MANIFEST := web/dist/.vite/manifest.json
+WEB_INPUTS := $(shell find web/src 2>/dev/null) vite.config.mjs package-lock.json
 
 deps:
 	@scripts/install-deps
 
 build: deps
+	@$(MAKE) -s --no-print-directory $(WEB_MANIFEST)
 	@cmake --preset release >/dev/null
 	@cmake --build build -j $(JOBS)
+
+web: deps
+	@$(MAKE) -s --no-print-directory $(WEB_MANIFEST)
+
+$(WEB_MANIFEST): $(WEB_INPUTS)
+	@node node_modules/vite/bin/vite.js build --logLevel warn
+	@touch $@
 
 run: build
 	@mkdir -p var
@@ -35,8 +48,11 @@ api-sqlite: build
 api-postgres: build
 	@python3 tests/api/runner.py --engine postgres
 
+browser-tests: build
+	@python3 tests/system/web_ui.py --engine sqlite
+
 bench: build
 	@bench/run-all
 
 clean:
-	rm -rf build build-debug build-asan
+	rm -rf build build-debug build-asan web/dist
