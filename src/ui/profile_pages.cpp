@@ -209,9 +209,9 @@ class ProfilePages : public std::enable_shared_from_this<ProfilePages> {
         e.set("id", std::to_string(s.value("id", 0)));
         e.set("name", s.value("name", ""));
         std::string event = s.value("event", "");
-        e.set("event", web_.ctx().messages.text(v.lang, "ui.event." + event) == "ui.event." + event
+        e.set("event", web_.ctx().messages.text(v.lang, "ui.event_name." + event) == "ui.event_name." + event
                            ? event
-                           : web_.ctx().messages.text(v.lang, "ui.event." + event));
+                           : web_.ctx().messages.text(v.lang, "ui.event_name." + event));
         std::string rt = s.value("record_type", "");
         const model::TypeDef* t = ctx_.records.catalogue().type(rt);
         e.set("record_type", t ? t->plural.in(v.lang) : rt == "*" ? web_.t(v, "all_types") : rt);

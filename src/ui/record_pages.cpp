@@ -522,9 +522,9 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
       std::string action = e.action, label;
       if (action.rfind("transition:", 0) == 0 && t.lifecycle) {
         const model::TransitionDef* tr = t.lifecycle->transition(action.substr(11));
-        label = web_.t(v, "history.transition", {{"name", tr ? tr->label.in(v.lang) : action.substr(11)}});
+        label = web_.t(v, "action.transition", {{"name", tr ? tr->label.in(v.lang) : action.substr(11)}});
       } else {
-        std::string key = "history." + action;
+        std::string key = "action." + action;
         label = web_.ctx().messages.text(v.lang, "ui." + key);
         if (label == "ui." + key) label = action;
       }
@@ -617,7 +617,8 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
       }
       d.set("conflict", flag(true));
       d.set("conflict_fields", diffs);
-      d.set("conflict_by", their.value("updated_by", json()).value("display", ""));
+      if (their.contains("updated_by") && their["updated_by"].is_object())
+        d.set("conflict_by", their["updated_by"].value("display", json()).is_string() ? their["updated_by"]["display"].get<std::string>() : "");
       d.set("their_version", std::to_string(theirs->version));
       d.set("version", std::to_string(theirs->version));
     }

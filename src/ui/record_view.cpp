@@ -116,8 +116,12 @@ data record_data(const model::Catalogue& cat, const model::TypeDef& t, const jso
   };
   d.set("created_at", at("created_at"));
   d.set("updated_at", at("updated_at"));
-  d.set("created_by", str(rec.value("created_by", json()).value("display", json())));
-  d.set("updated_by", str(rec.value("updated_by", json()).value("display", json())));
+  auto who_did = [&](const char* k) {
+    const json& u = rec.contains(k) ? rec[k] : json();
+    return u.is_object() ? str(u.value("display", json())) : std::string();
+  };
+  d.set("created_by", who_did("created_by"));
+  d.set("updated_by", who_did("updated_by"));
   data fields{data::type::list};
   for (auto& f : t.fields) {
     Shown s = show_field(cat, f, rec.value(f.name, json()), who);

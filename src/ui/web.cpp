@@ -42,6 +42,17 @@ std::string url_encode(const std::string& s) {
   return out;
 }
 
+// Mustache treats an empty string as true; the pages mean "nothing", so {{#error}} renders
+// only when there is an error. Every lookup goes through here, in sections and partials too.
+class PageContext : public kainjow::mustache::context<std::string> {
+ public:
+  using kainjow::mustache::context<std::string>::context;
+  const data* get(const std::string& name) const override {
+    const data* v = kainjow::mustache::context<std::string>::get(name);
+    return v && v->is_string() && v->string_value().empty() ? nullptr : v;
+  }
+};
+
 }  // namespace
 
 Web::Web(api::ApiContext& ctx, std::shared_ptr<api::Gate> gate, const std::string& web_dir)
@@ -146,7 +157,7 @@ std::string Web::fragment(const std::string& name, const data& d) const {
     it = parsed.emplace(key, std::move(m)).first;
   }
   const data* lang = d.get("lang");
-  kainjow::mustache::context<std::string> c{&texts(lang && lang->is_string() ? lang->string_value() : "en")};
+  PageContext c{&texts(lang && lang->is_string() ? lang->string_value() : "en")};
   c.push(&d);
   return it->second->render(c);
 }

@@ -15,6 +15,8 @@ export function disclosure() {
     open: false,
 
     init() {
+      // A form sent back with an error comes open (data-open="true").
+      this.open = this.$root.dataset.open === 'true';
       this._onEscape = () => this.close();
       window.addEventListener(ESCAPE_EVENT, this._onEscape);
     },
