@@ -85,15 +85,14 @@ std::string state_label(const model::TypeDef& t, const std::string& state, const
 }
 
 std::string state_tone(const model::TypeDef& t, const std::string& state) {
-  if (!t.lifecycle || state.empty()) return "none";
+  if (!t.lifecycle || state.empty()) return "plain";
   const model::StateDef* s = t.lifecycle->state(state);
-  if (!s) return "none";
-  if (s->final) return "closed";
-  if (s->frozen) return "done";
-  if (state == t.lifecycle->initial) return "new";
+  if (!s) return "plain";
+  if (s->final || s->frozen) return "muted";
+  if (state == t.lifecycle->initial) return "info";
   for (auto* w : {"pending", "waiting", "hold", "paused", "suspended", "draft", "proposed"})
-    if (state.find(w) != std::string::npos) return "waiting";
-  return "active";
+    if (state.find(w) != std::string::npos) return "warning";
+  return "success";
 }
 
 data record_data(const model::Catalogue& cat, const model::TypeDef& t, const json& rec, const Visitor& who) {

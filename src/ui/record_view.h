@@ -22,7 +22,8 @@ struct Shown {
 Shown show_field(const model::Catalogue& cat, const model::FieldDef& f, const nlohmann::json& v, const Visitor& who);
 // A state's label, or the name of an unknown state.
 std::string state_label(const model::TypeDef& t, const std::string& state, const std::string& lang);
-// The badge colour class for a state: new, active, waiting, done, closed.
+// The badge tone of a state (CSS tone-*): info (initial), success (in progress), warning
+// (waiting), muted (done or final), plain.
 std::string state_tone(const model::TypeDef& t, const std::string& state);
 
 // The record (as RecordService::to_json renders it) as mustache data: id, number, href,
