@@ -197,19 +197,27 @@ json openapi_document(const model::Catalogue& catalogue) {
           {"requestBody", json_body(schema_ref(name + "Input"))},
           {"responses", common_errors({{"201", json_response("Created", schema_ref(name))}, {"422", problem_response("Invalid fields")}})}}}};
     json export_params = list_params;
-    export_params.push_back(param("format", "query", {{"type", "string"}, {"enum", json::array({"csv", "json"})}}, false,
-                                  "csv (default) or json"));
+    export_params.push_back(param("format", "query", {{"type", "string"}, {"enum", json::array({"csv", "json", "xlsx"})}}, false,
+                                  "csv (default), json or xlsx; without it, an Accept of the XLSX media type gives xlsx"));
+    export_params.push_back(param("tz", "query", {{"type", "string"}, {"default", "UTC"}}, false,
+                                  "IANA time zone in which an xlsx shows date-times (Asia/Tokyo); default UTC"));
+    const std::string xlsx = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
     paths[base + "/export"] = {
         {"get",
          {{"operationId", "export_" + t.name},
           {"tags", tags},
           {"summary", "Export every " + t.label.en + " matching the filters (journaled)"},
+          {"description",
+           "CSV: field names as header, references as their number, users as their name. XLSX: one sheet named "
+           "after the type, a frozen bold header of field labels in the request's language, typed cells (numbers, "
+           "booleans, dates and date-times, enum labels), an autofilter. The file is named <collection>-<yyyymmdd>.xlsx."},
           {"parameters", export_params},
           {"responses",
            common_errors({{"200", {{"description", "The records"},
                                    {"content", {{"text/csv", {{"schema", {{"type", "string"}}}}},
-                                                {"application/json", {{"schema", {{"type", "object"}}}}}}}}},
-                          {"422", problem_response("Too many records match")}})}}}};
+                                                {"application/json", {{"schema", {{"type", "object"}}}}},
+                                                {xlsx, {{"schema", {{"type", "string"}, {"format", "binary"}}}}}}}}},
+                          {"422", problem_response("Too many records match, or an unknown format or time zone")}})}}}};
     paths[base + "/{key}"] = {
         {"parameters", json::array({key_param})},
         {"get",

@@ -11,12 +11,18 @@
 #include "api/route_groups.h"
 #include "http/problem.h"
 #include "core/text.h"
+#include "core/time_zone.h"
 
 namespace kanri::api {
 
 using nlohmann::json;
 
 namespace {
+
+constexpr const char* kXlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+constexpr EpochMs kMsPerDay = 86'400'000;
+
+EpochMs floor_div(EpochMs a, EpochMs b) { return a / b - (a % b < 0 ? 1 : 0); }
 
 // Handlers hold a shared pointer to this object, which so lives as long as the router.
 class RecordRoutes : public std::enable_shared_from_this<RecordRoutes> {
@@ -102,27 +108,43 @@ class RecordRoutes : public std::enable_shared_from_this<RecordRoutes> {
     router.add("GET", "/api/v1/{collection}/export", guarded([this, self = shared_from_this()](Call& call) {
       const model::TypeDef* t = type_of(call);
       if (!t) return no_collection(call);
-      std::string format = "csv";
-      for (auto& [k, v] : call.request.query)
+      // ?format= wins; without it an Accept naming the workbook type asks for XLSX.
+      std::string format = call.request.header("accept").find(kXlsxType) != std::string::npos ? "xlsx" : "csv";
+      std::string tz = "UTC";
+      for (auto& [k, v] : call.request.query) {
         if (k == "format") format = v;
-      if (format != "csv" && format != "json") {
-        Error e = Error::of(ErrorKind::bad_request, "query.invalid");
-        e.fields.push_back({"format", "export.format", {}});
-        return fail(call, e, t);
+        else if (k == "tz") tz = v;
       }
-      auto rows = ctx_.records.export_records(call.principal, *t, list_request(call, {"format"}), ctx_.config.export_max_rows);
+      Error bad = Error::of(ErrorKind::invalid, "query.invalid");
+      if (format != "csv" && format != "json" && format != "xlsx")
+        bad.fields.push_back({"format", "export.format", {{"value", format}}});
+      std::optional<TimeZone> zone = TimeZone::named(tz);
+      if (!zone) bad.fields.push_back({"tz", "export.time_zone", {{"value", tz}}});
+      if (!bad.fields.empty()) return fail(call, bad, t);
+
+      auto rows = ctx_.records.export_records(call.principal, *t, list_request(call, {"format", "tz"}),
+                                              ctx_.config.export_max_rows);
       if (!rows) return fail(call, rows.error(), t);
-      // No export leaves without its journal entry.
-      if (auto j = ctx_.records.journal_export(call.principal, *t, call.request.query, rows->size()); !j)
-        return fail(call, j.error(), t);
       http::Response resp;
+      std::string filename = t->collection + "." + format;
       if (format == "json") {
         resp = json_response(200, {{"items", ctx_.records.to_json(call.principal, *rows)}});
+      } else if (format == "xlsx") {
+        auto book = ctx_.records.to_xlsx(call.principal, *t, *rows, call.lang, ctx_.messages, tz);
+        if (!book) return fail(call, book.error(), t);
+        resp.body = std::move(*book);
+        resp.headers.emplace_back("Content-Type", kXlsxType);
+        const EpochMs now = ctx_.clock.now_ms();
+        const std::string today = days_to_date(floor_div(now + zone->offset_ms(now), kMsPerDay));
+        filename = t->collection + "-" + today.substr(0, 4) + today.substr(5, 2) + today.substr(8, 2) + ".xlsx";
       } else {
         resp.body = ctx_.records.to_csv(call.principal, *rows);
         resp.headers.emplace_back("Content-Type", "text/csv; charset=utf-8");
       }
-      resp.set_header("Content-Disposition", "attachment; filename=\"" + t->collection + "." + format + "\"");
+      // No export leaves without its journal entry; a file that could not be made is not one.
+      if (auto j = ctx_.records.journal_export(call.principal, *t, call.request.query, rows->size(), format); !j)
+        return fail(call, j.error(), t);
+      resp.set_header("Content-Disposition", "attachment; filename=\"" + filename + "\"");
       return resp;
     }));
 

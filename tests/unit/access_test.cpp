@@ -6,6 +6,7 @@
 
 #include <set>
 
+#include "core/messages.h"
 #include "engine/access.h"
 #include "engine/record_service.h"
 #include "store/accounts.h"
@@ -295,6 +296,60 @@ TEST_F(AccessTest, CsvCellsThatASpreadsheetWouldRunAreDefused) {
   EXPECT_EQ(csv.rfind("\xEF\xBB\xBF", 0), 0u) << "a BOM so spreadsheets read UTF-8";
   EXPECT_NE(csv.find("\"'=HYPERLINK(\"\"http://x\"\")\""), std::string::npos) << csv;
   EXPECT_NE(csv.find("\"a, \"\"quoted\"\"\nline\""), std::string::npos) << csv;
+}
+
+TEST_F(AccessTest, ExportCellsAreTypedAndHideReferencesOutOfScope) {
+  auto r = svc_->create(sys_, *service_,
+                        {{"name", "=1+2"}, {"provider", b_.id}, {"owner", "bob"}, {"criticality", "high"},
+                         {"users_count", 12}, {"availability_target", 99.5}, {"live_since", "2026-04-01"},
+                         {"last_incident_at", "2026-11-20T15:30:00Z"}});
+  ASSERT_TRUE(r.ok());
+  auto columns = engine::RecordService::export_columns(*service_);
+  auto at = [&](std::string_view name) {
+    for (size_t i = 0; i < columns.size(); ++i)
+      if (columns[i].name == name) return i;
+    ADD_FAILURE() << "no column " << name;
+    return size_t{0};
+  };
+  using Kind = engine::ExportCell::Kind;
+  std::vector<engine::ExportCell> got;
+  svc_->export_cells(sys_, *service_, {*r}, [&](const std::vector<engine::ExportCell>& cells) { got = cells; });
+  ASSERT_EQ(got.size(), columns.size());
+  EXPECT_EQ(got[at("name")].kind, Kind::text);
+  EXPECT_EQ(got[at("name")].text, "=1+2");
+  EXPECT_EQ(got[at("provider")].text, b_.number);
+  EXPECT_EQ(got[at("criticality")].kind, Kind::choice);
+  ASSERT_NE(got[at("criticality")].label, nullptr);
+  EXPECT_EQ(got[at("criticality")].label->in("ja"), "高");
+  EXPECT_EQ(got[at("criticality")].text, "high") << "the CSV keeps the name";
+  EXPECT_EQ(got[at("state")].kind, Kind::choice);
+  EXPECT_EQ(got[at("users_count")].kind, Kind::number);
+  EXPECT_EQ(got[at("users_count")].number, 12);
+  EXPECT_EQ(got[at("availability_target")].number, 99.5);
+  EXPECT_EQ(got[at("live_since")].kind, Kind::date);
+  EXPECT_EQ(got[at("live_since")].number, static_cast<double>(days_from_civil(2026, 4, 1)));
+  EXPECT_EQ(got[at("last_incident_at")].kind, Kind::datetime);
+  EXPECT_EQ(got[at("last_incident_at")].text, "2026-11-20T15:30:00.000Z");
+  EXPECT_EQ(got[at("description")].kind, Kind::empty);
+
+  // Alice may read services everywhere but organizations only in her own, and no users.
+  Principal p = member(alice_, "alice", a_.id, {{"service", "read", Scope::all}, {"organization", "read", Scope::organization}});
+  svc_->export_cells(p, *service_, {*r}, [&](const std::vector<engine::ExportCell>& cells) { got = cells; });
+  EXPECT_EQ(got[at("provider")].kind, Kind::number) << "a reference she may not read is its id";
+  EXPECT_EQ(got[at("provider")].text, std::to_string(b_.id));
+  EXPECT_EQ(svc_->to_csv(p, {*r}).find(b_.number), std::string::npos);
+}
+
+TEST_F(AccessTest, XlsxIsAWorkbookAndAnUnknownTimeZoneIsInvalid) {
+  const MessageCatalogue messages = MessageCatalogue::load(std::string(KANRI_SOURCE_DIR) + "/i18n");
+  auto book = svc_->to_xlsx(sys_, *service_, a_services_, "ja", messages, "Asia/Tokyo");
+  ASSERT_TRUE(book.ok());
+  EXPECT_EQ(book->rfind("PK", 0), 0u) << "a zip container";
+  auto empty = svc_->to_xlsx(sys_, *service_, {}, "en", messages);
+  EXPECT_TRUE(empty.ok()) << "a header-only sheet";
+  auto bad = svc_->to_xlsx(sys_, *service_, a_services_, "en", messages, "Mars/Olympus");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().kind, ErrorKind::invalid);
 }
 
 TEST_F(AccessTest, OrganizationsAreTheirOwnTenant) {

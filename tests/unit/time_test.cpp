@@ -1,4 +1,5 @@
 #include "core/time.h"
+#include "core/time_zone.h"
 
 #include <gtest/gtest.h>
 
@@ -279,6 +280,34 @@ RC_GTEST_PROP(TimeProperties, DaysFromCivilInvertsCivilFromDays, ()) {
 }
 
 #endif  // KANRI_HAVE_RAPIDCHECK
+
+}  // namespace
+}  // namespace kanri
+
+namespace kanri {
+namespace {
+
+TEST(TimeZone, OffsetsFollowTheZonesRulesIncludingDaylightSaving) {
+  const EpochMs winter = *parse_timestamp("2026-01-15T12:00:00Z");
+  const EpochMs summer = *parse_timestamp("2026-07-15T12:00:00Z");
+  auto utc = TimeZone::named("UTC");
+  ASSERT_TRUE(utc);
+  EXPECT_EQ(utc->offset_ms(summer), 0);
+  auto tokyo = TimeZone::named("Asia/Tokyo");
+  ASSERT_TRUE(tokyo);
+  EXPECT_EQ(tokyo->offset_ms(winter), 9 * 3'600'000);
+  EXPECT_EQ(tokyo->offset_ms(summer), 9 * 3'600'000);
+  auto berlin = TimeZone::named("Europe/Berlin");
+  ASSERT_TRUE(berlin);
+  EXPECT_EQ(berlin->offset_ms(winter), 1 * 3'600'000);
+  EXPECT_EQ(berlin->offset_ms(summer), 2 * 3'600'000);
+}
+
+TEST(TimeZone, UnknownNamesAreRefused) {
+  EXPECT_FALSE(TimeZone::named("Mars/Olympus"));
+  EXPECT_FALSE(TimeZone::named(""));
+  EXPECT_FALSE(TimeZone::named("Etc/Unknown"));
+}
 
 }  // namespace
 }  // namespace kanri
