@@ -364,17 +364,21 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     }
     auto rows = records_.export_records(v.principal, t, to_list_request(params), web_.ctx().config.export_max_rows);
     if (!rows) return failure(req, v, rows.error(), &t);
-    if (auto j = records_.journal_export(v.principal, t, params, rows->size()); !j) return failure(req, v, j.error(), &t);
     http::Response r;
     std::string day = v.format.local_date(web_.ctx().clock.now_ms());
     std::erase(day, '-');
     if (format == "xlsx") {
-      r.body = "";  // XLSX_PENDING
+      auto book = records_.to_xlsx(v.principal, t, *rows, v.lang, web_.ctx().messages, v.principal.time_zone);
+      if (!book) return failure(req, v, book.error(), &t);
+      r.body = std::move(*book);
       r.headers.emplace_back("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet");
     } else {
       r.body = records_.to_csv(v.principal, *rows);
       r.headers.emplace_back("Content-Type", "text/csv; charset=utf-8");
     }
+    // No export leaves without its journal entry (evidence of who took which data out).
+    if (auto j = records_.journal_export(v.principal, t, params, rows->size(), format); !j)
+      return failure(req, v, j.error(), &t);
     r.set_header("Content-Disposition", "attachment; filename=\"" + t.collection + "-" + day + "." + format + "\"");
     return r;
   }
