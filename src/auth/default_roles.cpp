@@ -69,7 +69,9 @@ const std::vector<RoleDefinition>& default_roles() {
          on_every_type({"read", "export"}, "all") + kAudit + kReports},
         {"requester", "Requester", "依頼者",
          "A customer's user: sees the service catalogue and their own organization; reports and follows their own tickets.",
-         std::vector<PermissionRow>{{"organization", "read", "organization"}, {"service", "read", "all"}, {"user", "read", "own"}} +
+         std::vector<PermissionRow>{{"organization", "read", "organization"}, {"service", "read", "all"},
+                                    {"user", "read", "own"}, {"incident", "create", "own"}, {"incident", "read", "own"},
+                                    {"incident", "transition:confirm", "own"}, {"incident", "transition:reopen", "own"}} +
              kOwnNotifications},
         {"top_management", "Top management", "トップマネジメント",
          "Dashboards and reports, the catalogue of services and organizations, and the periodic activities (what is "

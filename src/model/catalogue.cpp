@@ -150,7 +150,8 @@ nlohmann::json describe(const TypeDef& t) {
                      {"org_field", t.org_field.empty() ? nlohmann::json(nullptr) : nlohmann::json(t.org_field)},
                      {"owner_fields", t.owner_fields},
                      {"area", t.area},
-                     {"portal", t.portal}};
+                     {"portal", t.portal},
+                     {"portal_fields", t.portal_fields}};
   if (!t.description.en.empty()) out["description"] = label_json(t.description);
   if (t.lifecycle) {
     nlohmann::json states = nlohmann::json::array(), transitions = nlohmann::json::array();

@@ -116,6 +116,8 @@ struct TypeDef {
   std::string area = "other";
   // Whether requesters report or ask through the portal with this type (incidents, requests).
   bool portal = false;
+  // The fields a requester fills in on the portal's form (empty: every editable field).
+  std::vector<std::string> portal_fields;
 
   const FieldDef* field(std::string_view name) const;
   const RelationDef* relation(std::string_view name) const;

@@ -272,7 +272,7 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
                const std::set<std::string>& known_rules, std::map<std::string, int>& relation_lines) {
   r.check_keys(tt, {"label", "plural", "description", "collection", "number_prefix", "clauses", "display",
                     "fields", "lifecycle", "relations", "list_columns", "default_sort", "org_field",
-                    "owner_fields", "area", "portal"}, name);
+                    "owner_fields", "area", "portal", "portal_fields"}, name);
   auto t = std::make_unique<TypeDef>();
   t->name = name;
   t->file = r.file();
@@ -342,6 +342,9 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
       t->relations.push_back(std::move(rel));
     }
   }
+  t->portal_fields = r.strings(tt, "portal_fields", name);
+  for (auto& c : t->portal_fields)
+    if (!t->field(c)) r.error(*tt.get("portal_fields"), "portal field '" + c + "' is not a field of " + name);
   t->list_columns = r.strings(tt, "list_columns", name);
   for (auto& c : t->list_columns)
     if (!t->field(c) && !is_system_column(c)) r.error(*tt.get("list_columns"), "list column '" + c + "' is not a field of " + name);

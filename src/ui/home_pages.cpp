@@ -302,7 +302,9 @@ class HomePages : public std::enable_shared_from_this<HomePages> {
       }
       if (v.principal.scope(t.name, "read") == engine::Scope::none) continue;
       engine::ListRequest lr;
-      lr.filters.emplace_back("created_by", me);
+      // A requester sees their own tickets anyway (created by them or naming them); anyone
+      // else here sees what they created.
+      if (v.principal.scope(t.name, "read") != engine::Scope::own) lr.filters.emplace_back("created_by", me);
       lr.sort = "-updated_at";
       lr.limit = "50";
       if (auto page = records_.list(v.principal, t, lr))

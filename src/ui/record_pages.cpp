@@ -564,6 +564,13 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
 
   // ---- forms -----------------------------------------------------------------------------
 
+  // A requester creating a portal ticket sees the portal's short form; everyone else every
+  // editable field.
+  static std::vector<std::string> form_field_names(const model::TypeDef& t, const Visitor& v, bool creating) {
+    if (creating && v.portal_only && t.portal && !t.portal_fields.empty()) return t.portal_fields;
+    return editable_fields(t);
+  }
+
   http::Response new_page(http::Request& req, Visitor& v, const model::TypeDef& t) {
     if (v.principal.scope(t.name, "create") == engine::Scope::none) return not_found(req, v);
     return form_page(req, v, t, nullptr, {}, {}, 200);
@@ -587,7 +594,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     d.set("cancel", r ? "/r/" + t.collection + "/" + r->number : "/r/" + t.collection);
     d.set("version", r ? std::to_string(r->version) : "");
     if (r) d.set("record", record_data(cat_, t, rec, v));
-    d.set("fields", form_fields(t, editable_fields(t), typed, rec, errors, v));
+    d.set("fields", form_fields(t, form_field_names(t, v, r == nullptr), typed, rec, errors, v));
     auto general = errors.find("");
     d.set("general_error", general == errors.end() ? "" : general->second);
     d.set("has_errors", flag(!errors.empty()));
@@ -635,7 +642,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     std::vector<std::pair<std::string, std::string>> form;
     http::parse_form(req.body, form);
     Typed typed = typed_of(form);
-    auto names = editable_fields(t);
+    auto names = form_field_names(t, v, true);
     auto r = records_.create(v.principal, t, form_to_json(t, names, typed, v));
     if (!r) {
       if (r.error().kind != ErrorKind::invalid) return failure(req, v, r.error(), &t);
