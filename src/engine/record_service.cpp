@@ -510,6 +510,13 @@ Result<std::vector<store::JournalEntry>> RecordService::history(const Principal&
         e.ip.clear();
       }
     }
+    // Work-log entries are internal (engine/record_extras.h): their journal entries are shown
+    // only to those who may update the record.
+    if (!within_scope(p, p.scope(t.name, "update"), *rec)) {
+      std::erase_if(entries, [](const store::JournalEntry& e) {
+        return e.action == "comment" && e.changes.find("\"kind\":\"work_log\"") != std::string::npos;
+      });
+    }
     for (auto& e : entries) {
       if (e.action != "link" && e.action != "linked" && e.action != "unlink" && e.action != "unlinked") continue;
       json changes = json::parse(e.changes, nullptr, false);
