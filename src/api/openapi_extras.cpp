@@ -1,23 +1,19 @@
 // The OpenAPI description of what every record carries besides its fields (comments and work
 // log, attachments) and of saved list views.
 #include "api/openapi.h"
+#include "api/openapi_parts.h"
 
 namespace kanri::api {
 
 using nlohmann::json;
+using oas::items_of;
+using oas::ok_json;
+using oas::problem;
+using oas::sref;
+using oas::str;
 
 namespace {
 
-json sref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
-json problem(const std::string& d) {
-  return {{"description", d}, {"content", {{"application/problem+json", {{"schema", sref("Problem")}}}}}};
-}
-json ok_json(const std::string& d, json schema) {
-  return {{"description", d}, {"content", {{"application/json", {{"schema", std::move(schema)}}}}}};
-}
-json items_of(const std::string& name) {
-  return {{"type", "object"}, {"properties", {{"items", {{"type", "array"}, {"items", sref(name)}}}}}};
-}
 json param(const std::string& name, const std::string& in, json schema, bool required, const std::string& d) {
   return {{"name", name}, {"in", in}, {"required", required}, {"schema", std::move(schema)}, {"description", d}};
 }
@@ -27,7 +23,6 @@ json op(const std::string& id, const std::string& tag, const std::string& summar
   responses["403"] = problem("Your roles do not allow this (a record you may not see answers 404)");
   return {{"operationId", id}, {"tags", json::array({tag})}, {"summary", summary}, {"responses", std::move(responses)}};
 }
-json str() { return {{"type", "string"}}; }
 json datetime() { return {{"type", "string"}, {"format", "date-time"}}; }
 
 }  // namespace

@@ -3,16 +3,13 @@
 #include "core/text.h"
 #include "engine/file_types.h"
 #include "engine/record_extras.h"
+#include "engine/refusals.h"
 
 namespace kanri::engine {
 
 using nlohmann::json;
 
 namespace {
-
-Error forbidden(const std::string& action, const model::TypeDef& t) {
-  return Error::of(ErrorKind::forbidden, "access.denied", {{"action", action}, {"type", t.name}});
-}
 
 Error file_error(const std::string& code, MessageArgs args = {}) {
   Error e = Error::invalid({{"file", code, args}});
@@ -34,13 +31,6 @@ std::string human_size(std::size_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-Status check_not_frozen(const store::Record& r) {
-  if (!r.type->lifecycle) return ok_status();
-  const model::StateDef* s = r.type->lifecycle->state(r.state);
-  if (s && s->frozen) return Error::of(ErrorKind::conflict, "record.frozen", {{"state", r.state}});
-  return ok_status();
-}
-
 Error attachment_not_found(std::int64_t id) {
   return Error::of(ErrorKind::not_found, "attachment.not_found", {{"id", std::to_string(id)}});
 }
@@ -56,7 +46,7 @@ Result<store::Record> AttachmentService::authorized(store::Connection& c, const 
   if (!r) return r;
   bool may = within_scope(p, p.scope(t.name, "update"), *r) ||
              (attaching && within_scope(p, p.scope(t.name, "comment"), *r));
-  if (!may) return forbidden("update", t);
+  if (!may) return access_denied("update", t);
   // A frozen record is final evidence (7.5): what is attached to it stays as it was.
   if (auto f = check_not_frozen(*r); !f) return f.take_error();
   return r;

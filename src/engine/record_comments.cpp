@@ -1,16 +1,13 @@
 // CommentService (engine/record_extras.h): comments and the work log of any record.
 #include "core/text.h"
 #include "engine/record_extras.h"
+#include "engine/refusals.h"
 
 namespace kanri::engine {
 
 using nlohmann::json;
 
 namespace {
-
-Error forbidden(const std::string& action, const model::TypeDef& t) {
-  return Error::of(ErrorKind::forbidden, "access.denied", {{"action", action}, {"type", t.name}});
-}
 
 bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n\f\v") == std::string::npos; }
 
@@ -39,7 +36,7 @@ Result<Comment> CommentService::add(const Principal& p, const model::TypeDef& t,
       errors.push_back({"kind", "comment.kind_unknown", {{"value", kind}}});
       return Error::invalid(std::move(errors));
     }
-    if (!may_add(p, *r, kind)) return forbidden(kind == "comment" ? "comment" : "update", t);
+    if (!may_add(p, *r, kind)) return access_denied(kind == "comment" ? "comment" : "update", t);
     if (blank(body)) errors.push_back({"body", "comment.body_required", {}});
     else if (!is_valid_utf8(body)) errors.push_back({"body", "comment.body_encoding", {}});
     else if (utf8_length(body) > kCommentMaxLength)

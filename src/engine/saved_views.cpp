@@ -1,6 +1,7 @@
 // SavedViewService (engine/record_extras.h): named list queries, personal or shared.
 #include "core/text.h"
 #include "engine/record_extras.h"
+#include "engine/refusals.h"
 
 namespace kanri::engine {
 
@@ -77,7 +78,7 @@ Result<std::vector<SavedView>> SavedViewService::list(const Principal& p, const 
     if (!t) t = records_.catalogue().by_collection(type);
     if (!t) return Error::of(ErrorKind::not_found, "view.unknown_type", {{"type", type}});
     if (p.scope(t->name, "read") == Scope::none)
-      return Error::of(ErrorKind::forbidden, "access.denied", {{"action", "read"}, {"type", t->name}});
+      return access_denied("read", *t);
     types.push_back(t->name);
   } else {
     for (auto& t : records_.catalogue().types())
