@@ -34,7 +34,8 @@ std::string ext_value(const std::string& s) {
 // An ASCII stand-in for clients that do not read filename*.
 std::string ascii_fallback(const std::string& s) {
   std::string out;
-  for (unsigned char ch : s) out += (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') ? static_cast<char>(ch) : '_';
+  for (unsigned char ch : s)
+    out += (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') ? static_cast<char>(ch) : '_';
   return out;
 }
 
@@ -46,17 +47,22 @@ Error unknown_query(const std::string& name) {
 
 }  // namespace
 
-void register_record_extras_routes(http::Router& router, ApiContext& ctx, std::shared_ptr<Gate> gate) {
+void register_record_extras_routes(http::Router& router, ApiContext& ctx,
+                                   std::shared_ptr<Gate> gate) {
   auto add = [&](const char* method, const char* path, std::function<http::Response(Call&)> fn,
-                 std::size_t max_body = 0) { router.add(method, path, gate->guarded(std::move(fn)), max_body); };
+                 std::size_t max_body = 0) {
+    router.add(method, path, gate->guarded(std::move(fn)), max_body);
+  };
   const model::Catalogue& catalogue = ctx.records.catalogue();
   // Runs `fn` with the record type of the path's collection, or answers 404.
-  auto typed = [gate, &catalogue, &ctx](std::function<http::Response(Call&, const model::TypeDef&)> fn) {
+  auto typed = [gate, &catalogue,
+                &ctx](std::function<http::Response(Call&, const model::TypeDef&)> fn) {
     return [gate, &catalogue, &ctx, fn = std::move(fn)](Call& call) {
       const model::TypeDef* t = catalogue.by_collection(call.request.params.at(0));
       if (!t)
-        return http::simple_problem(404, ctx.messages.text(call.lang, "problem.not_found"),
-                                    "No collection '" + call.request.params.at(0) + "'. GET /api/v1/types lists them.");
+        return http::simple_problem(
+            404, ctx.messages.text(call.lang, "problem.not_found"),
+            "No collection '" + call.request.params.at(0) + "'. GET /api/v1/types lists them.");
       return fn(call, *t);
     };
   };
@@ -70,7 +76,8 @@ void register_record_extras_routes(http::Router& router, ApiContext& ctx, std::s
   };
 
   // --- comments and work log
-  add("GET", "/api/v1/{collection}/{key}/comments", typed([gate, &ctx](Call& call, const model::TypeDef& t) {
+  add("GET", "/api/v1/{collection}/{key}/comments",
+      typed([gate, &ctx](Call& call, const model::TypeDef& t) {
         std::string kind;
         std::int64_t after = 0;
         int limit = 200;
@@ -84,30 +91,40 @@ void register_record_extras_routes(http::Router& router, ApiContext& ctx, std::s
               e.fields.push_back({k, k == "limit" ? "comment.limit" : "cursor.invalid", {}});
               return gate->fail(call, e, &t);
             }
-            if (k == "after") after = *n;
-            else limit = static_cast<int>(*n);
+            if (k == "after")
+              after = *n;
+            else
+              limit = static_cast<int>(*n);
           } else {
             return gate->fail(call, unknown_query(k), &t);
           }
         }
-        auto page = ctx.comments.list(call.principal, t, call.request.params[1], kind, after, limit);
+        auto page =
+            ctx.comments.list(call.principal, t, call.request.params[1], kind, after, limit);
         if (!page) return gate->fail(call, page.error(), &t);
         json items = json::array();
         for (auto& c : page->items) items.push_back(engine::comment_json(c));
-        return json_response(200, {{"items", items},
-                                   {"next_after", page->next_after ? json(*page->next_after) : json(nullptr)}});
+        return json_response(
+            200, {{"items", items},
+                  {"next_after", page->next_after ? json(*page->next_after) : json(nullptr)}});
       }));
-  add("POST", "/api/v1/{collection}/{key}/comments", typed([gate, &ctx](Call& call, const model::TypeDef& t) {
+  add("POST", "/api/v1/{collection}/{key}/comments",
+      typed([gate, &ctx](Call& call, const model::TypeDef& t) {
         auto b = gate->body(call.request);
         if (!b) return gate->fail(call, b.error(), &t);
-        if (!b->is_object()) return gate->fail(call, Error::of(ErrorKind::bad_request, "body.not_object"), &t);
+        if (!b->is_object())
+          return gate->fail(call, Error::of(ErrorKind::bad_request, "body.not_object"), &t);
         std::vector<FieldError> errors;
         std::string kind = "comment", text;
         for (auto& [k, v] : b->items()) {
-          if (k == "body" && v.is_string()) text = v.get<std::string>();
-          else if (k == "kind" && v.is_string()) kind = v.get<std::string>();
-          else if (k == "body" || k == "kind") errors.push_back({k, "field.type_text", {}});
-          else errors.push_back({k, "comment.unknown_field", {}});
+          if (k == "body" && v.is_string())
+            text = v.get<std::string>();
+          else if (k == "kind" && v.is_string())
+            kind = v.get<std::string>();
+          else if (k == "body" || k == "kind")
+            errors.push_back({k, "field.type_text", {}});
+          else
+            errors.push_back({k, "comment.unknown_field", {}});
         }
         if (!errors.empty()) return gate->fail(call, Error::invalid(std::move(errors)), &t);
         auto c = ctx.comments.add(call.principal, t, call.request.params[1], kind, text);
@@ -118,11 +135,14 @@ void register_record_extras_routes(http::Router& router, ApiContext& ctx, std::s
   // --- attachments
   add("GET", "/api/v1/{collection}/{key}/attachments",
       typed([gate, &ctx, attachment_url](Call& call, const model::TypeDef& t) {
-        if (!call.request.query.empty()) return gate->fail(call, unknown_query(call.request.query[0].first), &t);
+        if (!call.request.query.empty())
+          return gate->fail(call, unknown_query(call.request.query[0].first), &t);
         auto list = ctx.attachments.list(call.principal, t, call.request.params[1]);
         if (!list) return gate->fail(call, list.error(), &t);
         json items = json::array();
-        for (auto& a : *list) items.push_back(engine::attachment_json(a, attachment_url(t, call.request.params[1], a.id)));
+        for (auto& a : *list)
+          items.push_back(
+              engine::attachment_json(a, attachment_url(t, call.request.params[1], a.id)));
         return json_response(200, {{"items", items}});
       }));
   // Files are larger than the server's body limit allows other routes: this one takes the
@@ -136,12 +156,16 @@ void register_record_extras_routes(http::Router& router, ApiContext& ctx, std::s
         std::string_view content;
         std::optional<std::vector<http::FormPart>> parts;
         for (auto& [k, v] : req.query) {
-          if (k == "name") name = v;
-          else return gate->fail(call, unknown_query(k), &t);
+          if (k == "name")
+            name = v;
+          else
+            return gate->fail(call, unknown_query(k), &t);
         }
         if (http::is_multipart_form(content_type)) {
           parts = http::parse_multipart(content_type, req.body);
-          if (!parts) return gate->fail(call, Error::of(ErrorKind::bad_request, "attachment.multipart_malformed"), &t);
+          if (!parts)
+            return gate->fail(
+                call, Error::of(ErrorKind::bad_request, "attachment.multipart_malformed"), &t);
           const http::FormPart* file = nullptr;
           for (auto& p : *parts)
             if (p.name == "file" && !file) file = &p;
@@ -162,8 +186,10 @@ void register_record_extras_routes(http::Router& router, ApiContext& ctx, std::s
         return resp;
       }),
       upload_limit);
-  add("GET", "/api/v1/{collection}/{key}/attachments/{id}", typed([gate, &ctx, path_id](Call& call, const model::TypeDef& t) {
-        if (!call.request.query.empty()) return gate->fail(call, unknown_query(call.request.query[0].first), &t);
+  add("GET", "/api/v1/{collection}/{key}/attachments/{id}",
+      typed([gate, &ctx, path_id](Call& call, const model::TypeDef& t) {
+        if (!call.request.query.empty())
+          return gate->fail(call, unknown_query(call.request.query[0].first), &t);
         auto id = path_id(call.request.params[2], "attachment.not_found");
         if (!id) return gate->fail(call, id.error(), &t);
         auto file = ctx.attachments.download(call.principal, t, call.request.params[1], *id);
@@ -173,8 +199,9 @@ void register_record_extras_routes(http::Router& router, ApiContext& ctx, std::s
         resp.body = std::move(file->bytes);
         resp.set_header("Content-Type", a.content_type);
         // Always a download, never shown inline: the browser does not render what was uploaded.
-        resp.set_header("Content-Disposition",
-                        "attachment; filename=\"" + ascii_fallback(a.file_name) + "\"; filename*=" + ext_value(a.file_name));
+        resp.set_header("Content-Disposition", "attachment; filename=\"" +
+                                                   ascii_fallback(a.file_name) +
+                                                   "\"; filename*=" + ext_value(a.file_name));
         resp.set_header("X-Content-Type-Options", "nosniff");
         resp.set_header("ETag", "\"" + a.sha256 + "\"");
         resp.set_header("Cache-Control", "private, no-store");
@@ -193,8 +220,10 @@ void register_record_extras_routes(http::Router& router, ApiContext& ctx, std::s
   add("GET", "/api/v1/views", [gate, &ctx](Call& call) {
     std::string type;
     for (auto& [k, v] : call.request.query) {
-      if (k == "type") type = v;
-      else return gate->fail(call, unknown_query(k));
+      if (k == "type")
+        type = v;
+      else
+        return gate->fail(call, unknown_query(k));
     }
     auto views = ctx.views.list(call.principal, type);
     if (!views) return gate->fail(call, views.error());

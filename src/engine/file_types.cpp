@@ -35,7 +35,8 @@ constexpr Allowed kAllowed[] = {
     {"zip", "application/zip", Magic::zip},
     {"docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document", Magic::zip},
     {"xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", Magic::zip},
-    {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation", Magic::zip},
+    {"pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+     Magic::zip},
     {"odt", "application/vnd.oasis.opendocument.text", Magic::zip},
     {"ods", "application/vnd.oasis.opendocument.spreadsheet", Magic::zip},
     {"msg", "application/vnd.ms-outlook", Magic::ole},
@@ -47,7 +48,9 @@ const Allowed* find_allowed(std::string_view ext) {
   return nullptr;
 }
 
-bool starts_with(std::string_view s, std::string_view prefix) { return s.substr(0, prefix.size()) == prefix; }
+bool starts_with(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -57,9 +60,13 @@ std::string lower(std::string_view s) {
 
 // Programs of the common platforms: PE (MZ), ELF, Mach-O (both byte orders, fat), scripts.
 bool looks_executable(std::string_view head) {
-  return starts_with(head, "MZ") || starts_with(head, "\x7f" "ELF") || starts_with(head, "\xfe\xed\xfa\xce") ||
-         starts_with(head, "\xfe\xed\xfa\xcf") || starts_with(head, "\xce\xfa\xed\xfe") ||
-         starts_with(head, "\xcf\xfa\xed\xfe") || starts_with(head, "\xca\xfe\xba\xbe") || starts_with(head, "#!");
+  return starts_with(head, "MZ") ||
+         starts_with(head,
+                     "\x7f"
+                     "ELF") ||
+         starts_with(head, "\xfe\xed\xfa\xce") || starts_with(head, "\xfe\xed\xfa\xcf") ||
+         starts_with(head, "\xce\xfa\xed\xfe") || starts_with(head, "\xcf\xfa\xed\xfe") ||
+         starts_with(head, "\xca\xfe\xba\xbe") || starts_with(head, "#!");
 }
 
 // Markup a browser renders as a page or runs as an image with scripts.
@@ -106,25 +113,44 @@ ContentVerdict check_content(const FileType& type, std::string_view content) {
   if (looks_executable(head)) return ContentVerdict::executable;
   bool ok = false;
   switch (a->magic) {
-    case Magic::pdf: ok = starts_with(head, "%PDF-"); break;
-    case Magic::png: ok = starts_with(head, "\x89PNG\r\n\x1a\n"); break;
-    case Magic::jpeg: ok = starts_with(head, "\xff\xd8\xff"); break;
-    case Magic::gif: ok = starts_with(head, "GIF87a") || starts_with(head, "GIF89a"); break;
-    case Magic::webp: ok = starts_with(head, "RIFF") && head.size() >= 12 && head.substr(8, 4) == "WEBP"; break;
-    case Magic::zip: ok = starts_with(head, "PK\x03\x04") || starts_with(head, "PK\x05\x06"); break;
-    case Magic::ole: ok = starts_with(head, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"); break;
+    case Magic::pdf:
+      ok = starts_with(head, "%PDF-");
+      break;
+    case Magic::png:
+      ok = starts_with(head, "\x89PNG\r\n\x1a\n");
+      break;
+    case Magic::jpeg:
+      ok = starts_with(head, "\xff\xd8\xff");
+      break;
+    case Magic::gif:
+      ok = starts_with(head, "GIF87a") || starts_with(head, "GIF89a");
+      break;
+    case Magic::webp:
+      ok = starts_with(head, "RIFF") && head.size() >= 12 && head.substr(8, 4) == "WEBP";
+      break;
+    case Magic::zip:
+      ok = starts_with(head, "PK\x03\x04") || starts_with(head, "PK\x05\x06");
+      break;
+    case Magic::ole:
+      ok = starts_with(head, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1");
+      break;
     case Magic::text: {
       std::string_view body = starts_with(head, "\xef\xbb\xbf") ? head.substr(3) : head;
       if (!is_text(body, content.size() > 8192)) return ContentVerdict::mismatch;
       if (looks_like_active_markup(body)) return ContentVerdict::executable;
       size_t first = body.find_first_not_of(" \t\r\n");
       char c0 = first == std::string_view::npos ? '\0' : body[first];
-      if (type.extension == "json") ok = first != std::string_view::npos && std::string_view("{[\"-0123456789tfn").find(c0) != std::string_view::npos;
-      else if (type.extension == "xml") ok = c0 == '<';
-      else ok = true;
+      if (type.extension == "json")
+        ok = first != std::string_view::npos &&
+             std::string_view("{[\"-0123456789tfn").find(c0) != std::string_view::npos;
+      else if (type.extension == "xml")
+        ok = c0 == '<';
+      else
+        ok = true;
       break;
     }
-    case Magic::none: break;
+    case Magic::none:
+      break;
   }
   return ok ? ContentVerdict::ok : ContentVerdict::mismatch;
 }

@@ -26,7 +26,8 @@ std::string allowed_list() {
 
 // "20 MiB" for the limits people configure; bytes otherwise.
 std::string human_size(std::size_t bytes) {
-  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0) return std::to_string(bytes / (1024 * 1024)) + " MiB";
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) == 0)
+    return std::to_string(bytes / (1024 * 1024)) + " MiB";
   if (bytes >= 1024 && bytes % 1024 == 0) return std::to_string(bytes / 1024) + " KiB";
   return std::to_string(bytes) + " bytes";
 }
@@ -40,8 +41,9 @@ Error attachment_not_found(std::int64_t id) {
 AttachmentService::AttachmentService(RecordService& records, AttachmentSettings settings)
     : records_(records), settings_(std::move(settings)), files_(settings_.dir) {}
 
-Result<store::Record> AttachmentService::authorized(store::Connection& c, const Principal& p, const model::TypeDef& t,
-                                                    std::string_view key, bool attaching) {
+Result<store::Record> AttachmentService::authorized(store::Connection& c, const Principal& p,
+                                                    const model::TypeDef& t, std::string_view key,
+                                                    bool attaching) {
   auto r = records_.find_visible(c, p, t, key);
   if (!r) return r;
   bool may = within_scope(p, p.scope(t.name, "update"), *r) ||
@@ -52,8 +54,9 @@ Result<store::Record> AttachmentService::authorized(store::Connection& c, const 
   return r;
 }
 
-Result<Attachment> AttachmentService::upload(const Principal& p, const model::TypeDef& t, std::string_view key,
-                                             const std::string& file_name, std::string_view content) {
+Result<Attachment> AttachmentService::upload(const Principal& p, const model::TypeDef& t,
+                                             std::string_view key, const std::string& file_name,
+                                             std::string_view content) {
   // Who may attach is settled before the bytes are looked at or written.
   std::optional<Error> refused;
   records_.database().read([&](store::Connection& c) {
@@ -63,18 +66,23 @@ Result<Attachment> AttachmentService::upload(const Principal& p, const model::Ty
   if (refused) return std::move(*refused);
   if (content.size() > settings_.max_bytes)
     return Error::of(ErrorKind::too_large, "attachment.too_large",
-                     {{"max", human_size(settings_.max_bytes)}, {"max_bytes", std::to_string(settings_.max_bytes)}});
+                     {{"max", human_size(settings_.max_bytes)},
+                      {"max_bytes", std::to_string(settings_.max_bytes)}});
   const std::string name = clean_file_name(file_name);
   if (name.empty()) return file_error("attachment.name_required");
   if (utf8_length(name) > 255) return file_error("attachment.name_too_long", {{"max", "255"}});
   if (content.empty()) return file_error("attachment.empty");
   std::optional<FileType> type = file_type_for(name);
-  if (!type) return file_error("attachment.type_not_allowed", {{"name", name}, {"allowed", allowed_list()}});
+  if (!type)
+    return file_error("attachment.type_not_allowed", {{"name", name}, {"allowed", allowed_list()}});
   switch (check_content(*type, content)) {
-    case ContentVerdict::ok: break;
+    case ContentVerdict::ok:
+      break;
     case ContentVerdict::mismatch:
-      return file_error("attachment.content_mismatch", {{"name", name}, {"extension", type->extension}});
-    case ContentVerdict::executable: return file_error("attachment.executable", {{"name", name}});
+      return file_error("attachment.content_mismatch",
+                        {{"name", name}, {"extension", type->extension}});
+    case ContentVerdict::executable:
+      return file_error("attachment.executable", {{"name", name}});
   }
   Attachment a;
   a.record_type = t.name;
@@ -94,8 +102,11 @@ Result<Attachment> AttachmentService::upload(const Principal& p, const model::Ty
     a.uploaded_at = records_.clock().now_ms();
     store::insert_attachment(c, a);
     return records_.journal(c, p, *r, "attach",
-                            json{{"attachment_id", a.id}, {"file_name", a.file_name}, {"size", a.size},
-                                 {"sha256", a.sha256}, {"content_type", a.content_type}});
+                            json{{"attachment_id", a.id},
+                                 {"file_name", a.file_name},
+                                 {"size", a.size},
+                                 {"sha256", a.sha256},
+                                 {"content_type", a.content_type}});
   });
   if (!s) return s.take_error();
   return a;
@@ -142,7 +153,8 @@ Result<AttachmentContent> AttachmentService::download(const Principal& p, const 
   return out;
 }
 
-Status AttachmentService::remove(const Principal& p, const model::TypeDef& t, std::string_view key, std::int64_t id) {
+Status AttachmentService::remove(const Principal& p, const model::TypeDef& t, std::string_view key,
+                                 std::int64_t id) {
   return records_.database().write([&](store::Connection& c) -> Status {
     auto r = authorized(c, p, t, key, false);
     if (!r) return r.take_error();
@@ -151,7 +163,9 @@ Status AttachmentService::remove(const Principal& p, const model::TypeDef& t, st
     EpochMs now = records_.clock().now_ms();
     store::remove_attachment(c, id, p.user_id, now);
     return records_.journal(c, p, *r, "detach",
-                            json{{"attachment_id", a->id}, {"file_name", a->file_name}, {"size", a->size},
+                            json{{"attachment_id", a->id},
+                                 {"file_name", a->file_name},
+                                 {"size", a->size},
                                  {"sha256", a->sha256}});
   });
 }
@@ -162,7 +176,8 @@ json attachment_json(const Attachment& a, const std::string& download_url) {
           {"content_type", a.content_type},
           {"size", a.size},
           {"sha256", a.sha256},
-          {"uploaded_by", {{"id", a.uploaded_by ? json(*a.uploaded_by) : json(nullptr)}, {"display", a.uploader}}},
+          {"uploaded_by",
+           {{"id", a.uploaded_by ? json(*a.uploaded_by) : json(nullptr)}, {"display", a.uploader}}},
           {"uploaded_at", format_timestamp(a.uploaded_at)},
           {"download_url", download_url}};
 }

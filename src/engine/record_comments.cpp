@@ -15,7 +15,8 @@ bool blank(const std::string& s) { return s.find_first_not_of(" \t\r\n\f\v") == 
 
 CommentService::CommentService(RecordService& records) : records_(records) {}
 
-bool CommentService::may_add(const Principal& p, const store::Record& r, const std::string& kind) const {
+bool CommentService::may_add(const Principal& p, const store::Record& r,
+                             const std::string& kind) const {
   const std::string& type = r.type->name;
   if (within_scope(p, p.scope(type, "update"), r)) return true;
   return kind == "comment" && within_scope(p, p.scope(type, "comment"), r);
@@ -25,8 +26,9 @@ bool CommentService::sees_work_log(const Principal& p, const store::Record& r) c
   return within_scope(p, p.scope(r.type->name, "update"), r);
 }
 
-Result<Comment> CommentService::add(const Principal& p, const model::TypeDef& t, std::string_view key,
-                                    const std::string& kind, const std::string& body) {
+Result<Comment> CommentService::add(const Principal& p, const model::TypeDef& t,
+                                    std::string_view key, const std::string& kind,
+                                    const std::string& body) {
   Comment out;
   Status s = records_.database().write([&](store::Connection& c) -> Status {
     auto r = records_.find_visible(c, p, t, key);
@@ -37,10 +39,13 @@ Result<Comment> CommentService::add(const Principal& p, const model::TypeDef& t,
       return Error::invalid(std::move(errors));
     }
     if (!may_add(p, *r, kind)) return access_denied(kind == "comment" ? "comment" : "update", t);
-    if (blank(body)) errors.push_back({"body", "comment.body_required", {}});
-    else if (!is_valid_utf8(body)) errors.push_back({"body", "comment.body_encoding", {}});
+    if (blank(body))
+      errors.push_back({"body", "comment.body_required", {}});
+    else if (!is_valid_utf8(body))
+      errors.push_back({"body", "comment.body_encoding", {}});
     else if (utf8_length(body) > kCommentMaxLength)
-      errors.push_back({"body", "comment.body_too_long", {{"max", std::to_string(kCommentMaxLength)}}});
+      errors.push_back(
+          {"body", "comment.body_too_long", {{"max", std::to_string(kCommentMaxLength)}}});
     if (!errors.empty()) return Error::invalid(std::move(errors));
     out = Comment{};
     out.record_type = t.name;
@@ -58,8 +63,9 @@ Result<Comment> CommentService::add(const Principal& p, const model::TypeDef& t,
   return out;
 }
 
-Result<CommentPage> CommentService::list(const Principal& p, const model::TypeDef& t, std::string_view key,
-                                         const std::string& kind, std::int64_t after_id, int limit) {
+Result<CommentPage> CommentService::list(const Principal& p, const model::TypeDef& t,
+                                         std::string_view key, const std::string& kind,
+                                         std::int64_t after_id, int limit) {
   if (!kind.empty() && kind != "comment" && kind != "work_log") {
     Error e = Error::of(ErrorKind::bad_request, "query.invalid");
     e.fields.push_back({"kind", "comment.kind_unknown", {{"value", kind}}});
@@ -92,11 +98,12 @@ Result<CommentPage> CommentService::list(const Principal& p, const model::TypeDe
 }
 
 json comment_json(const Comment& c) {
-  return {{"id", c.id},
-          {"kind", c.kind},
-          {"body", c.body},
-          {"author", {{"id", c.author_id ? json(*c.author_id) : json(nullptr)}, {"display", c.author}}},
-          {"created_at", format_timestamp(c.created_at)}};
+  return {
+      {"id", c.id},
+      {"kind", c.kind},
+      {"body", c.body},
+      {"author", {{"id", c.author_id ? json(*c.author_id) : json(nullptr)}, {"display", c.author}}},
+      {"created_at", format_timestamp(c.created_at)}};
 }
 
 }  // namespace kanri::engine

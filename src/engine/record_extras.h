@@ -17,12 +17,11 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "engine/record_service.h"
 #include "store/attachment_files.h"
@@ -48,14 +47,14 @@ class CommentService {
   // Adds a comment or work-log entry ("comment" | "work_log") to the record. An empty body
   // (only spaces) or one over kCommentMaxLength code points is a field error on "body"; an
   // unknown kind one on "kind". Journaled as action "comment" with {comment_id, kind}.
-  Result<Comment> add(const Principal& p, const model::TypeDef& t, std::string_view key, const std::string& kind,
-                      const std::string& body);
+  Result<Comment> add(const Principal& p, const model::TypeDef& t, std::string_view key,
+                      const std::string& kind, const std::string& body);
   // The record's entries, oldest first, after the entry `after_id` (0: from the start), at
   // most `limit` (1…500). `kind` filters ("", "comment" or "work_log"); work-log entries are
   // left out for principals who may not update the record (asking for them alone is not an
   // error: the page is empty).
-  Result<CommentPage> list(const Principal& p, const model::TypeDef& t, std::string_view key, const std::string& kind,
-                           std::int64_t after_id = 0, int limit = 200);
+  Result<CommentPage> list(const Principal& p, const model::TypeDef& t, std::string_view key,
+                           const std::string& kind, std::int64_t after_id = 0, int limit = 200);
   // Whether p may add entries of `kind` to the record / sees its work log. For the UI, to
   // show or hide the form; the add call checks again.
   bool may_add(const Principal& p, const store::Record& r, const std::string& kind) const;
@@ -66,7 +65,7 @@ class CommentService {
 };
 
 struct AttachmentSettings {
-  std::string dir;                          // where the files live
+  std::string dir;                           // where the files live
   std::size_t max_bytes = 20 * 1024 * 1024;  // per file
 };
 
@@ -90,16 +89,17 @@ class AttachmentService {
   Result<Attachment> upload(const Principal& p, const model::TypeDef& t, std::string_view key,
                             const std::string& file_name, std::string_view content);
   // The record's attachments that are not removed, oldest first.
-  Result<std::vector<Attachment>> list(const Principal& p, const model::TypeDef& t, std::string_view key);
+  Result<std::vector<Attachment>> list(const Principal& p, const model::TypeDef& t,
+                                       std::string_view key);
   // One attachment with its bytes (read permission); a removed one is not found.
-  Result<AttachmentContent> download(const Principal& p, const model::TypeDef& t, std::string_view key,
-                                     std::int64_t id);
+  Result<AttachmentContent> download(const Principal& p, const model::TypeDef& t,
+                                     std::string_view key, std::int64_t id);
   // Removes it from the record (soft: the row and the file stay); journaled as "detach".
   Status remove(const Principal& p, const model::TypeDef& t, std::string_view key, std::int64_t id);
 
  private:
-  Result<store::Record> authorized(store::Connection& c, const Principal& p, const model::TypeDef& t,
-                                   std::string_view key, bool attaching);
+  Result<store::Record> authorized(store::Connection& c, const Principal& p,
+                                   const model::TypeDef& t, std::string_view key, bool attaching);
   RecordService& records_;
   AttachmentSettings settings_;
   store::AttachmentFiles files_;

@@ -26,14 +26,20 @@ std::vector<FieldError> apply(const json& body, SavedView& v, bool creating) {
   std::vector<FieldError> errors;
   for (auto& [k, val] : body.items()) {
     if (k == "name") {
-      if (!val.is_string()) errors.push_back({k, "field.type_text", {}});
-      else v.name = val.get<std::string>();
+      if (!val.is_string())
+        errors.push_back({k, "field.type_text", {}});
+      else
+        v.name = val.get<std::string>();
     } else if (k == "query") {
-      if (!val.is_string()) errors.push_back({k, "field.type_text", {}});
-      else v.query = val.get<std::string>();
+      if (!val.is_string())
+        errors.push_back({k, "field.type_text", {}});
+      else
+        v.query = val.get<std::string>();
     } else if (k == "shared") {
-      if (!val.is_boolean()) errors.push_back({k, "field.type_bool", {}});
-      else v.shared = val.get<bool>();
+      if (!val.is_boolean())
+        errors.push_back({k, "field.type_bool", {}});
+      else
+        v.shared = val.get<bool>();
     } else if (k == "type" && creating) {
       // read by the caller
     } else {
@@ -41,12 +47,16 @@ std::vector<FieldError> apply(const json& body, SavedView& v, bool creating) {
     }
   }
   size_t first = v.name.find_first_not_of(' ');
-  v.name = first == std::string::npos ? "" : v.name.substr(first, v.name.find_last_not_of(' ') - first + 1);
-  if (v.name.empty()) errors.push_back({"name", "view.name_required", {}});
+  v.name = first == std::string::npos
+               ? ""
+               : v.name.substr(first, v.name.find_last_not_of(' ') - first + 1);
+  if (v.name.empty())
+    errors.push_back({"name", "view.name_required", {}});
   else if (utf8_length(v.name) > kViewNameMaxLength)
     errors.push_back({"name", "view.name_too_long", {{"max", std::to_string(kViewNameMaxLength)}}});
   if (v.query.size() > kViewQueryMaxLength)
-    errors.push_back({"query", "view.query_too_long", {{"max", std::to_string(kViewQueryMaxLength)}}});
+    errors.push_back(
+        {"query", "view.query_too_long", {{"max", std::to_string(kViewQueryMaxLength)}}});
   if (!v.query.empty() && v.query.front() == '?') v.query.erase(v.query.begin());
   return errors;
 }
@@ -55,14 +65,17 @@ std::vector<FieldError> apply(const json& body, SavedView& v, bool creating) {
 
 SavedViewService::SavedViewService(RecordService& records) : records_(records) {}
 
-bool SavedViewService::may_share(const Principal& p) { return p.scope("view", "share") != Scope::none; }
+bool SavedViewService::may_share(const Principal& p) {
+  return p.scope("view", "share") != Scope::none;
+}
 
 bool SavedViewService::may_change(const Principal& p, const SavedView& v) {
   if (v.shared) return may_share(p);
   return p.user_id && *p.user_id == v.owner_id;
 }
 
-Result<SavedView> SavedViewService::visible(store::Connection& c, const Principal& p, std::int64_t id) {
+Result<SavedView> SavedViewService::visible(store::Connection& c, const Principal& p,
+                                            std::int64_t id) {
   auto v = store::find_saved_view(c, id);
   if (!v) return view_not_found(id);
   bool mine = p.user_id && *p.user_id == v->owner_id;
@@ -77,15 +90,16 @@ Result<std::vector<SavedView>> SavedViewService::list(const Principal& p, const 
     const model::TypeDef* t = records_.catalogue().type(type);
     if (!t) t = records_.catalogue().by_collection(type);
     if (!t) return Error::of(ErrorKind::not_found, "view.unknown_type", {{"type", type}});
-    if (p.scope(t->name, "read") == Scope::none)
-      return access_denied("read", *t);
+    if (p.scope(t->name, "read") == Scope::none) return access_denied("read", *t);
     types.push_back(t->name);
   } else {
     for (auto& t : records_.catalogue().types())
       if (p.scope(t->name, "read") != Scope::none) types.push_back(t->name);
   }
   std::vector<SavedView> out;
-  records_.database().read([&](store::Connection& c) { out = store::list_saved_views(c, types, p.user_id.value_or(0)); });
+  records_.database().read([&](store::Connection& c) {
+    out = store::list_saved_views(c, types, p.user_id.value_or(0));
+  });
   return out;
 }
 
@@ -101,7 +115,8 @@ Result<SavedView> SavedViewService::create(const Principal& p, const json& body)
     std::string name = body["type"].get<std::string>();
     t = records_.catalogue().type(name);
     if (!t) t = records_.catalogue().by_collection(name);
-    if (!t || p.scope(t->name, "read") == Scope::none) errors.push_back({"type", "view.unknown_type", {{"type", name}}});
+    if (!t || p.scope(t->name, "read") == Scope::none)
+      errors.push_back({"type", "view.unknown_type", {{"type", name}}});
   }
   auto more = apply(body, v, true);
   errors.insert(errors.end(), more.begin(), more.end());
@@ -112,7 +127,8 @@ Result<SavedView> SavedViewService::create(const Principal& p, const json& body)
   v.owner = p.display_name;
   v.created_at = v.updated_at = records_.clock().now_ms();
   Status s = records_.database().write([&](store::Connection& c) -> Status {
-    if (store::saved_view_name_taken(c, v.record_type, v.owner_id, v.name, 0)) return name_taken(v.name);
+    if (store::saved_view_name_taken(c, v.record_type, v.owner_id, v.name, 0))
+      return name_taken(v.name);
     store::insert_saved_view(c, v);
     return ok_status();
   });
@@ -131,7 +147,8 @@ Result<SavedView> SavedViewService::update(const Principal& p, std::int64_t id, 
     auto errors = apply(body, v, false);
     if (!errors.empty()) return Error::invalid(std::move(errors));
     if (v.shared && !may_share(p)) return share_forbidden();
-    if (store::saved_view_name_taken(c, v.record_type, v.owner_id, v.name, v.id)) return name_taken(v.name);
+    if (store::saved_view_name_taken(c, v.record_type, v.owner_id, v.name, v.id))
+      return name_taken(v.name);
     v.updated_at = records_.clock().now_ms();
     store::update_saved_view(c, v);
     return ok_status();

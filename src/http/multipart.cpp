@@ -19,10 +19,12 @@ bool is_multipart_form(const std::string& content_type) {
   }
 }
 
-std::optional<std::vector<FormPart>> parse_multipart(const std::string& content_type, const std::string& body) {
+std::optional<std::vector<FormPart>> parse_multipart(const std::string& content_type,
+                                                     const std::string& body) {
   try {
     Poco::Net::MediaType type(content_type);
-    if (!type.matches("multipart", "form-data") || !type.hasParameter("boundary")) return std::nullopt;
+    if (!type.matches("multipart", "form-data") || !type.hasParameter("boundary"))
+      return std::nullopt;
     std::istringstream in(body);
     Poco::Net::MultipartReader reader(in, type.getParameter("boundary"));
     std::vector<FormPart> parts;
@@ -32,7 +34,8 @@ std::optional<std::vector<FormPart>> parse_multipart(const std::string& content_
       FormPart part;
       std::string disposition;
       Poco::Net::NameValueCollection params;
-      Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""), disposition, params);
+      Poco::Net::MessageHeader::splitParameters(header.get("Content-Disposition", ""), disposition,
+                                                params);
       part.name = params.get("name", "");
       part.file_name = params.get("filename", "");
       part.content_type = header.get("Content-Type", "");

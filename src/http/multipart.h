@@ -18,6 +18,7 @@ struct FormPart {
 bool is_multipart_form(const std::string& content_type);
 // The parts of a multipart/form-data body, in order; nullopt when the body or its boundary is
 // malformed.
-std::optional<std::vector<FormPart>> parse_multipart(const std::string& content_type, const std::string& body);
+std::optional<std::vector<FormPart>> parse_multipart(const std::string& content_type,
+                                                     const std::string& body);
 
 }  // namespace kanri::http

@@ -32,7 +32,8 @@ void insert_comment(Connection& c, Comment& comment);
 std::optional<Comment> find_comment(Connection& c, std::int64_t id);
 // A record's entries oldest first, after id `after_id`, at most `limit`; only the kinds given.
 std::vector<Comment> list_comments(Connection& c, const std::string& type, std::int64_t record_id,
-                                   const std::vector<std::string>& kinds, std::int64_t after_id, int limit);
+                                   const std::vector<std::string>& kinds, std::int64_t after_id,
+                                   int limit);
 
 struct Attachment {
   std::int64_t id = 0;
@@ -52,12 +53,14 @@ struct Attachment {
 
 void insert_attachment(Connection& c, Attachment& a);
 // One attachment of the record, removed ones included.
-std::optional<Attachment> find_attachment(Connection& c, const std::string& type, std::int64_t record_id,
-                                          std::int64_t id);
+std::optional<Attachment> find_attachment(Connection& c, const std::string& type,
+                                          std::int64_t record_id, std::int64_t id);
 // The record's attachments that are not removed, oldest first.
-std::vector<Attachment> list_attachments(Connection& c, const std::string& type, std::int64_t record_id);
+std::vector<Attachment> list_attachments(Connection& c, const std::string& type,
+                                         std::int64_t record_id);
 // Marks it removed; false when it was already.
-bool remove_attachment(Connection& c, std::int64_t id, std::optional<std::int64_t> by_user, EpochMs at);
+bool remove_attachment(Connection& c, std::int64_t id, std::optional<std::int64_t> by_user,
+                       EpochMs at);
 
 // A named list query (filters, q, sort, columns as a query string) of one record type.
 struct SavedView {
@@ -78,9 +81,10 @@ void update_saved_view(Connection& c, const SavedView& v);
 void delete_saved_view(Connection& c, std::int64_t id);
 std::optional<SavedView> find_saved_view(Connection& c, std::int64_t id);
 // The owner's views and the shared ones, of the given types, by type then name.
-std::vector<SavedView> list_saved_views(Connection& c, const std::vector<std::string>& types, std::int64_t owner_id);
+std::vector<SavedView> list_saved_views(Connection& c, const std::vector<std::string>& types,
+                                        std::int64_t owner_id);
 // Whether the owner already has a view named so for the type (other than `except_id`).
-bool saved_view_name_taken(Connection& c, const std::string& type, std::int64_t owner_id, const std::string& name,
-                           std::int64_t except_id);
+bool saved_view_name_taken(Connection& c, const std::string& type, std::int64_t owner_id,
+                           const std::string& name, std::int64_t except_id);
 
 }  // namespace kanri::store

@@ -31,6 +31,12 @@ other type names B's records in its reference fields (A's periodic activity: B's
 and subscriptions are platform-wide: as for roles, B-ness does not apply, and what is asserted
 is that whoever lacks the permission gets 403 and changes nothing.
 
+Every record of A and B also carries a comment, a work-log entry and an attachment (made by the
+administrator, with the organization's marker in the text and the file name), so that
+…/comments and …/attachments[/{id}] are walked against real objects; the administrator's
+personal saved view is the target of /views/{id} (views are each user's own settings, walked
+like /me; who sees and changes shared views: tests/api/80_record_extras.scenario).
+
 For EVERY path and method of the OpenAPI document (nothing hard-coded: a route added later is
 walked too; a path parameter the walker cannot fill fails the script) each principal sends a
 concrete request with the parameters filled from B's objects (every key form: number, id,

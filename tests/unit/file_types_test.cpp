@@ -19,7 +19,8 @@ TEST(FileTypes, AllowlistByExtensionCaseInsensitive) {
   EXPECT_EQ(file_type_for("report.PDF")->content_type, "application/pdf");
   EXPECT_EQ(file_type_for("photo.jpeg")->content_type, "image/jpeg");
   EXPECT_EQ(file_type_for("a.b.xlsx")->extension, "xlsx");
-  for (const char* refused : {"page.html", "page.htm", "logo.svg", "setup.exe", "run.sh", "script.js", "noext", "dot."})
+  for (const char* refused :
+       {"page.html", "page.htm", "logo.svg", "setup.exe", "run.sh", "script.js", "noext", "dot."})
     EXPECT_FALSE(file_type_for(refused)) << refused;
   EXPECT_EQ(allowed_extensions().size(), 20u);
 }
@@ -55,9 +56,13 @@ TEST(FileTypes, TextFormatsMustBeText) {
 
 TEST(FileTypes, ExecutablesAndActiveMarkupAreRefusedWhateverTheName) {
   EXPECT_EQ(verdict("a.txt", "MZ\x90\0"s), ContentVerdict::executable);
-  EXPECT_EQ(verdict("a.pdf", "\x7f" "ELF\x02"s), ContentVerdict::executable);
+  EXPECT_EQ(verdict("a.pdf",
+                    "\x7f"
+                    "ELF\x02"s),
+            ContentVerdict::executable);
   EXPECT_EQ(verdict("a.txt", "#!/bin/sh\nrm -rf /\n"), ContentVerdict::executable);
-  EXPECT_EQ(verdict("a.txt", "<!DOCTYPE html><html><script>alert(1)</script>"), ContentVerdict::executable);
+  EXPECT_EQ(verdict("a.txt", "<!DOCTYPE html><html><script>alert(1)</script>"),
+            ContentVerdict::executable);
   EXPECT_EQ(verdict("a.xml", "<?xml version=\"1.0\"?><svg xmlns=\"http://www.w3.org/2000/svg\"/>"),
             ContentVerdict::executable);
 }
