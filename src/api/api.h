@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/messages.h"
 #include "core/time.h"
+#include "engine/record_extras.h"
 #include "engine/record_service.h"
 #include "http/router.h"
 #include "notify/admin.h"
@@ -25,6 +26,10 @@ struct ApiContext {
   const Clock& clock;
   const Config& config;
   notify::WorkAdmin& work;
+  // Comments and work log, attachments, saved views of every record type.
+  engine::CommentService& comments;
+  engine::AttachmentService& attachments;
+  engine::SavedViewService& views;
 };
 
 class Gate;

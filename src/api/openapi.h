@@ -14,5 +14,7 @@ nlohmann::json openapi_document(const model::Catalogue& catalogue);
 void add_identity_openapi(nlohmann::json& paths, nlohmann::json& schemas);
 // Queues, jobs, the outbox and subscriptions.
 void add_work_openapi(nlohmann::json& paths, nlohmann::json& schemas);
+// Comments, work log and attachments of every record type; saved views.
+void add_record_extras_openapi(nlohmann::json& paths, nlohmann::json& schemas, const model::Catalogue& catalogue);
 
 }  // namespace kanri::api

@@ -1,25 +1,19 @@
 // The OpenAPI description of the platform's own resources: session, me, users, groups, roles,
 // tokens, sessions and the journal.
 #include "api/openapi.h"
+#include "api/openapi_parts.h"
 
 namespace kanri::api {
 
 using nlohmann::json;
+using oas::items_of;
+using oas::ok_json;
+using oas::problem;
+using oas::sref;
+using oas::str;
 
 namespace {
 
-json sref(const std::string& name) { return {{"$ref", "#/components/schemas/" + name}}; }
-json problem(const std::string& d) {
-  return {{"description", d}, {"content", {{"application/problem+json", {{"schema", sref("Problem")}}}}}};
-}
-json ok_json(const std::string& d, json schema) {
-  return {{"description", d}, {"content", {{"application/json", {{"schema", std::move(schema)}}}}}};
-}
-json items_of(const std::string& name, bool cursor = false) {
-  json s{{"type", "object"}, {"properties", {{"items", {{"type", "array"}, {"items", sref(name)}}}}}};
-  if (cursor) s["properties"]["next_cursor"] = {{"type", json::array({"string", "null"})}};
-  return s;
-}
 json body(json schema) { return {{"required", true}, {"content", {{"application/json", {{"schema", std::move(schema)}}}}}}; }
 json path_param(const std::string& name, const std::string& d) {
   return {{"name", name}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}}, {"description", d}};
@@ -31,7 +25,6 @@ json if_match() {
   return {{"name", "If-Match"}, {"in", "header"}, {"required", false}, {"schema", {{"type", "string"}}},
           {"description", "The version last read; a stale one gives 412"}};
 }
-json str() { return {{"type", "string"}}; }
 json str_or_null() { return {{"type", json::array({"string", "null"})}}; }
 json strings() { return {{"type", "array"}, {"items", str()}}; }
 json obj(json props, json required = json::array()) {

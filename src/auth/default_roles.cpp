@@ -23,7 +23,10 @@ std::vector<PermissionRow> operator+(std::vector<PermissionRow> a, const std::ve
   return a;
 }
 
-const std::vector<PermissionRow> kWorkTickets = on_every_type({"read", "create", "update", "transition:*"}, "all");
+const std::vector<PermissionRow> kWorkTickets =
+    on_every_type({"read", "create", "update", "comment", "transition:*"}, "all");
+// Who may share a list view with everyone (personal views need no permission).
+const std::vector<PermissionRow> kShareViews = {{"view", "share", "all"}};
 const std::vector<PermissionRow> kSeeColleagues = {{"user", "read", "all"}, {"group", "read", "all"}};
 const std::vector<PermissionRow> kReports = {{"dashboard", "read", "all"}, {"report", "read", "all"}};
 const std::vector<PermissionRow> kAudit = {{"journal", "read", "all"},      {"user", "read", "all"},
@@ -40,7 +43,7 @@ const std::vector<RoleDefinition>& default_roles() {
   static const std::vector<RoleDefinition> roles = [] {
     std::vector<PermissionRow> admin = {{"*", "*", "all"}};
     for (auto& r : std::vector<std::string>{"user", "group", "role", "session", "token", "journal", "dashboard", "report",
-                                            "job", "notification", "subscription"})
+                                            "job", "notification", "subscription", "view"})
       admin.push_back({r, "*", "all"});
     return std::vector<RoleDefinition>{
         {"administrator", "Administrator", "管理者",
@@ -53,12 +56,13 @@ const std::vector<RoleDefinition>& default_roles() {
          kWorkTickets + kSeeColleagues + kOwnNotifications},
         {"change_manager", "Change manager", "変更管理者",
          "Works changes and releases and every record they touch; exports; sees reports.",
-         kWorkTickets + on_every_type({"export"}, "all") + kSeeColleagues + kReports + kOwnNotifications},
+         kWorkTickets + on_every_type({"export"}, "all") + kSeeColleagues + kReports + kOwnNotifications + kShareViews},
         {"service_owner", "Service owner", "サービスオーナー",
          "Reads everything; maintains the services they own; sees dashboards and reports.",
          on_every_type({"read", "export"}, "all") +
-             std::vector<PermissionRow>{{"service", "update", "own"}, {"service", "transition:*", "own"}} +
-             kSeeColleagues + kReports + kOwnNotifications},
+             std::vector<PermissionRow>{{"service", "update", "own"}, {"service", "comment", "own"},
+                                        {"service", "transition:*", "own"}} +
+             kSeeColleagues + kReports + kOwnNotifications + kShareViews},
         {"security_officer", "Security officer", "情報セキュリティ責任者",
          "Reads everything including the journal, sessions and tokens, and ends others' sessions and tokens; works "
          "records; exports.",
@@ -68,10 +72,12 @@ const std::vector<RoleDefinition>& default_roles() {
          "Reads everything, including the journal, and exports it; changes nothing.",
          on_every_type({"read", "export"}, "all") + kAudit + kReports},
         {"requester", "Requester", "依頼者",
-         "A customer's user: sees the service catalogue and their own organization; reports and follows their own tickets.",
+         "A customer's user: sees the service catalogue and their own organization; reports and follows their own tickets "
+         "(reads and comments on the records they created or are named in).",
          std::vector<PermissionRow>{{"organization", "read", "organization"}, {"service", "read", "all"},
-                                    {"user", "read", "own"}, {"incident", "create", "own"}, {"incident", "read", "own"},
+                                    {"user", "read", "own"}, {"incident", "create", "own"},
                                     {"incident", "transition:confirm", "own"}, {"incident", "transition:reopen", "own"}} +
+             on_every_type({"read", "comment"}, "own") +
              kOwnNotifications},
         {"top_management", "Top management", "トップマネジメント",
          "Dashboards and reports, the catalogue of services and organizations, and the periodic activities (what is "

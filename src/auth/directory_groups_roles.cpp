@@ -287,10 +287,13 @@ std::optional<std::vector<store::PermissionRow>> read_permissions(BodyReader& r,
       r.error(field + ".type", "role.unknown_type", {{"value", row.type}});
       continue;
     }
-    static const std::set<std::string> record_actions = {"read", "create", "update", "delete", "export", "*", "transition:*"};
+    static const std::set<std::string> record_actions = {"read", "create", "update", "delete", "export", "comment", "*",
+                                                           "transition:*"};
     static const std::set<std::string> platform_actions = {"read", "create", "update", "delete", "*"};
-    // Muting is the one action of its own: what a role lets its holders silence.
-    bool action_ok = platform ? platform_actions.count(row.action) > 0 || (row.type == "subscription" && row.action == "mute")
+    // Actions of their own: muting (what a role lets its holders silence) and sharing list views.
+    bool action_ok = platform ? platform_actions.count(row.action) > 0 ||
+                                    (row.type == "subscription" && row.action == "mute") ||
+                                    (row.type == "view" && row.action == "share")
                               : record_actions.count(row.action) > 0;
     if (!action_ok && !platform && row.action.rfind("transition:", 0) == 0) {
       std::string name = row.action.substr(11);

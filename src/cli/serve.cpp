@@ -47,7 +47,11 @@ int run_serve(App& app) {
   auth::Authenticator authenticator(*app.db, *app.catalogue, app.clock, app.config.auth);
   auth::Directory directory(*app.db, *app.catalogue, app.clock, authenticator);
   notify::WorkAdmin work(*app.catalogue, *app.db, app.clock);
-  api::ApiContext ctx{records, directory, authenticator, app.messages, app.clock, app.config, work};
+  engine::CommentService comments(records);
+  engine::AttachmentService attachments(records, {app.config.attachments_dir(), app.config.attachments.max_bytes});
+  engine::SavedViewService views(records);
+  api::ApiContext ctx{records,    directory, authenticator, app.messages, app.clock, app.config, work,
+                      comments,   attachments, views};
   http::Router router;
   auto gate = api::register_routes(router, ctx);
   try {

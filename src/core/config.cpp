@@ -169,6 +169,18 @@ void check_auth(const AuthSettings& a) {
 
 }  // namespace
 
+std::string Config::attachments_dir() const {
+  if (!attachments.dir.empty()) return attachments.dir;
+  const std::string prefix = "sqlite://";
+  if (database.rfind(prefix, 0) == 0) {
+    std::string path = database.substr(prefix.size());
+    size_t q = path.find('?');
+    if (q != std::string::npos) path = path.substr(0, q);
+    if (!path.empty() && path != ":memory:") return path + ".attachments";
+  }
+  return "./var/attachments";
+}
+
 Config Config::load() {
   Config c;
   c.share_dir = KANRI_DEFAULT_SHARE_DIR;
@@ -193,6 +205,9 @@ Config Config::load() {
     c.export_max_rows = t["server"]["export_max_rows"].value_or(static_cast<int64_t>(c.export_max_rows));
     read_auth(t, c.auth);
     read_work(t, c);
+    c.attachments.dir = t["attachments"]["dir"].value_or(c.attachments.dir);
+    c.attachments.max_bytes =
+        t["attachments"]["max_bytes"].value_or(static_cast<int64_t>(c.attachments.max_bytes));
   } else if (env("KANRI_CONFIG")) {
     throw std::runtime_error(path + ": configuration file not found");
   }
@@ -206,6 +221,10 @@ Config Config::load() {
   if (auto v = env("KANRI_READ_CONNECTIONS")) c.read_connections = std::atoi(v);
   if (auto v = env("KANRI_LOG_LEVEL")) c.log_level = v;
   if (auto v = env("KANRI_EXPORT_MAX_ROWS")) c.export_max_rows = std::strtoull(v, nullptr, 10);
+  if (auto v = env("KANRI_ATTACHMENTS_DIR")) c.attachments.dir = v;
+  if (auto v = env("KANRI_ATTACHMENT_MAX_BYTES")) c.attachments.max_bytes = std::strtoull(v, nullptr, 10);
+  if (c.attachments.max_bytes < 1)
+    throw std::runtime_error("configuration: [attachments] max_bytes must be at least 1");
   read_auth_env(c.auth);
   check_auth(c.auth);
   read_work_env(c);

@@ -67,6 +67,12 @@ struct SiteSettings {
   std::string url = "http://127.0.0.1:8080";  // KANRI_PUBLIC_URL: links in notifications
 };
 
+// Files attached to records ([attachments]).
+struct AttachmentConfig {
+  std::string dir;                            // KANRI_ATTACHMENTS_DIR; empty = the default (attachments_dir())
+  std::size_t max_bytes = 20 * 1024 * 1024;   // KANRI_ATTACHMENT_MAX_BYTES: larger files get 413
+};
+
 struct Config {
   std::string database = "sqlite://./var/kanri.db";  // KANRI_DATABASE
   std::string listen = "127.0.0.1:8080";              // KANRI_LISTEN
@@ -82,11 +88,15 @@ struct Config {
   JobSettings jobs;
   MailSettings mail;
   SiteSettings site;
+  AttachmentConfig attachments;
 
   // Reads `path` (KANRI_CONFIG, default ./kanri.toml) when it exists, then the environment.
   // Throws std::runtime_error naming the file and line for a malformed file.
   static Config load();
   std::string i18n_dir() const { return share_dir + "/i18n"; }
+  // Where attachments live: [attachments] dir, else beside an SQLite database file as
+  // "<file>.attachments", else ./var/attachments (PostgreSQL).
+  std::string attachments_dir() const;
 };
 
 }  // namespace kanri

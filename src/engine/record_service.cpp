@@ -9,6 +9,7 @@
 #include "core/text.h"
 #include "engine/field_codec.h"
 #include "engine/list_parser.h"
+#include "engine/refusals.h"
 #include "store/accounts.h"
 #include "store/search/tokenizer.h"
 
@@ -36,9 +37,6 @@ Status check_version(const Record& r, std::optional<std::int64_t> expected) {
   return ok_status();
 }
 
-Error forbidden(const std::string& action, const model::TypeDef& t) {
-  return Error::of(ErrorKind::forbidden, "access.denied", {{"action", action}, {"type", t.name}});
-}
 
 // The field error for a record that would lie outside the scope the principal may write in:
 // on the type's org field when there is one.
@@ -47,12 +45,6 @@ std::optional<FieldError> scope_error(const Principal& p, Scope scope, const Rec
   return FieldError{t.org_field.empty() ? "org_id" : t.org_field, "field.org_out_of_scope", {}};
 }
 
-Status check_not_frozen(const Record& r) {
-  if (!r.type->lifecycle) return ok_status();
-  const model::StateDef* s = r.type->lifecycle->state(r.state);
-  if (s && s->frozen) return Error::of(ErrorKind::conflict, "record.frozen", {{"state", r.state}});
-  return ok_status();
-}
 
 
 }  // namespace
@@ -81,7 +73,7 @@ Result<Record> RecordService::find_visible(store::Connection& c, const Principal
 }
 
 Status RecordService::authorize(const Principal& p, const std::string& action, const Record& r) {
-  if (!within_scope(p, p.scope(r.type->name, action), r)) return forbidden(action, *r.type);
+  if (!within_scope(p, p.scope(r.type->name, action), r)) return access_denied(action, *r.type);
   return ok_status();
 }
 
@@ -266,7 +258,7 @@ Result<std::vector<Record>> RecordService::create_many(const Principal& p, const
   for (auto& body : bodies)
     if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
   const Scope create_scope = p.scope(t.name, "create");
-  if (create_scope == Scope::none) return forbidden("create", t);
+  if (create_scope == Scope::none) return access_denied("create", t);
   std::vector<Record> out;
   Status s = db_.write([&](store::Connection& c) -> Status {
     out.clear();
@@ -292,7 +284,7 @@ Result<std::vector<Record>> RecordService::create_many(const Principal& p, const
       records_.assign_number(c, r);
       records_.insert(c, r, search_text(r));
       if (t.org_field == "self" && create_scope != Scope::all && !within_scope(p, create_scope, r))
-        return forbidden("create", t);
+        return access_denied("create", t);
       if (auto j = journal(c, p, r, "create", diff(nullptr, r)); !j) return j;
       out.push_back(std::move(r));
     }
@@ -427,7 +419,7 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> RecordService::count_b
 
 Result<ListResult> RecordService::list(const Principal& p, const model::TypeDef& t, const ListRequest& request) {
   const Scope read = p.scope(t.name, "read");
-  if (read == Scope::none) return forbidden("read", t);
+  if (read == Scope::none) return access_denied("read", t);
   std::optional<Result<ListResult>> out;
   db_.read([&](store::Connection& c) {
     auto query = parse_list_request(c, catalogue_, records_, t, request);
@@ -460,7 +452,7 @@ Result<ListResult> RecordService::list(const Principal& p, const model::TypeDef&
 Result<std::vector<Record>> RecordService::export_records(const Principal& p, const model::TypeDef& t,
                                                            const ListRequest& request, size_t max_rows) {
   const Scope scope = std::min(p.scope(t.name, "read"), p.scope(t.name, "export"));
-  if (scope == Scope::none) return forbidden("export", t);
+  if (scope == Scope::none) return access_denied("export", t);
   ListRequest paged = request;
   paged.limit = "500";
   paged.cursor.clear();
@@ -525,6 +517,13 @@ Result<std::vector<store::JournalEntry>> RecordService::history(const Principal&
         e.principal.clear();
         e.ip.clear();
       }
+    }
+    // Work-log entries are internal (engine/record_extras.h): their journal entries are shown
+    // only to those who may update the record.
+    if (!within_scope(p, p.scope(t.name, "update"), *rec)) {
+      std::erase_if(entries, [](const store::JournalEntry& e) {
+        return e.action == "comment" && e.changes.find("\"kind\":\"work_log\"") != std::string::npos;
+      });
     }
     for (auto& e : entries) {
       if (e.action != "link" && e.action != "linked" && e.action != "unlink" && e.action != "unlinked") continue;

@@ -82,6 +82,7 @@ class RecordService {
 
   const model::Catalogue& catalogue() const { return catalogue_; }
   store::Database& database() { return db_; }
+  const Clock& clock() const { return clock_; }
 
   // Creates a record from a JSON object of fields; unknown, read-only and invalid fields are
   // each reported, and nothing is written unless every field is valid.
@@ -158,6 +159,15 @@ class RecordService {
   nlohmann::json to_json(const Principal& p, const std::vector<Record>& records);
   nlohmann::json to_json(const Principal& p, const Record& record);
 
+  // For the services that hang things on records (engine/record_extras.h), inside their own
+  // transaction: the record by id or number, not found unless it lies within p's read scope;
+  // and a journal entry on the record's chain, with the change's observers run (events).
+  Result<Record> find_visible(store::Connection& c, const Principal& p, const model::TypeDef& t, std::string_view key);
+  Status journal(store::Connection& c, const Principal& p, const Record& r, const std::string& action,
+                 const nlohmann::json& changes);
+  // Whether p may see the user (a reference in a field or a filter).
+  bool user_visible(store::Connection& c, const Principal& p, std::int64_t user_id);
+
  private:
   struct Draft;
   struct ReferenceLabels;
@@ -165,14 +175,10 @@ class RecordService {
   ReferenceLabels reference_labels(const Principal& p, const model::TypeDef& t, const Record* begin,
                                    const Record* end);
   Result<Record> find(store::Connection& c, const model::TypeDef& t, std::string_view key);
-  // find, and not found unless the record lies within p's read scope.
-  Result<Record> find_visible(store::Connection& c, const Principal& p, const model::TypeDef& t, std::string_view key);
   // Forbidden unless `action` is granted on `r` (which the caller has found visible).
   Status authorize(const Principal& p, const std::string& action, const Record& r);
   // Gives the record its organization: from the type's org field, else the creator's.
   void assign_org(const Principal& p, Record& r, bool creating);
-  // Whether p may see the user (a reference in a field or a filter).
-  bool user_visible(store::Connection& c, const Principal& p, std::int64_t user_id);
   // By id or number, deleted records included.
   std::optional<Record> find_any(store::Connection& c, const model::TypeDef& t, std::string_view key);
   // Reads the record a write is about; checks the version, and that it is not frozen when
@@ -190,9 +196,6 @@ class RecordService {
                                               const std::string& lookup, Value& out);
   void compute_fields(Record& r);
   std::string search_text(const Record& r) const;
-  // Appends the journal entry and runs the change's observers (in the same transaction).
-  Status journal(store::Connection& c, const Principal& p, const Record& r, const std::string& action,
-                 const nlohmann::json& changes);
   nlohmann::json diff(const Record* before, const Record& after) const;
 
   const model::Catalogue& catalogue_;

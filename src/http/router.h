@@ -15,7 +15,13 @@ using Handler = std::function<Response(Request&)>;
 class Router {
  public:
   // `pattern` is a path whose segments are literals or "{name}" (one segment each).
-  void add(const std::string& method, const std::string& pattern, Handler handler);
+  // `max_body_bytes` > 0 lets this route take bodies up to that size instead of the server's
+  // limit (file uploads); 0 keeps the server's.
+  void add(const std::string& method, const std::string& pattern, Handler handler, std::size_t max_body_bytes = 0);
+
+  // The body limit of the route `method path` would run, or 0 for the server's: asked before
+  // the body is read.
+  std::size_t body_limit(const std::string& method, const std::string& path) const;
 
   // Runs the matching handler. A path that exists with another method gives 405 with Allow;
   // no match gives 404. Both as problem+json.
@@ -26,10 +32,15 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     Handler handler;
+    std::size_t max_body_bytes = 0;
   };
   const std::vector<Route>& routes() const { return routes_; }
 
  private:
+  // The first route whose pattern matches `segments` with `method`; fills `params`. When only
+  // other methods match, null with their names in `allow`.
+  const Route* match(const std::string& method, const std::vector<std::string>& segments,
+                     std::vector<std::string>* params, std::string* allow) const;
   std::vector<Route> routes_;
 };
 

@@ -68,9 +68,13 @@ class Dispatch final : public Poco::Net::HTTPRequestHandler {
       req.headers[lower] = value;
     }
     req.remote_ip = in.clientAddress().host().toString();
-    if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(max_body_)) {
+    // A route may take larger bodies than the server's limit (file uploads); every other
+    // route keeps it.
+    std::size_t limit = router_.body_limit(req.method, req.path);
+    if (limit == 0) limit = max_body_;
+    if (in.hasContentLength() && in.getContentLength64() > static_cast<Poco::Int64>(limit)) {
       Response r = simple_problem(413, "Content Too Large",
-                                  "The request body is larger than " + std::to_string(max_body_) + " bytes.");
+                                  "The request body is larger than " + std::to_string(limit) + " bytes.");
       r.set_header("Connection", "close");
       return r;
     }
@@ -80,9 +84,9 @@ class Dispatch final : public Poco::Net::HTTPRequestHandler {
       while (body) {
         body.read(buf, sizeof buf);
         req.body.append(buf, static_cast<size_t>(body.gcount()));
-        if (req.body.size() > max_body_) {
+        if (req.body.size() > limit) {
           Response r = simple_problem(413, "Content Too Large",
-                                      "The request body is larger than " + std::to_string(max_body_) + " bytes.");
+                                      "The request body is larger than " + std::to_string(limit) + " bytes.");
           r.set_header("Connection", "close");
           return r;
         }

@@ -6,6 +6,7 @@
 #include "engine/field_codec.h"
 #include "store/jobs.h"
 #include "store/notifications.h"
+#include "store/record_extras.h"
 
 namespace kanri::jobs {
 
@@ -33,6 +34,13 @@ std::vector<Derived> derive_events(const engine::RecordChange& ch) {
     if (ch.changes.contains("state") && ch.changes["state"].is_array()) from = ch.changes["state"][0];
     out.push_back({"state_changed", {{"transition", ch.action.substr(11)}, {"from", from}, {"to", to},
                                      {"changes", ch.changes}}});
+  }
+  // A comment or work-log entry (engine/record_extras.h): the templates show its text. Whether
+  // a recipient may see a work-log entry is the notifier's check (update on the record).
+  if (ch.action == "comment" && ch.changes.contains("comment_id") && ch.changes["comment_id"].is_number_integer()) {
+    if (auto c = store::find_comment(ch.connection, ch.changes["comment_id"].get<std::int64_t>()))
+      out.push_back({"commented", {{"comment", {{"id", c->id}, {"kind", c->kind}, {"body", c->body},
+                                                {"author", c->author}}}}});
   }
   if (creating || ch.action == "update" || ch.action.rfind("transition:", 0) == 0) {
     for (auto& name : t.owner_fields) {

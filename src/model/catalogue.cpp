@@ -87,14 +87,15 @@ bool is_system_column(std::string_view n) {
 const std::vector<std::string>& platform_resource_names() {
   static const std::vector<std::string> names = {"user",      "group",     "role",         "session",
                                                  "token",     "journal",   "dashboard",    "report",
-                                                 "job",       "notification", "subscription"};
+                                                 "job",       "notification", "subscription", "view"};
   return names;
 }
 
 bool is_reserved_collection(std::string_view n) {
   static constexpr std::string_view names[] = {"types", "openapi", "session", "sessions", "me", "users", "groups",
                                                "roles", "tokens", "journal", "permissions", "login", "logout",
-                                               "jobs", "queues", "notifications", "subscriptions"};
+                                               "jobs", "queues", "notifications", "subscriptions",
+                                               "views", "attachments", "comments"};
   for (auto s : names)
     if (s == n) return true;
   return false;

@@ -279,6 +279,11 @@ Outcome Notifier::handle_event(jobs::JobContext& ctx) {
             person.principal = authenticator_.principal_for(c, *person.user);
             // Nobody is told of a record they may not read: a notification must not leak it.
             person.may_read = engine::within_scope(person.principal, person.principal.scope(t->name, "read"), r);
+            // A work-log entry is internal: only those who may update the record are told of it.
+            if (data.contains("comment") && data["comment"].is_object() &&
+                data["comment"].value("kind", "") == "work_log")
+              person.may_read = person.may_read &&
+                                engine::within_scope(person.principal, person.principal.scope(t->name, "update"), r);
           }
         }
         if (!person.may_read) continue;

@@ -136,6 +136,18 @@ std::vector<SystemTable> system_tables(Dialect d) {
             "subject TEXT NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'queued', "
             "attempts " + big + " NOT NULL DEFAULT 0, last_error TEXT, message_id TEXT NOT NULL DEFAULT '', "
             "created_at " + big + " NOT NULL, updated_at " + big + " NOT NULL, sent_at " + big),
+      // What records carry besides their fields (store/record_extras.h). Comments are
+      // append-only; attachments are removed softly (their file stays, named by its SHA-256).
+      table("record_comments", "id " + id + ", record_type TEXT NOT NULL, record_id " + big + " NOT NULL, "
+            "org_id " + big + ", kind TEXT NOT NULL, body TEXT NOT NULL, author_id " + big + ", created_at " + big +
+            " NOT NULL"),
+      table("attachments", "id " + id + ", record_type TEXT NOT NULL, record_id " + big + " NOT NULL, "
+            "org_id " + big + ", file_name TEXT NOT NULL, content_type TEXT NOT NULL, size " + big + " NOT NULL, "
+            "sha256 TEXT NOT NULL, uploaded_by " + big + ", uploaded_at " + big + " NOT NULL, deleted_at " + big +
+            ", deleted_by " + big),
+      table("saved_views", "id " + id + ", record_type TEXT NOT NULL, name TEXT NOT NULL, owner_id " + big +
+            " NOT NULL REFERENCES users(id), shared " + big + " NOT NULL DEFAULT 0, query TEXT NOT NULL DEFAULT '', "
+            "created_at " + big + " NOT NULL, updated_at " + big + " NOT NULL, UNIQUE (record_type, owner_id, name)"),
       // The delivery log: one row per attempt to send a notification, with the other side's answer.
       table("notification_attempts", "id " + id + ", notification_id " + big + " NOT NULL REFERENCES notifications(id), "
             "attempt " + big + " NOT NULL, at " + big + " NOT NULL, ok " + big + " NOT NULL, code " + big +
@@ -172,6 +184,12 @@ std::vector<std::pair<std::string, std::string>> system_indexes() {
                                 "(recipient_user_id, id)"},
       {"ix_notification_attempts", "CREATE INDEX IF NOT EXISTS ix_notification_attempts ON notification_attempts "
                                    "(notification_id, id)"},
+      {"ix_record_comments_record", "CREATE INDEX IF NOT EXISTS ix_record_comments_record ON record_comments "
+                                    "(record_type, record_id, id)"},
+      {"ix_attachments_record", "CREATE INDEX IF NOT EXISTS ix_attachments_record ON attachments "
+                                "(record_type, record_id, id)"},
+      {"ix_saved_views_shared", "CREATE INDEX IF NOT EXISTS ix_saved_views_shared ON saved_views (record_type, name) "
+                                "WHERE shared = 1"},
       {"ix_subscriptions_event", "CREATE INDEX IF NOT EXISTS ix_subscriptions_event ON subscriptions (event, record_type)"},
   };
 }

@@ -31,6 +31,12 @@ other type names B's records in its reference fields (A's periodic activity: B's
 and subscriptions are platform-wide: as for roles, B-ness does not apply, and what is asserted
 is that whoever lacks the permission gets 403 and changes nothing.
 
+Every record of A and B also carries a comment, a work-log entry and an attachment (made by the
+administrator, with the organization's marker in the text and the file name), so that
+…/comments and …/attachments[/{id}] are walked against real objects; the administrator's
+personal saved view is the target of /views/{id} (views are each user's own settings, walked
+like /me; who sees and changes shared views: tests/api/80_record_extras.scenario).
+
 For EVERY path and method of the OpenAPI document (nothing hard-coded: a route added later is
 walked too; a path parameter the walker cannot fill fails the script) each principal sends a
 concrete request with the parameters filled from B's objects (every key form: number, id,
@@ -95,7 +101,7 @@ HTTP_METHODS = ("get", "put", "post", "patch", "delete", "head", "options")
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 # Permission types that are not record types ("*" does not match them): src/engine/access.h.
 PLATFORM_RESOURCES = ("user", "group", "role", "session", "token", "journal", "dashboard", "report", "job",
-                      "notification", "subscription")
+                      "notification", "subscription", "view")
 SCOPES = {"own": 1, "organization": 2, "all": 3}
 ALL = 3
 MISSING_ID = 999999
@@ -273,6 +279,9 @@ class Targets:
         self.job: dict = {"id": MISSING_ID, "kind": f"nokind-{M}", "state": "dead"}
         self.notification: dict = {"id": MISSING_ID, "channel": "email", "event": "created", "state": "queued",
                                    "record": {"number": f"SVC-{MISSING_ID}"}}
+        # An attachment of each record: (type, record id) -> attachment id; a saved view.
+        self.attachments: dict[tuple, int] = {}
+        self.view_id: int = MISSING_ID
 
     def record(self, type_: str, i: int = 0) -> dict | None:
         recs = self.records.get(type_) or []
@@ -320,7 +329,9 @@ class Op:
         self.resource = segs[0]
         self.rest = "/".join(segs[1:])
         self.tdef = collections.get(self.resource)  # a record collection, or None
-        self.own_account = self.resource in ("me", "session")
+        # Saved views are each user's own settings (who sees a shared one and who may change it:
+        # tests/api/80_record_extras.scenario); they hold no organization's data.
+        self.own_account = self.resource in ("me", "session", "views")
         self.model_info = self.resource in ("types", "openapi.json")
 
     @property
@@ -417,7 +428,9 @@ class Builder:
             if "link" in names and cross is not None:
                 # Someone else's link through a record of one's own organization.
                 out.append({"key": (0, "number"), "cross": True})
-            unknown = [n for n in names if n not in ("key", "transition", "link")]
+            # {id} of …/attachments/{id}: the record's own attachment (render).
+            attachment_id = op.rest.startswith("{key}/attachments/")
+            unknown = [n for n in names if n not in ("key", "transition", "link") and not (n == "id" and attachment_id)]
         else:
             per_resource = {"users": ("user", "key"), "groups": ("group", "key"), "roles": ("role", "key")}
             unknown = []
@@ -427,6 +440,8 @@ class Builder:
                 elif op.resource in ID_RESOURCES and n == "id":
                     out = [{"obj": "id"}]
                 elif (op.resource, op.rest) == ("me", "subscriptions/{id}/mute") and n == "id":
+                    out = [{"obj": "id"}]
+                elif op.resource == "views" and n == "id":
                     out = [{"obj": "id"}]
                 else:
                     unknown.append(n)
@@ -524,9 +539,14 @@ class Builder:
             if "{link}" in path:
                 link = ts.link_for(t["name"], ts.record(t["name"])) if v.get("cross") else ts.link_for(t["name"], rec)
                 path = path.replace("{link}", str(link))
+            if "{id}" in path:
+                path = path.replace("{id}", str(ts.attachments.get((t["name"], rec["id"]) if rec else None, MISSING_ID)))
             if action is None and rec is not None:
                 action = {"GET": "read", "PATCH": "update", "DELETE": "delete"}.get(op.method, "update")
-                if op.rest.startswith("{key}/links"):
+                # Links, comments and attachments: reading needs read; adding or removing,
+                # update (comments: also the comment action, which no walker principal of A
+                # holds beyond its own records).
+                if op.rest.startswith(("{key}/links", "{key}/comments", "{key}/attachments")):
                     action = "read" if op.method == "GET" else "update"
         else:
             res = op.resource
@@ -548,6 +568,8 @@ class Builder:
                     val, b_object = ts.job["id"], "job"
                 elif res == "notifications":
                     val, b_object = ts.notification["id"], "notification"
+                elif res == "views":
+                    val, b_object = ts.view_id, None
                 else:  # a subscription: /subscriptions/{id}, /me/subscriptions/{id}/mute (one's own setting)
                     val, b_object = ts.subscription["id"], (None if res == "me" else "subscription")
                     if op.method == "PATCH":
@@ -993,6 +1015,23 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
         ts.org = ts.records["organization"][0]
         ts.user["version"] = w.users[ts.user["username"]]["version"]
     w.own_record = must(t, s.send(admin, "GET", f"{API}/services/{own['id']}"), 200, "re-read own")
+    # Every record gets a comment, a work-log entry and an attachment (by admin) that carry its
+    # organization's marker: they must show only where the record may be read (the work log:
+    # updated). A saved view of admin's, personal: nobody else's to see or change.
+    for ts, tag in ((w.B, "B"), (w.A, "A")):
+        for name, recs in ts.records.items():
+            coll = w.types[name]["collection"]
+            mark = b_marker(name) if tag == "B" else f"AMARK-{M}"
+            for rec in recs:
+                for kind in ("comment", "work_log"):
+                    must(t, s.send(admin, "POST", f"{API}/{coll}/{rec['id']}/comments",
+                                   body={"body": f"{kind} {mark}", "kind": kind}), 201, f"{kind} on {rec['number']}")
+                r = s.server.request("POST", f"{API}/{coll}/{rec['id']}/attachments?name={mark}.txt",
+                                     body=f"attached {mark}", headers={"Content-Type": "text/plain"})
+                ts.attachments[(name, rec["id"])] = must(t, r, 201, f"attach to {rec['number']}")["id"]
+    view = must(t, s.send(admin, "POST", f"{API}/views", body={"type": "service", "name": f"walk view {M}"}), 201,
+                "admin saves a personal view")
+    w.B.view_id = view["id"]
     for name, recs in w.A.records.items():
         w.known += [(name, r, "A") for r in recs]
     for name, recs in w.B.records.items():

@@ -247,6 +247,27 @@ def run(t: systest.Checks, stack: harness.Stack, work: pathlib.Path, smtp: SmtpS
     t.check(len(ceo_n) == 1 and ceo_n[0]["event"] == "state_changed" and "廃止を開始" in ceo_n[0]["subject"],
             "the group's other member is told of the retirement only (the condition held then)", ceo_n)
 
+    # ---- comments (engine/record_extras.h): the commented event; a work-log entry is told only
+    # to those who may update the record.
+    t.step("comments: the commented event carries the text; the work log reaches only who may update")
+    ok(s.request("POST", "/api/v1/subscriptions", json={
+        "name": "Comments to the CAB", "event": "commented", "record_type": "service",
+        "recipient_kind": "group", "recipient": "cab"}), 201, "a subscription of the group to comments on services")
+    before = len(smtp.to("smith@example.test"))
+    ok(s.request("POST", f"/api/v1/services/{en['id']}/comments", json={"body": "Backup window moved to 02:00"}), 201,
+       "admin comments on smith's service")
+    wait(lambda: len(smtp.to("smith@example.test")) > before, "smith is told of the comment")
+    _, mc = smtp.to("smith@example.test")[before]
+    t.check("Backup window moved to 02:00" in mc.get_content() and "New comment" in header(mc, "Subject"),
+            "the mail carries the comment's text", [header(mc, "Subject"), mc.get_content()])
+    ok(s.request("POST", f"/api/v1/services/{en['id']}/comments",
+                 json={"body": "internal: vendor ticket 4711", "kind": "work_log"}), 201, "admin adds a work-log entry")
+    wait(lambda: len(smtp.to("smith@example.test")) > before + 1, "smith (may update) is told of the work-log entry")
+    time.sleep(1.0)
+    ceo_c = s.request("GET", f"/api/v1/notifications?record={en['number']}&recipient=ceo&event=commented").json()["items"]
+    t.check(len(ceo_c) == 1 and "vendor ticket" not in ceo_c[0]["body"],
+            "top management (reads, may not update) is told of the comment but not of the work-log entry", ceo_c)
+
     # ---- webhooks
     t.step("webhook: signed, retried with backoff, logged; permanent failures are dead and retriable")
     flaky = HttpSink(work, "flaky", "--fail-first", "2")
