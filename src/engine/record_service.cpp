@@ -405,7 +405,7 @@ Result<std::vector<std::pair<std::string, std::int64_t>>> RecordService::count_b
                                                                                   const model::TypeDef& t,
                                                                                   const std::string& column) {
   const Scope read = p.scope(t.name, "read");
-  if (read == Scope::none) return forbidden("read", t);
+  if (read == Scope::none) return access_denied("read", t);
   const model::FieldDef* f = t.field(column);
   if (!(column == "state" && t.lifecycle) && !(f && f->type == FieldType::enumeration)) {
     Error e = Error::of(ErrorKind::bad_request, "query.invalid");

@@ -9,7 +9,9 @@
 
 #include "api/problem_render.h"
 #include "core/text.h"
+#include "engine/record_extras.h"
 #include "http/form.h"
+#include "http/multipart.h"
 #include "ui/record_view.h"
 
 namespace kanri::ui {
@@ -117,16 +119,28 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     on("POST", "/r/{collection}", &RecordPages::create, true);
     on("GET", "/r/{collection}/export", &RecordPages::export_list, false);
     on("POST", "/r/{collection}/bulk", &RecordPages::bulk, true);
+    on("POST", "/r/{collection}/views", &RecordPages::save_view, true);
     on("GET", "/r/{collection}/{key}", &RecordPages::detail_page, false);
     on("GET", "/r/{collection}/{key}/edit", &RecordPages::edit_page, false);
     on("POST", "/r/{collection}/{key}", &RecordPages::update, true);
     on("POST", "/r/{collection}/{key}/transitions/{name}", &RecordPages::transition, true);
     on("POST", "/r/{collection}/{key}/links", &RecordPages::add_link, true);
     on("POST", "/r/{collection}/{key}/links/{link}/delete", &RecordPages::remove_link, true);
+    on("POST", "/r/{collection}/{key}/comments", &RecordPages::add_comment, true);
+    on("GET", "/r/{collection}/{key}/attachments/{id}", &RecordPages::download, false);
+    on("POST", "/r/{collection}/{key}/attachments/{id}/delete", &RecordPages::remove_attachment, true);
+    on("POST", "/r/{collection}/views/{id}/delete", &RecordPages::delete_view, true);
+    // An upload may be as large as [attachments] max_bytes, plus the multipart framing.
+    router.add("POST", "/r/{collection}/{key}/attachments", web_.page([self](http::Request& req, Visitor& v) {
+      const model::TypeDef* t = self->cat_.by_collection(req.params.at(0));
+      if (!t || v.principal.scope(t->name, "read") == engine::Scope::none) return self->not_found(req, v);
+      return self->upload(req, v, *t);
+    }, true), web_.ctx().attachments.settings().max_bytes + 64 * 1024);
   }
 
   http::Response not_found(const http::Request& req, const Visitor& v) {
     data d{data::type::object};
+    d.set("heading", web_.t(v, "not_found_title"));
     d.set("message", web_.t(v, "not_found_page"));
     return web_.render(req, v, "error", d, web_.t(v, "not_found_title"), 404);
   }
@@ -201,6 +215,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     d.set("export_csv", "/r/" + t.collection + "/export" + query_string(with(exp, "format", "csv")));
     d.set("export_xlsx", "/r/" + t.collection + "/export" + query_string(with(exp, "format", "xlsx")));
     d.set("here", "/r/" + t.collection + query_string(params));
+    d.set("views", views_data(t, v, params));
     data bulk = bulk_transitions(t, v);
     d.set("has_bulk", flag(!bulk.is_empty_list()));
     d.set("bulk", bulk);
@@ -452,13 +467,14 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
         }
         e.set("has_fields", flag(!fields.empty()));
         e.set("open", flag(is_open));
-        e.set("fields", form_fields(t, fields, typed, is_open ? json() : rec, errors, v, "t-" + tr.name + "-"));
+        e.set("fields", form_fields(cat_, t, fields, typed, is_open ? json() : rec, errors, v, "t-" + tr.name + "-"));
         transitions << e;
       }
     d.set("transitions", transitions);
     d.set("links", links_data(v, t, *r));
+    d.set("extras", extras_data(v, t, *r, extra));
     d.set("history", history_data(v, t, *r));
-    for (auto* k : {"link_error", "notice"})
+    for (auto* k : {"link_error", "notice", "comment_error", "attachment_error"})
       if (auto* x = extra.get(k)) d.set(k, *x);
     return web_.render(req, v, "detail", d, r->number + " " + rd.get("display")->string_value(), status, t.collection);
   }
@@ -513,12 +529,45 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
   }
 
   // The journal of the record, newest first: who did what, when, each field before → after.
+  // References in the changes are shown by number and name, as far as the visitor may read
+  // them: the ids are put into stand-in records and rendered like any record.
   data history_data(const Visitor& v, const model::TypeDef& t, const store::Record& r) {
     data list{data::type::list};
     auto entries = records_.history(v.principal, t, std::to_string(r.id));
     if (!entries) return list;
-    for (auto it = entries->rbegin(); it != entries->rend(); ++it) {
-      const store::JournalEntry& e = *it;
+    struct Change {
+      const model::FieldDef* field;
+      std::string name;
+      json before, after;
+      int before_at = -1, after_at = -1;  // index into the stand-ins
+    };
+    std::vector<std::vector<Change>> changes(entries->size());
+    std::vector<store::Record> standins;
+    auto standin = [&](const model::FieldDef* f, const json& value) -> int {
+      if (!f || !(f->is_reference() || f->type == FieldType::user) || !value.is_number_integer()) return -1;
+      store::Record s;
+      s.type = &t;
+      s.fields.resize(t.fields.size());
+      s.fields[f->position] = value.get<std::int64_t>();
+      standins.push_back(std::move(s));
+      return static_cast<int>(standins.size() - 1);
+    };
+    for (size_t i = 0; i < entries->size(); ++i) {
+      json c = json::parse((*entries)[i].changes, nullptr, false);
+      if (!c.is_object()) continue;
+      for (auto& [name, pair] : c.items()) {
+        if (!pair.is_array() || pair.size() != 2) continue;
+        const model::FieldDef* f = t.field(name);
+        changes[i].push_back({f, name, pair[0], pair[1], standin(f, pair[0]), standin(f, pair[1])});
+      }
+    }
+    json shown = standins.empty() ? json::array() : records_.to_json(v.principal, standins);
+    auto text = [&](const Change& ch, const json& value, int at) {
+      if (at >= 0) return show_field(cat_, *ch.field, shown[static_cast<size_t>(at)][ch.name], v).text;
+      return change_text(t, ch.field, ch.name, value, v);
+    };
+    for (size_t n = entries->size(); n-- > 0;) {
+      const store::JournalEntry& e = (*entries)[n];
       data item{data::type::object};
       item.set("at", v.format.datetime(e.at));
       item.set("at_iso", format_timestamp(e.at));
@@ -533,20 +582,16 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
         if (label == "ui." + key) label = action;
       }
       item.set("action", label);
-      data changes{data::type::list};
-      json c = json::parse(e.changes, nullptr, false);
-      if (c.is_object())
-        for (auto& [name, pair] : c.items()) {
-          if (!pair.is_array() || pair.size() != 2) continue;
-          data ch{data::type::object};
-          const model::FieldDef* f = t.field(name);
-          ch.set("field", f ? f->label.in(v.lang) : column_label(t, name, web_, v));
-          ch.set("before", change_text(t, f, name, pair[0], v));
-          ch.set("after", change_text(t, f, name, pair[1], v));
-          changes << ch;
-        }
-      item.set("changes", changes);
-      item.set("has_changes", flag(!changes.is_empty_list()));
+      data rows{data::type::list};
+      for (auto& ch : changes[n]) {
+        data row{data::type::object};
+        row.set("field", ch.field ? ch.field->label.in(v.lang) : column_label(t, ch.name, web_, v));
+        row.set("before", text(ch, ch.before, ch.before_at));
+        row.set("after", text(ch, ch.after, ch.after_at));
+        rows << row;
+      }
+      item.set("has_changes", flag(!rows.is_empty_list()));
+      item.set("changes", rows);
       list << item;
     }
     return list;
@@ -556,9 +601,10 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
                           const Visitor& who) {
     if (v.is_null()) return "—";
     if (name == "state" && v.is_string()) return state_label(t, v.get<std::string>(), who.lang);
-    if (f && (f->type == FieldType::enumeration || f->type == FieldType::date || f->type == FieldType::datetime ||
-              f->type == FieldType::boolean || f->type == FieldType::integer || f->type == FieldType::decimal))
-      return show_field(cat_, *f, v, who).text;
+    if (f && f->type != FieldType::text && f->type != FieldType::longtext) {
+      std::string s = show_field(cat_, *f, v, who).text;
+      return s.empty() ? "—" : s;
+    }
     return v.is_string() ? v.get<std::string>() : v.dump();
   }
 
@@ -594,7 +640,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     d.set("cancel", r ? "/r/" + t.collection + "/" + r->number : "/r/" + t.collection);
     d.set("version", r ? std::to_string(r->version) : "");
     if (r) d.set("record", record_data(cat_, t, rec, v));
-    d.set("fields", form_fields(t, form_field_names(t, v, r == nullptr), typed, rec, errors, v));
+    d.set("fields", form_fields(cat_, t, form_field_names(t, v, r == nullptr), typed, rec, errors, v));
     auto general = errors.find("");
     d.set("general_error", general == errors.end() ? "" : general->second);
     d.set("has_errors", flag(!errors.empty()));
@@ -757,6 +803,176 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
                 : Status(Error::of(ErrorKind::not_found, "record.not_found"));
     if (!s) return failure(req, v, s.error(), &t);
     return Web::client_redirect(req, "/r/" + t.collection + "/" + req.params.at(1) + "?saved=unlinked#related");
+  }
+
+  // ---- saved views -----------------------------------------------------------------------
+
+  // The visitor's own and the shared views of the type, the one in use marked, and whether
+  // the current filters can be saved (and shared).
+  data views_data(const model::TypeDef& t, const Visitor& v, const Params& params) {
+    Params p = params;
+    std::erase_if(p, [](auto& kv) { return kv.first == "cursor"; });
+    std::string current = query_string(p);
+    if (!current.empty()) current.erase(0, 1);
+    data d{data::type::object};
+    data list{data::type::list};
+    if (auto views = web_.ctx().views.list(v.principal, t.name))
+      for (auto& view : *views) {
+        data e{data::type::object};
+        e.set("id", std::to_string(view.id));
+        e.set("name", view.name);
+        e.set("href", "/r/" + t.collection + (view.query.empty() ? "" : "?" + view.query));
+        e.set("shared", flag(view.shared));
+        e.set("owner", view.owner);
+        e.set("current", flag(view.query == current));
+        e.set("delete", engine::SavedViewService::may_change(v.principal, view)
+                            ? "/r/" + t.collection + "/views/" + std::to_string(view.id) + "/delete"
+                            : "");
+        list << e;
+      }
+    d.set("items", list);
+    d.set("has_items", flag(!list.is_empty_list()));
+    d.set("query", current);
+    d.set("action", "/r/" + t.collection + "/views");
+    d.set("may_share", flag(engine::SavedViewService::may_share(v.principal)));
+    return d;
+  }
+
+  http::Response save_view(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    std::vector<std::pair<std::string, std::string>> form;
+    http::parse_form(req.body, form);
+    std::string query = http::form_value(form, "query");
+    json body{{"type", t.name}, {"name", http::form_value(form, "name")}, {"query", query},
+              {"shared", http::form_value(form, "shared") == "true"}};
+    auto r = web_.ctx().views.create(v.principal, body);
+    if (!r) return failure(req, v, r.error(), &t);
+    return Web::client_redirect(req, "/r/" + t.collection + (query.empty() ? "" : "?" + query));
+  }
+
+  http::Response delete_view(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    auto id = parse_int(req.params.at(1));
+    auto s = id ? web_.ctx().views.remove(v.principal, *id) : Status(Error::of(ErrorKind::not_found, "record.not_found"));
+    if (!s) return failure(req, v, s.error(), &t);
+    return Web::client_redirect(req, "/r/" + t.collection);
+  }
+
+  // ---- comments, work log, attachments ----------------------------------------------------
+
+  data extras_data(const Visitor& v, const model::TypeDef& t, const store::Record& r, const data& extra) {
+    auto& comments = web_.ctx().comments;
+    auto& files = web_.ctx().attachments;
+    std::string base = "/r/" + t.collection + "/" + r.number;
+    data d{data::type::object};
+    data thread{data::type::list};
+    if (auto page = comments.list(v.principal, t, std::to_string(r.id), "", 0, 500))
+      for (auto& c : page->items) {
+        data e{data::type::object};
+        e.set("author", c.author.empty() ? "system" : c.author);
+        e.set("at", v.format.datetime(c.created_at));
+        e.set("at_iso", format_timestamp(c.created_at));
+        e.set("body", c.body);
+        e.set("work_log", flag(c.kind == "work_log"));
+        thread << e;
+      }
+    d.set("thread", thread);
+    d.set("no_thread", flag(thread.is_empty_list()));
+    bool may_comment = comments.may_add(v.principal, r, "comment");
+    bool may_log = comments.may_add(v.principal, r, "work_log");
+    d.set("may_comment", flag(may_comment || may_log));
+    d.set("may_log", flag(may_log));
+    d.set("comment_action", base + "/comments");
+    if (auto* typed = extra.get("comment_body")) d.set("comment_body", *typed);
+    data list{data::type::list};
+    if (auto all = files.list(v.principal, t, std::to_string(r.id)))
+      for (auto& a : *all) {
+        data e{data::type::object};
+        e.set("name", a.file_name);
+        e.set("href", base + "/attachments/" + std::to_string(a.id));
+        e.set("size", v.format.number(static_cast<double>(a.size) / 1024.0, 1) + " KB");
+        e.set("by", a.uploader);
+        e.set("at", v.format.datetime(a.uploaded_at));
+        e.set("remove", engine::within_scope(v.principal, v.principal.scope(t.name, "update"), r)
+                            ? base + "/attachments/" + std::to_string(a.id) + "/delete"
+                            : "");
+        list << e;
+      }
+    d.set("files", list);
+    d.set("no_files", flag(list.is_empty_list()));
+    d.set("may_attach", flag(may_comment || may_log));
+    d.set("upload_action", base + "/attachments");
+    d.set("max_bytes", std::to_string(files.settings().max_bytes));
+    d.set("max_size", v.format.number(static_cast<double>(files.settings().max_bytes) / (1024.0 * 1024.0), 0) + " MB");
+    return d;
+  }
+
+  std::string error_text(const Visitor& v, const Error& e, const model::TypeDef& t) {
+    json b = api::problem_body(e, web_.ctx().messages, v.lang, &t);
+    std::string msg = b.value("detail", "");
+    for (auto& fe : b["errors"]) msg += " " + fe.value("message", "");
+    return msg;
+  }
+
+  http::Response add_comment(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    std::vector<std::pair<std::string, std::string>> form;
+    http::parse_form(req.body, form);
+    std::string kind = http::form_value(form, "kind");
+    if (kind.empty()) kind = "comment";
+    std::string body = http::form_value(form, "body");
+    auto c = web_.ctx().comments.add(v.principal, t, req.params.at(1), kind, body);
+    if (!c) {
+      if (c.error().kind == ErrorKind::not_found) return not_found(req, v);
+      data extra{data::type::object};
+      extra.set("comment_error", error_text(v, c.error(), t));
+      extra.set("comment_body", body);  // nothing typed is lost
+      return detail(req, v, t, req.params.at(1), extra, api::status_for(c.error().kind));
+    }
+    return Web::client_redirect(req, "/r/" + t.collection + "/" + req.params.at(1) + "#thread");
+  }
+
+  http::Response upload(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    auto parts = http::parse_multipart(req.header("content-type"), req.body);
+    const http::FormPart* file = nullptr;
+    if (parts)
+      for (auto& part : *parts)
+        if (part.name == "file" && !part.file_name.empty()) file = &part;
+    data extra{data::type::object};
+    if (!file) {
+      extra.set("attachment_error", web_.t(v, "choose_file"));
+      return detail(req, v, t, req.params.at(1), extra, 422);
+    }
+    auto a = web_.ctx().attachments.upload(v.principal, t, req.params.at(1), file->file_name, file->body);
+    if (!a) {
+      if (a.error().kind == ErrorKind::not_found) return not_found(req, v);
+      extra.set("attachment_error", error_text(v, a.error(), t));
+      return detail(req, v, t, req.params.at(1), extra, api::status_for(a.error().kind));
+    }
+    return Web::client_redirect(req, "/r/" + t.collection + "/" + req.params.at(1) + "#attachments");
+  }
+
+  http::Response download(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    auto id = parse_int(req.params.at(2));
+    if (!id) return not_found(req, v);
+    auto a = web_.ctx().attachments.download(v.principal, t, req.params.at(1), *id);
+    if (!a) return failure(req, v, a.error(), &t);
+    http::Response r;
+    r.body = std::move(a->bytes);
+    r.headers.emplace_back("Content-Type", a->attachment.content_type);
+    r.set_header("Content-Disposition", "attachment; filename*=UTF-8''" + url_encode(a->attachment.file_name));
+    r.set_header("Content-Security-Policy", "default-src 'none'; sandbox");
+    return r;
+  }
+
+  http::Response remove_attachment(http::Request& req, Visitor& v, const model::TypeDef& t) {
+    auto id = parse_int(req.params.at(2));
+    auto s = id ? web_.ctx().attachments.remove(v.principal, t, req.params.at(1), *id)
+                : Status(Error::of(ErrorKind::not_found, "record.not_found"));
+    if (!s) {
+      if (s.error().kind == ErrorKind::not_found) return not_found(req, v);
+      data extra{data::type::object};
+      extra.set("attachment_error", error_text(v, s.error(), t));
+      return detail(req, v, t, req.params.at(1), extra, api::status_for(s.error().kind));
+    }
+    return Web::client_redirect(req, "/r/" + t.collection + "/" + req.params.at(1) + "#attachments");
   }
 
   Web& web_;

@@ -196,16 +196,22 @@ std::string input_value(const model::FieldDef& f, const json& v, const Visitor& 
   }
 }
 
-data form_fields(const model::TypeDef& t, const std::vector<std::string>& names, const Typed& typed, const json& rec,
-                 const std::map<std::string, std::string>& errors, const Visitor& who, const std::string& id_prefix) {
+data form_fields(const model::Catalogue& cat, const model::TypeDef& t, const std::vector<std::string>& names,
+                 const Typed& typed, const json& rec, const std::map<std::string, std::string>& errors, const Visitor& who,
+                 const std::string& id_prefix) {
   data list{data::type::list};
   for (auto& name : names) {
     const model::FieldDef* f = t.field(name);
     if (!f) continue;
+    const model::TypeDef* target = f->is_reference() ? cat.type(f->target) : nullptr;
+    std::string target_prefix = target ? target->number_prefix + "-000001" : "";
     std::string value;
     if (auto it = typed.find(name); it != typed.end()) value = it->second;
     else if (rec.is_object() && rec.contains(name)) value = input_value(*f, rec[name], who);
-    else if (f->default_value && !rec.is_object()) value = value_to_text(*f->default_value);
+    else if (f->default_value && !rec.is_object())
+      value = f->type == FieldType::duration ? format_duration(as_int(*f->default_value))
+              : f->type == FieldType::boolean ? (as_int(*f->default_value) ? "true" : "false")
+                                              : value_to_text(*f->default_value);
     data d{data::type::object};
     d.set("name", name);
     d.set("id", id_prefix + name);
@@ -242,7 +248,7 @@ data form_fields(const model::TypeDef& t, const std::vector<std::string>& names,
         break;
       }
       case FieldType::ref:
-      case FieldType::org: kind = "ref"; d.set("target", f->target); break;
+      case FieldType::org: kind = "ref"; d.set("target", f->target); d.set("target_prefix", target_prefix); break;
       case FieldType::user: kind = "user"; break;
       case FieldType::duration: kind = "text"; d.set("placeholder", "PT4H, P3D"); break;
       default: kind = "text"; break;

@@ -38,7 +38,8 @@ std::map<std::string, std::string> field_messages(Web& web, const Visitor& who, 
 
 // The form controls for `names` (editable fields of `t`), filled from `typed`, else from the
 // record `rec` (may be null), else from the field's default.
-data form_fields(const model::TypeDef& t, const std::vector<std::string>& names, const Typed& typed,
+data form_fields(const model::Catalogue& cat, const model::TypeDef& t, const std::vector<std::string>& names,
+                 const Typed& typed,
                  const nlohmann::json& rec, const std::map<std::string, std::string>& errors, const Visitor& who,
                  const std::string& id_prefix = "f-");
 // The editable fields of a type, in model order (not read-only, not computed).

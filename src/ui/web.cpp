@@ -8,6 +8,7 @@
 #include "auth/authenticator.h"
 #include "core/crypto.h"
 #include "http/form.h"
+#include "http/multipart.h"
 
 namespace kanri::ui {
 
@@ -129,7 +130,10 @@ http::Handler Web::page(std::function<http::Response(http::Request&, Visitor&)> 
         std::vector<std::pair<std::string, std::string>> form;
         if (http::parse_form(req.body, form)) sent = http::form_value(form, "csrf");
       }
-      if (sent.empty()) sent = query(req, "csrf");
+      if (sent.empty() && http::is_multipart_form(req.header("content-type")))
+        if (auto parts = http::parse_multipart(req.header("content-type"), req.body))
+          for (auto& part : *parts)
+            if (part.name == "csrf" && part.file_name.empty()) sent = part.body;
       if (sent.size() != v->csrf.size() || !constant_time_equal(sent, v->csrf) ||
           req.header("sec-fetch-site") == "cross-site") {
         data d{data::type::object};

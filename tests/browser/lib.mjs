@@ -115,6 +115,36 @@ export class Browser {
     this.check(problems.length === 0, what, problems.join('\n'));
   }
 
+  /**
+   * Forgets the console error Chromium logs for a document that answered STATUS on purpose (a
+   * form sent back with its errors, a 404 page): the answer is what the test asks for, and is
+   * checked there. Every other problem stays.
+   */
+  expectStatus(page, status, pathname) {
+    page.kanriProblems = page.kanriProblems.filter((p) => {
+      const m = /^console error: Failed to load resource: the server responded with a status of (\d+) .*\((.*)\)$/.exec(p);
+      return !(m && Number(m[1]) === status && new URL(m[2], this.baseUrl).pathname === pathname);
+    });
+  }
+
+  /** Runs ACTION (a click, a key press…) and waits for the page load it starts; the response of the new document. */
+  async navigate(page, action) {
+    const [response] = await Promise.all([page.waitForNavigation(), action()]);
+    return response;
+  }
+
+  /** Clicks SELECTOR (a link with `download`) and saves the file in DIR; resolves with its path and suggested name. */
+  async download(page, selector, dir) {
+    await mkdir(dir, { recursive: true });
+    const [dl] = await Promise.all([page.waitForEvent('download'), page.click(selector)]);
+    const failure = await dl.failure();
+    if (failure) throw new Failure(`the download from ${selector} failed: ${failure}`);
+    const file = path.join(dir, dl.suggestedFilename());
+    await dl.saveAs(file);
+    this.step(`downloaded ${file}`);
+    return { file, name: dl.suggestedFilename(), url: dl.url() };
+  }
+
   step(text) {
     console.log(`--   ${text}`);
   }
