@@ -186,13 +186,16 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
       json rows = records_.to_json(v.principal, page->records);
       data list{data::type::list};
       for (size_t i = 0; i < rows.size(); ++i) {
-        data r = record_data(cat_, t, rows[i], v);
+        // Only what a row shows: its id and number, and its columns.
+        data r{data::type::object};
+        r.set("id", std::to_string(rows[i].value("id", 0)));
+        r.set("number", rows[i].value("number", ""));
         data cells{data::type::list};
-        for (auto& c : t.list_columns) cells << cell(t, c, rows[i], r, v);
-        r.set("cells", cells);
-        list << r;
+        for (auto& c : t.list_columns) append(cells, cell(t, c, rows[i], r, v));
+        put(r, "cells", std::move(cells));
+        append(list, std::move(r));
       }
-      d.set("rows", list);
+      put(d, "rows", std::move(list));
       d.set("empty", flag(rows.empty()));
       if (!page->next_cursor.empty()) {
         Params p = params;
@@ -200,6 +203,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
         p.emplace_back("cursor", page->next_cursor);
         d.set("next_href", "/r/" + t.collection + query_string(p));
       }
+      d.set("has_pager", flag(!page->next_cursor.empty() || !param(params, "cursor").empty()));
       if (!param(params, "cursor").empty()) {
         Params p = params;
         std::erase_if(p, [](auto& kv) { return kv.first == "cursor"; });
@@ -219,7 +223,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     data bulk = bulk_transitions(t, v);
     d.set("has_bulk", flag(!bulk.is_empty_list()));
     d.set("bulk", bulk);
-    return web_.render(req, v, "list", d, t.plural.in(v.lang), 200, t.collection);
+    return web_.render(req, v, "list", std::move(d), t.plural.in(v.lang), 200, t.collection);
   }
 
   data cell(const model::TypeDef& t, const std::string& c, const json& row, const data& r, const Visitor& v) {
@@ -245,7 +249,9 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
       d.set("text", row.value(c, json()).is_string() ? row[c].get<std::string>() : "");
     }
     // The display field links to the record too, so a list reads like a list of things.
-    if (c == t.display_field && !d.get("href")) d.set("href", "/r/" + t.collection + "/" + row.value("number", ""));
+    const data* href = d.get("href");
+    if (c == t.display_field && (!href || href->string_value().empty()))
+      d.set("href", "/r/" + t.collection + "/" + row.value("number", ""));
     (void)r;
     return d;
   }
@@ -428,7 +434,6 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     json rec = records_.to_json(v.principal, *r);
     data d = type_data(t, v);
     data rd = record_data(cat_, t, rec, v);
-    d.set("record", rd);
     std::string base = "/r/" + t.collection + "/" + r->number;
     d.set("base", base);
     const model::StateDef* st = t.lifecycle ? t.lifecycle->state(r->state) : nullptr;
@@ -471,12 +476,14 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
         transitions << e;
       }
     d.set("transitions", transitions);
-    d.set("links", links_data(v, t, *r));
-    d.set("extras", extras_data(v, t, *r, extra));
-    d.set("history", history_data(v, t, *r));
+    put(d, "links", links_data(v, t, *r));
+    put(d, "extras", extras_data(v, t, *r, extra));
+    put(d, "history", history_data(v, t, *r));
     for (auto* k : {"link_error", "notice", "comment_error", "attachment_error"})
       if (auto* x = extra.get(k)) d.set(k, *x);
-    return web_.render(req, v, "detail", d, r->number + " " + rd.get("display")->string_value(), status, t.collection);
+    std::string title = r->number + " " + rd.get("display")->string_value();
+    put(d, "record", std::move(rd));
+    return web_.render(req, v, "detail", std::move(d), title, status, t.collection);
   }
 
   data links_data(const Visitor& v, const model::TypeDef& t, const store::Record& r) {
@@ -588,11 +595,11 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
         row.set("field", ch.field ? ch.field->label.in(v.lang) : column_label(t, ch.name, web_, v));
         row.set("before", text(ch, ch.before, ch.before_at));
         row.set("after", text(ch, ch.after, ch.after_at));
-        rows << row;
+        append(rows, std::move(row));
       }
       item.set("has_changes", flag(!rows.is_empty_list()));
-      item.set("changes", rows);
-      list << item;
+      put(item, "changes", std::move(rows));
+      append(list, std::move(item));
     }
     return list;
   }
@@ -632,7 +639,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
   // field. A conflict (someone saved in between) shows their version beside the typed one.
   http::Response form_page(const http::Request& req, const Visitor& v, const model::TypeDef& t, const store::Record* r,
                            const Typed& typed, const std::map<std::string, std::string>& errors, int status,
-                           const store::Record* theirs = nullptr) {
+                           const Typed* conflict_post = nullptr) {
     data d = type_data(t, v);
     json rec = r ? records_.to_json(v.principal, *r) : json();
     d.set("editing", flag(r != nullptr));
@@ -641,6 +648,16 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     d.set("version", r ? std::to_string(r->version) : "");
     if (r) d.set("record", record_data(cat_, t, rec, v));
     d.set("fields", form_fields(cat_, t, form_field_names(t, v, r == nullptr), typed, rec, errors, v));
+    // The values the form was read with, so that a save sends only what the person changed.
+    data originals{data::type::list};
+    if (r)
+      for (auto& name : editable_fields(t)) {
+        data o{data::type::object};
+        o.set("name", "orig:" + name);
+        o.set("value", input_value(*t.field(name), rec.value(name, json()), v));
+        originals << o;
+      }
+    d.set("originals", originals);
     auto general = errors.find("");
     d.set("general_error", general == errors.end() ? "" : general->second);
     d.set("has_errors", flag(!errors.empty()));
@@ -653,31 +670,26 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
       summary << e;
     }
     d.set("error_summary", summary);
-    if (theirs) {
-      json their = records_.to_json(v.principal, *theirs);
+    if (conflict_post) {
+      // `typed` holds only the person's changes; `r` is the saved version.
       data diffs{data::type::list};
-      for (auto& f : t.fields) {
-        auto it = typed.find(f.name);
-        std::string mine = it == typed.end() ? "" : it->second;
-        if (it == typed.end() && f.type != FieldType::boolean) continue;
-        std::string current = input_value(f, their.value(f.name, json()), v);
-        if (f.type == FieldType::boolean) {
-          mine = (mine == "true" || mine == "on" || mine == "1") ? "true" : "false";
-          if (current.empty()) current = "false";
-        }
-        if (current == mine) continue;  // no difference to settle
+      for (auto& [name, value] : typed) {
+        const model::FieldDef* f = t.field(name);
+        if (!f) continue;
+        auto orig = conflict_post->find("orig:" + name);
+        std::string saved = input_value(*f, rec.value(name, json()), v);
         data e{data::type::object};
-        e.set("label", f.label.in(v.lang));
-        e.set("theirs", show_field(cat_, f, their.value(f.name, json()), v).text);
-        e.set("mine", mine);
+        e.set("label", f->label.in(v.lang));
+        e.set("theirs", show_field(cat_, *f, rec.value(name, json()), v).text);
+        e.set("mine", value);
+        // Both changed this field: the one to settle.
+        e.set("both", flag(orig != conflict_post->end() && comparable(*f, orig->second) != comparable(*f, saved)));
         diffs << e;
       }
       d.set("conflict", flag(true));
       d.set("conflict_fields", diffs);
-      if (their.contains("updated_by") && their["updated_by"].is_object())
-        d.set("conflict_by", their["updated_by"].value("display", json()).is_string() ? their["updated_by"]["display"].get<std::string>() : "");
-      d.set("their_version", std::to_string(theirs->version));
-      d.set("version", std::to_string(theirs->version));
+      if (rec.contains("updated_by") && rec["updated_by"].is_object() && rec["updated_by"].value("display", json()).is_string())
+        d.set("conflict_by", rec["updated_by"]["display"].get<std::string>());
     }
     std::string title = r ? web_.t(v, "edit_title", {{"number", r->number}})
                           : web_.t(v, "new_title", {{"type", t.label.in(v.lang)}});
@@ -697,38 +709,45 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     return Web::client_redirect(req, "/r/" + t.collection + "/" + r->number + "?saved=created");
   }
 
+  // A control's value normalised for comparison (check boxes post "true"/"on" or nothing).
+  static std::string comparable(const model::FieldDef& f, const std::string& text) {
+    if (f.type != FieldType::boolean) return text;
+    return text == "true" || text == "on" || text == "1" ? "true" : "false";
+  }
+
   http::Response update(http::Request& req, Visitor& v, const model::TypeDef& t) {
     std::vector<std::pair<std::string, std::string>> form;
     http::parse_form(req.body, form);
     Typed typed = typed_of(form);
     auto version = parse_int(http::form_value(form, "version"));
-    auto before = records_.get(v.principal, t, req.params.at(1));
-    if (!before) return failure(req, v, before.error(), &t);
-    if (!version) version = before->version;
-    // Only what the person changed is sent: a field they left alone is not theirs to overwrite.
-    json all = form_to_json(t, editable_fields(t), typed, v);
-    json original = records_.to_json(v.principal, *before);
-    json changed = json::object();
-    for (auto& [name, val] : all.items()) {
-      const model::FieldDef* f = t.field(name);
+    auto current = records_.get(v.principal, t, req.params.at(1));
+    if (!current) return failure(req, v, current.error(), &t);
+    if (!version) version = current->version;
+    // What the person changed: each control against the value the form was read with (carried
+    // as "orig:<field>"); a field they left alone is not theirs to overwrite.
+    json now = records_.to_json(v.principal, *current);
+    Typed mine;
+    for (auto& name : editable_fields(t)) {
+      const model::FieldDef& f = *t.field(name);
       auto it = typed.find(name);
-      std::string now = it == typed.end() ? (f->type == FieldType::boolean ? "false" : "") : it->second;
-      if (f->type == FieldType::boolean) now = (now == "true" || now == "on" || now == "1") ? "true" : "false";
-      std::string was = input_value(*f, original.value(name, json()), v);
-      if (f->type == FieldType::boolean && was.empty()) was = "false";
-      if (now != was) changed[name] = val;
+      std::string value = comparable(f, it == typed.end() ? "" : it->second);
+      auto orig = typed.find("orig:" + name);
+      std::string was = orig != typed.end() ? comparable(f, orig->second) : comparable(f, input_value(f, now.value(name, json()), v));
+      if (value != was) mine[name] = it == typed.end() ? value : it->second;
     }
-    // The record read here may already be newer than the form: that is the conflict to show.
-    if (before->version != *version)
-      return form_page(req, v, t, &*before, typed, {{"", web_.t(v, "conflict_message")}}, 409, &*before);
-    auto r = records_.update(v.principal, t, req.params.at(1), changed, *version);
+    // Someone saved since the form was read: nothing is written. The form comes back from
+    // the saved version with only the person's own changes on it, and says where they meet.
+    if (current->version != *version) return form_page(req, v, t, &*current, mine, {{"", web_.t(v, "conflict_message")}}, 409, &typed);
+    std::vector<std::string> names;
+    for (auto& [k, val] : mine) names.push_back(k);
+    auto r = records_.update(v.principal, t, req.params.at(1), form_to_json(t, names, mine, v), *version);
     if (!r) {
       if (r.error().kind == ErrorKind::precondition_failed) {
-        auto current = records_.get(v.principal, t, req.params.at(1));
-        if (current) return form_page(req, v, t, &*before, typed, {{"", web_.t(v, "conflict_message")}}, 409, &*current);
+        auto newer = records_.get(v.principal, t, req.params.at(1));
+        if (newer) return form_page(req, v, t, &*newer, mine, {{"", web_.t(v, "conflict_message")}}, 409, &typed);
       }
       if (r.error().kind != ErrorKind::invalid) return failure(req, v, r.error(), &t);
-      return form_page(req, v, t, &*before, typed, field_messages(web_, v, t, r.error()), 422);
+      return form_page(req, v, t, &*current, typed, field_messages(web_, v, t, r.error()), 422);
     }
     return Web::client_redirect(req, "/r/" + t.collection + "/" + r->number + "?saved=updated");
   }

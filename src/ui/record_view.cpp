@@ -131,9 +131,9 @@ data record_data(const model::Catalogue& cat, const model::TypeDef& t, const jso
     fd.set("href", s.href);
     fd.set("empty", flag(s.text.empty()));
     fd.set("long", flag(f.type == FieldType::longtext || f.type == FieldType::json));
-    fields << fd;
+    append(fields, std::move(fd));
   }
-  d.set("fields", fields);
+  put(d, "fields", std::move(fields));
   return d;
 }
 

@@ -84,4 +84,17 @@ class Web {
 // Booleans for mustache.
 inline data flag(bool b) { return b ? data(data::type::bool_true) : data(data::type::bool_false); }
 
+// kainjow's set() and push_back() copy the whole value, nested lists included; a page of 50
+// rows was spending most of its time copying. These move it in instead: the element is made
+// empty through the library's API, then the value is moved into it (the element itself is not
+// const; the library only hands it out as const).
+inline void put(data& object, const std::string& key, data&& value) {
+  object.set(key, data{});
+  *const_cast<data*>(object.get(key)) = std::move(value);
+}
+inline void append(data& list, data&& value) {
+  list.push_back(data{});
+  const_cast<data&>(list.list_value().back()) = std::move(value);
+}
+
 }  // namespace kanri::ui

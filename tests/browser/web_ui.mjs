@@ -6,6 +6,7 @@
 //   KANRI_DISPLAY_NAME   its display name (shown in #who on the home page)
 //   KANRI_ARTIFACTS      where the screenshots go
 //   KANRI_REQUESTER, KANRI_REQUESTER_PASSWORD   a requester of organization A (Japanese)
+//   KANRI_AGENT_TOKEN    an API token of the agent (for what the service desk does meanwhile)
 //   KANRI_ORG, KANRI_OTHER_ORG                  the numbers of organizations A and B
 //   KANRI_TASKS          two open tasks (numbers, comma-separated) for the bulk transition
 //   KANRI_DOWNLOADS      where the exported files are saved
@@ -32,6 +33,7 @@ const PASSWORD = env('KANRI_PASSWORD');
 const DISPLAY_NAME = env('KANRI_DISPLAY_NAME');
 const REQUESTER = env('KANRI_REQUESTER');
 const REQUESTER_PASSWORD = env('KANRI_REQUESTER_PASSWORD');
+const AGENT_TOKEN = env('KANRI_AGENT_TOKEN');
 const ORG = env('KANRI_ORG');               // organization A: the browser user's and the requester's
 const OTHER_ORG = env('KANRI_OTHER_ORG');   // organization B: not the requester's
 const TASKS = env('KANRI_TASKS').split(',');  // two open tasks, for the bulk transition
@@ -572,8 +574,112 @@ async function englishPages(b) {
   b.checkClean(page, 'no console error or CSP violation on the English pages');
 }
 
+// Filtering, sorting and paging a list are partial updates: htmx fetches the page's main part,
+// swaps it in and pushes the URL; the page itself is not reloaded (a marker set on window
+// survives), the address bar can be bookmarked, and Back returns to the previous list.
+async function listPartialUpdate(b) {
+  const page = await b.newPage();
+  await b.signIn(page, USER, PASSWORD);
+  await page.goto(b.url('/r/services'));
+  const before = await page.locator('#records tbody tr').count();
+  await page.evaluate(() => { window.kanriMarker = 42; });
+  await page.selectOption('#filter-criticality', 'high');
+  await Promise.all([
+    page.waitForResponse((r) => r.url().includes('criticality=high') && r.request().headers()['hx-request'] === 'true'),
+    page.click('#apply-filters'),
+  ]);
+  await page.waitForURL(/criticality=high/);
+  b.check(await page.evaluate(() => window.kanriMarker) === 42, 'the filter is applied without reloading the page (htmx)');
+  const cells = await page.$$eval('#records tbody td[data-column="criticality"]', (tds) => tds.map((td) => td.textContent.trim()));
+  b.check(cells.length > 0 && cells.length < before && cells.every((c) => c === '高'),
+    'the table now holds only the critical-high services', `${before} rows before; now ${JSON.stringify(cells)}`);
+  b.check(await page.isVisible('#global-search') && await page.isVisible('.side-nav'),
+    'the frame (top bar, navigation) stays, only the main part changed');
+  b.check((await page.title()).includes('サービス'), 'the title is kept for the new list', await page.title());
+  await Promise.all([
+    page.waitForResponse((r) => r.url().includes('sort=') && r.request().headers()['hx-request'] === 'true'),
+    page.click('th a.sort-link >> nth=1'),
+  ]);
+  await page.waitForURL(/sort=/);
+  b.check(await page.evaluate(() => window.kanriMarker) === 42 && new URL(page.url()).searchParams.get('criticality') === 'high',
+    'sorting by a column header is a partial update too, and keeps the filter', page.url());
+  b.check(await page.evaluate(() => document.activeElement && document.activeElement.id === 'main'),
+    'after the swap the focus is on the main region (not lost on the removed button)');
+  await page.goBack();
+  await page.waitForURL((u) => !u.searchParams.get('sort'));
+  b.check(new URL(page.url()).searchParams.get('criticality') === 'high', 'Back returns to the filtered list', page.url());
+  b.checkClean(page, 'no console error or CSP violation on the partial updates');
+}
+
+// Two people edit one record: the second save does not overwrite the first. The form comes
+// back (409) from the saved version, with only the second person's own change on it and the
+// field both changed marked; saving it then keeps both changes.
+async function editConflict(b) {
+  b.check(made.service, 'a service was created by createRecord');
+  const page = await b.newPage();
+  await b.signIn(page, USER, PASSWORD);
+  await page.goto(b.url(`/r/services/${made.service}/edit`));
+  // Meanwhile someone else saves through the API (the same session: cookie and CSRF token).
+  const csrf = await page.getAttribute('meta[name="csrf-token"]', 'content');
+  const current = await page.request.get(b.url(`/api/v1/services/${made.service}`));
+  const version = (await current.json()).version;
+  const other = await page.request.patch(b.url(`/api/v1/services/${made.service}`), {
+    headers: { 'If-Match': `"${version}"`, 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' },
+    data: { support_hours: '平日 9:00-17:00', users_count: 300 },
+  });
+  b.check(other.status() === 200, 'the other change is saved through the API', `${other.status()} ${await other.text()}`);
+  await page.fill('#f-users_count', '999');
+  const [response] = await Promise.all([page.waitForNavigation(), page.click('#save')]);
+  b.expectStatus(page, 409, `/r/services/${made.service}`);
+  b.check(response.status() === 409 && await page.isVisible('#conflict'), 'saving the stale form answers 409 and shows the conflict',
+    `${response.status()} ${await text(page, 'main')}`);
+  const row = page.locator('#conflict tr[data-both="true"]');
+  b.check(await row.count() === 1 && (await text(page, '#conflict tr[data-both="true"]')).includes('300') &&
+    (await text(page, '#conflict tr[data-both="true"]')).includes('999'),
+    'the field both changed is marked, with the saved value (300) and mine (999)', await text(page, '#conflict'));
+  b.check(await page.inputValue('#f-support_hours') === '平日 9:00-17:00' && await page.inputValue('#f-users_count') === '999',
+    'the form now holds their support hours and my number of users', await page.inputValue('#f-support_hours'));
+  await Promise.all([page.waitForNavigation(), page.click('#save')]);
+  b.check(/\/r\/services\/SVC-/.test(page.url()) && await page.isVisible('#notice'), 'saving it again is accepted', page.url());
+  const fields = await text(page, '#fields');
+  b.check(fields.includes('平日 9:00-17:00') && fields.includes('999'), 'and both changes are kept', fields);
+  b.checkClean(page, 'no other console error or CSP violation on the conflict');
+}
+
+// A requester reports an incident from the portal with its short form, follows it, and
+// confirms it once the service desk has resolved it.
+async function requesterReportsAndConfirms(b) {
+  const page = await b.newPage();
+  await b.signIn(page, REQUESTER, REQUESTER_PASSWORD);
+  await Promise.all([page.waitForNavigation(), page.click('.offer >> nth=0')]);
+  b.check(pathOf(page) === '/r/incidents/new', 'the portal offers to report an incident', page.url());
+  b.check(await page.locator('#f-assignee').count() === 0 && await page.isVisible('#f-title'),
+    'with the short form (no assignee or resolution fields for a requester)', await text(page, 'form'));
+  await page.fill('#f-title', 'プリンターに印刷できない');
+  await page.fill('#f-description', '3階の複合機から印刷できません。\n朝から。');
+  await Promise.all([page.waitForNavigation(), page.click('#save')]);
+  const number = pathOf(page).split('/').pop();
+  b.check(/^INC-\d+$/.test(number) && (await text(page, '#state')) === '新規', `the incident ${number} is recorded, new`, page.url());
+  await page.goto(b.url('/portal'));
+  b.check((await text(page, '#my-tickets')).includes(number), 'and listed under the requester\'s own tickets', await text(page, '#my-tickets'));
+  b.check(await page.locator(`[data-transition="confirm"]`).count() === 0, 'there is nothing to confirm yet');
+  // The service desk resolves it (the Python side passes the agent's API token).
+  const r = await fetch(b.url(`/api/v1/incidents/${number}/transitions/resolve`), {
+    method: 'POST', headers: { Authorization: `Bearer ${AGENT_TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ resolution: 'ドライバーを更新しました。', resolved_on: '2026-12-01' }),
+  });
+  b.check(r.status === 200, 'the service desk resolves it', `${r.status} ${await r.text()}`);
+  await page.goto(b.url(`/r/incidents/${number}`));
+  b.check((await text(page, '#state')) === '解決済' && await page.isVisible('[data-transition="confirm"]') &&
+    await page.isVisible('[data-transition="reopen"]'), 'the requester sees it resolved, and may confirm or reopen it',
+    await text(page, 'main'));
+  await Promise.all([page.waitForNavigation(), page.click('[data-transition="confirm"]')]);
+  b.check((await text(page, '#state')) === '完了', 'confirming closes it', await text(page, '#state'));
+  b.checkClean(page, 'no console error or CSP violation while reporting and confirming');
+}
+
 const TESTS = [signInPage, wrongPassword, signInToHome, createRecord, transitionWithFields, formDefaults, searchJapanese, exportList,
-  bulkTransition, keyboard, requesterPortal, requesterAccess, englishPages];
+  bulkTransition, listPartialUpdate, editConflict, keyboard, requesterPortal, requesterReportsAndConfirms, requesterAccess, englishPages];
 
 await run('web_ui.mjs', 'the web UI in Chromium: sign-in, records, transitions, history, search, export, bulk, '
   + 'access, keyboard, phone width, both languages', TESTS);

@@ -101,6 +101,12 @@ def test(args, t: systest.Checks):
             t.check(r.status == 201, f"an open task for the bulk transition ({title})", r.describe)
             tasks.append(r.json()["number"])
 
+        r = srv.request("POST", "/api/v1/tokens", json={"label": "service desk in the browser test", "user": "browser",
+                                                        "expires_in_days": 1})
+        t.check(r.status == 201 and r.json().get("secret"), "an API token of the agent, for what the service desk does "
+                                                            "while the requester waits", r.describe)
+        agent_token = r.json()["secret"]
+
         env = {k: v for k, v in os.environ.items() if not k.startswith("KANRI_")}
         env.update({
             "KANRI_URL": srv.url,
@@ -109,6 +115,7 @@ def test(args, t: systest.Checks):
             "KANRI_DISPLAY_NAME": DISPLAY_NAME,
             "KANRI_REQUESTER": "requester",
             "KANRI_REQUESTER_PASSWORD": PASSWORD,
+            "KANRI_AGENT_TOKEN": agent_token,
             "KANRI_ORG": org,
             "KANRI_OTHER_ORG": other_org,
             "KANRI_TASKS": ",".join(tasks),

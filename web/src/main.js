@@ -18,6 +18,7 @@ import { selection } from './ui/selection.js';
 import { disclosure } from './ui/disclosure.js';
 import { upload } from './ui/upload.js';
 import { installShortcuts } from './ui/shortcuts.js';
+import { installSwapFocus } from './ui/swap_focus.js';
 
 // Set before htmx reads its configuration at DOMContentLoaded (module scripts run earlier).
 htmx.config.allowEval = false;              // no hx-on / js: / eval'd filters (CSP)
@@ -31,5 +32,6 @@ Alpine.data('selection', selection);
 Alpine.data('disclosure', disclosure);
 Alpine.data('upload', upload);
 installShortcuts(document, window);
+installSwapFocus(document, window);
 
 Alpine.start();
