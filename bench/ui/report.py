@@ -2,7 +2,7 @@
 """Writes bench/results/ui-<date><suffix>.md and .json from the ui.json files of bench/ui/measure.py
 (one per engine). Prints the path of the .md.
 
-    report.py --commit C --out DIR [--suffix S] [--note TEXT] ENGINE_UI_JSON...
+    report.py --commit C --out DIR [--suffix S] [--note TEXT] [--findings FILE.md] ENGINE_UI_JSON...
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def main() -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--suffix", default="")
     ap.add_argument("--note", default="")
+    ap.add_argument("--findings", default="", help="a Markdown file: what the person who ran it found")
     ap.add_argument("runs", nargs="+")
     args = ap.parse_args()
     runs = [json.loads(Path(p).read_text()) for p in args.runs]
@@ -163,7 +164,8 @@ def main() -> int:
     w("")
     w("## Findings")
     w("")
-    w("FINDINGS")
+    w(Path(args.findings).read_text().strip() if args.findings else
+      "None written for this run (bench/ui/report.py --findings FILE adds them).")
     w("")
     md = base.with_suffix(".md")
     md.write_text("\n".join(L) + "\n")
