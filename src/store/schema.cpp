@@ -249,6 +249,10 @@ std::vector<FilterIndex> system_filter_indexes(const model::TypeDef& t) {
   if (t.lifecycle) out.push_back(filter_index(t, "state", false));
   if (t.org_field != "self") out.push_back(filter_index(t, "org_id", false));
   out.push_back(filter_index(t, "created_by", false));
+  // "Open and past its deadline": one state at a time, in deadline order (the home page).
+  if (t.lifecycle)
+    for (auto& f : t.fields)
+      if (f.deadline && f.indexed) out.push_back({"ix_" + t.name + "__state_by_" + f.name, {"state", "\"" + f.name + "\"", "id"}});
   return out;
 }
 

@@ -4,6 +4,8 @@
 // fields say when it is overdue, `portal = true` types are what requesters report with.
 #include "ui/home_pages.h"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "core/text.h"
@@ -156,20 +158,35 @@ class HomePages : public std::enable_shared_from_this<HomePages> {
         if (auto page = records_.list(v.principal, t, lr))
           for (auto& rec : records_.to_json(v.principal, page->records)) mine << work_row(t, rec, v, deadline);
       }
-      // Needs attention: past its deadline and still open.
+      // Needs attention: past its deadline and still open. One query per open state, each
+      // read in deadline order from the (state, deadline) index, then merged: a single
+      // "state in (…)" lets the planner pick the state index and sort every open record.
       if (deadline) {
-        engine::ListRequest lr;
-        lr.filters.emplace_back(deadline->name + "[lte]", deadline->type == model::FieldType::date ? today : today + "T00:00:00Z");
-        if (!states.empty()) lr.filters.emplace_back("state[in]", states);
-        lr.sort = deadline->name;
-        lr.limit = "10";
-        if (auto page = records_.list(v.principal, t, lr)) {
+        std::vector<std::pair<std::string, json>> late;
+        std::vector<std::string> each;
+        if (t.lifecycle) {
+          for (auto& s : t.lifecycle->states)
+            if (!s.final && !s.frozen) each.push_back(s.name);
+        } else {
+          each.push_back("");
+        }
+        for (auto& state : each) {
+          engine::ListRequest lr;
+          lr.filters.emplace_back(deadline->name + "[lte]", deadline->type == model::FieldType::date ? today : today + "T00:00:00Z");
+          if (!state.empty()) lr.filters.emplace_back("state", state);
+          lr.sort = deadline->name;
+          lr.limit = "10";
+          auto page = records_.list(v.principal, t, lr);
+          if (!page) continue;
           for (auto& rec : records_.to_json(v.principal, page->records)) {
             std::string due = rec.value(deadline->name, json()).is_string() ? rec[deadline->name].get<std::string>() : "";
             if (due.empty() || due >= today) continue;  // due today is not late yet
-            overdue << work_row(t, rec, v, deadline);
+            late.emplace_back(due, std::move(rec));
           }
         }
+        std::stable_sort(late.begin(), late.end(), [](auto& a, auto& b) { return a.first < b.first; });
+        if (late.size() > 10) late.resize(10);
+        for (auto& [due, rec] : late) append(overdue, work_row(t, rec, v, deadline));
       }
       // Counts by state, compared as a chart (and as a table for screen readers).
       if (t.lifecycle && chart_no < 6) {
