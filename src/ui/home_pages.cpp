@@ -277,7 +277,7 @@ class HomePages : public std::enable_shared_from_this<HomePages> {
         data g{data::type::object};
         g.set("label", t.plural.in(v.lang));
         g.set("items", items);
-        g.set("more_href", "/r/" + t.collection + "?q=" + url_query(q));
+        g.set("more_href", "/r/" + t.collection + "?q=" + url_encode(q));
         g.set("more", flag(!page->next_cursor.empty()));
         groups << g;
       }
@@ -287,20 +287,6 @@ class HomePages : public std::enable_shared_from_this<HomePages> {
     d.set("nothing", flag(!q.empty() && total == 0 && !d.get("error")));
     return web_.render(req, v, "search", d, q.empty() ? web_.t(v, "search_nav") : q + " · " + web_.t(v, "search_nav"), 200,
                        "search");
-  }
-
-  static std::string url_query(const std::string& s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out;
-    for (unsigned char ch : s) {
-      if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.') out += static_cast<char>(ch);
-      else {
-        out += '%';
-        out += hex[ch >> 4];
-        out += hex[ch & 15];
-      }
-    }
-    return out;
   }
 
   // What a requester needs: report or ask (the portal types they may create), and their own

@@ -55,13 +55,6 @@ class ProfilePages : public std::enable_shared_from_this<ProfilePages> {
   }
 
  private:
-  std::string message_of(const Visitor& v, const Error& e) {
-    json b = api::problem_body(e, ctx_.messages, v.lang);
-    std::string msg = b.value("detail", "");
-    for (auto& fe : b["errors"]) msg += " " + fe.value("message", "");
-    return msg;
-  }
-
   http::Response profile_page(http::Request& req, Visitor& v) { return profile(req, v, {}, 200); }
 
   // `notes`: "error_<section>" or "notice_<section>" → text; "new_token" → the secret shown once.
@@ -148,7 +141,7 @@ class ProfilePages : public std::enable_shared_from_this<ProfilePages> {
               {"language", http::form_value(f, "language")},
               {"time_zone", http::form_value(f, "time_zone")}};
     auto r = ctx_.directory.update_profile(v.principal, body);
-    if (!r) return profile(req, v, {{"error_profile", message_of(v, r.error())}}, api::status_for(r.error().kind));
+    if (!r) return profile(req, v, {{"error_profile", web_.error_sentence(v, r.error())}}, api::status_for(r.error().kind));
     return Web::client_redirect(req, "/me?saved=profile");
   }
 
@@ -167,7 +160,7 @@ class ProfilePages : public std::enable_shared_from_this<ProfilePages> {
     if (next != http::form_value(f, "confirm_password"))
       return profile(req, v, {{"error_password", web_.t(v, "password_mismatch")}}, 422);
     auto s = ctx_.directory.change_password(v.principal, http::form_value(f, "current_password"), next);
-    if (!s) return profile(req, v, {{"error_password", message_of(v, s.error())}}, api::status_for(s.error().kind));
+    if (!s) return profile(req, v, {{"error_password", web_.error_sentence(v, s.error())}}, api::status_for(s.error().kind));
     return Web::client_redirect(req, "/me?saved=password");
   }
 
@@ -177,7 +170,7 @@ class ProfilePages : public std::enable_shared_from_this<ProfilePages> {
     json body{{"label", http::form_value(f, "label")}};
     if (auto days = parse_int(http::form_value(f, "expires_in_days"))) body["expires_in_days"] = *days;
     auto t = ctx_.directory.create_token(v.principal, body);
-    if (!t) return profile(req, v, {{"error_tokens", message_of(v, t.error())}}, api::status_for(t.error().kind));
+    if (!t) return profile(req, v, {{"error_tokens", web_.error_sentence(v, t.error())}}, api::status_for(t.error().kind));
     // The secret is shown on this response only; it is never stored in the clear.
     return profile(req, v, {{"new_token", t->secret}, {"new_token_label", t->view.token.label}}, 201);
   }
@@ -185,14 +178,14 @@ class ProfilePages : public std::enable_shared_from_this<ProfilePages> {
   http::Response revoke_token(http::Request& req, Visitor& v) {
     auto id = parse_int(req.params.at(0));
     auto s = id ? ctx_.directory.revoke_token(v.principal, *id) : Status(Error::of(ErrorKind::not_found, "record.not_found"));
-    if (!s) return profile(req, v, {{"error_tokens", message_of(v, s.error())}}, api::status_for(s.error().kind));
+    if (!s) return profile(req, v, {{"error_tokens", web_.error_sentence(v, s.error())}}, api::status_for(s.error().kind));
     return Web::client_redirect(req, "/me?saved=revoked#tokens");
   }
 
   http::Response revoke_session(http::Request& req, Visitor& v) {
     auto id = parse_int(req.params.at(0));
     auto s = id ? ctx_.directory.revoke_session(v.principal, *id) : Status(Error::of(ErrorKind::not_found, "record.not_found"));
-    if (!s) return profile(req, v, {{"error_sessions", message_of(v, s.error())}}, api::status_for(s.error().kind));
+    if (!s) return profile(req, v, {{"error_sessions", web_.error_sentence(v, s.error())}}, api::status_for(s.error().kind));
     if (id && v.principal.session_id == *id) return Web::client_redirect(req, "/login");
     return Web::client_redirect(req, "/me?saved=revoked#sessions");
   }
@@ -245,7 +238,7 @@ class ProfilePages : public std::enable_shared_from_this<ProfilePages> {
     auto id = parse_int(req.params.at(0));
     bool muted = http::form_value(f, "muted") == "true";
     auto s = id ? ctx_.work.set_mute(v.principal, *id, muted) : Status(Error::of(ErrorKind::not_found, "record.not_found"));
-    if (!s) return notifications(req, v, message_of(v, s.error()), api::status_for(s.error().kind));
+    if (!s) return notifications(req, v, web_.error_sentence(v, s.error()), api::status_for(s.error().kind));
     return Web::client_redirect(req, "/me/notifications");
   }
 

@@ -24,20 +24,6 @@ namespace {
 // Query parameters the pages use themselves; every other one is a list filter.
 const std::set<std::string> kPageParams{"q", "sort", "cursor", "limit", "view", "lang", "format", "columns", "saved"};
 
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') out += static_cast<char>(ch);
-    else {
-      out += '%';
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    }
-  }
-  return out;
-}
-
 using Params = std::vector<std::pair<std::string, std::string>>;
 
 std::string query_string(const Params& params) {
@@ -358,10 +344,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
       } else {
         ++failed;
         e.set("number", id);
-        json body = api::problem_body(r.error(), web_.ctx().messages, v.lang, &t);
-        std::string msg = body.value("detail", "");
-        for (auto& fe : body["errors"]) msg += " " + fe.value("message", "");
-        e.set("message", msg);
+        e.set("message", web_.error_sentence(v, r.error(), &t));
       }
       results << e;
     }
@@ -806,11 +789,8 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
       if (l.error().kind == ErrorKind::not_found && l.error().code == "record.not_found" &&
           !records_.get(v.principal, t, req.params.at(1)))
         return not_found(req, v);
-      json b = api::problem_body(l.error(), web_.ctx().messages, v.lang, &t);
-      std::string msg = b.value("detail", "");
-      for (auto& fe : b["errors"]) msg += " " + fe.value("message", "");
       data extra{data::type::object};
-      extra.set("link_error", msg);
+      extra.set("link_error", web_.error_sentence(v, l.error(), &t));
       return detail(req, v, t, req.params.at(1), extra, api::status_for(l.error().kind));
     }
     return Web::client_redirect(req, "/r/" + t.collection + "/" + req.params.at(1) + "?saved=linked#related");
@@ -924,13 +904,6 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     return d;
   }
 
-  std::string error_text(const Visitor& v, const Error& e, const model::TypeDef& t) {
-    json b = api::problem_body(e, web_.ctx().messages, v.lang, &t);
-    std::string msg = b.value("detail", "");
-    for (auto& fe : b["errors"]) msg += " " + fe.value("message", "");
-    return msg;
-  }
-
   http::Response add_comment(http::Request& req, Visitor& v, const model::TypeDef& t) {
     std::vector<std::pair<std::string, std::string>> form;
     http::parse_form(req.body, form);
@@ -941,7 +914,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     if (!c) {
       if (c.error().kind == ErrorKind::not_found) return not_found(req, v);
       data extra{data::type::object};
-      extra.set("comment_error", error_text(v, c.error(), t));
+      extra.set("comment_error", web_.error_sentence(v, c.error(), &t));
       extra.set("comment_body", body);  // nothing typed is lost
       return detail(req, v, t, req.params.at(1), extra, api::status_for(c.error().kind));
     }
@@ -962,7 +935,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     auto a = web_.ctx().attachments.upload(v.principal, t, req.params.at(1), file->file_name, file->body);
     if (!a) {
       if (a.error().kind == ErrorKind::not_found) return not_found(req, v);
-      extra.set("attachment_error", error_text(v, a.error(), t));
+      extra.set("attachment_error", web_.error_sentence(v, a.error(), &t));
       return detail(req, v, t, req.params.at(1), extra, api::status_for(a.error().kind));
     }
     return Web::client_redirect(req, "/r/" + t.collection + "/" + req.params.at(1) + "#attachments");
@@ -988,7 +961,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     if (!s) {
       if (s.error().kind == ErrorKind::not_found) return not_found(req, v);
       data extra{data::type::object};
-      extra.set("attachment_error", error_text(v, s.error(), t));
+      extra.set("attachment_error", web_.error_sentence(v, s.error(), &t));
       return detail(req, v, t, req.params.at(1), extra, api::status_for(s.error().kind));
     }
     return Web::client_redirect(req, "/r/" + t.collection + "/" + req.params.at(1) + "#attachments");

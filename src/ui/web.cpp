@@ -5,6 +5,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <nlohmann/json.hpp>
+
+#include "api/problem_render.h"
 #include "auth/authenticator.h"
 #include "core/crypto.h"
 #include "http/form.h"
@@ -29,20 +32,6 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~' || ch == '/') out += static_cast<char>(ch);
-    else {
-      out += '%';
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    }
-  }
-  return out;
-}
-
 // Mustache treats an empty string as true; the pages mean "nothing", so {{#error}} renders
 // only when there is an error. Every lookup goes through here, in sections and partials too.
 class PageContext : public kainjow::mustache::context<std::string> {
@@ -55,6 +44,28 @@ class PageContext : public kainjow::mustache::context<std::string> {
 };
 
 }  // namespace
+
+std::string url_encode(const std::string& s) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : s) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
+      out += static_cast<char>(ch);
+    } else {
+      out += '%';
+      out += hex[ch >> 4];
+      out += hex[ch & 15];
+    }
+  }
+  return out;
+}
+
+std::string Web::error_sentence(const Visitor& v, const Error& e, const model::TypeDef* t) const {
+  nlohmann::json b = api::problem_body(e, ctx_.messages, v.lang, t);
+  std::string msg = b.value("detail", "");
+  for (auto& fe : b["errors"]) msg += " " + fe.value("message", "");
+  return msg;
+}
 
 Web::Web(api::ApiContext& ctx, std::shared_ptr<api::Gate> gate, const std::string& web_dir)
     : ctx_(ctx), gate_(std::move(gate)), assets_(web_dir) {

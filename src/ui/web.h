@@ -68,6 +68,9 @@ class Web {
 
   // Query parameter or "".
   static std::string query(const http::Request& req, const std::string& name);
+  // An engine error as one sentence in the visitor's language: the problem's detail, then
+  // each field's message (what the API's problem document says, for a page's alert).
+  std::string error_sentence(const Visitor& v, const Error& e, const model::TypeDef* t = nullptr) const;
 
   // The navigation: process areas with the types the visitor may list.
   data navigation(const Visitor& v, const std::string& current) const;
@@ -80,6 +83,9 @@ class Web {
   std::map<std::string, data> texts_;  // lang -> {{t.*}}
   Assets assets_;
 };
+
+// Percent-encodes for a URL's query or path: letters, digits and -_.~ stay as they are.
+std::string url_encode(const std::string& s);
 
 // Booleans for mustache.
 inline data flag(bool b) { return b ? data(data::type::bool_true) : data(data::type::bool_false); }
