@@ -1,6 +1,7 @@
-// The web pages served so far: the sign-in form (POST /login), sign-out, and a first home
-// page that shows who is signed in. Server-rendered from mustache templates in web/templates;
-// no inline scripts or styles, so the Content-Security-Policy forbids both.
+// The web UI: the sign-in form and sign-out here; the home page, search and portal
+// (home_pages), the visitor's own account (profile_pages) and every record type's pages
+// (record_pages). Server-rendered from mustache templates in web/templates; no inline
+// scripts or styles, so the Content-Security-Policy forbids both. See docs/web-ui.md.
 #pragma once
 
 #include <memory>
@@ -11,9 +12,8 @@
 
 namespace kanri::ui {
 
-// Adds GET/POST /login, POST /logout, GET / and GET /assets/{file} to `router`. Templates and
-// assets are read once, from `web_dir` (share_dir/web); throws std::runtime_error naming a
-// missing file.
+// Adds every page and GET /assets/{file} to `router`. Templates and the built assets are read
+// once, from `web_dir` (share_dir/web); throws std::runtime_error naming a missing template.
 void register_pages(http::Router& router, api::ApiContext& context, std::shared_ptr<api::Gate> gate,
                     const std::string& web_dir);
 
