@@ -15,30 +15,6 @@ using nlohmann::json;
 
 namespace {
 
-// RFC 8187 value for filename*: UTF-8, everything but unreserved characters percent-encoded.
-std::string ext_value(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out = "UTF-8''";
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '.' || ch == '_' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    }
-  }
-  return out;
-}
-
-// An ASCII stand-in for clients that do not read filename*.
-std::string ascii_fallback(const std::string& s) {
-  std::string out;
-  for (unsigned char ch : s)
-    out += (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\') ? static_cast<char>(ch) : '_';
-  return out;
-}
-
 Error unknown_query(const std::string& name) {
   Error e = Error::of(ErrorKind::bad_request, "query.invalid");
   e.fields.push_back({name, "query.unknown_parameter", {}});
@@ -199,9 +175,7 @@ void register_record_extras_routes(http::Router& router, ApiContext& ctx,
         resp.body = std::move(file->bytes);
         resp.set_header("Content-Type", a.content_type);
         // Always a download, never shown inline: the browser does not render what was uploaded.
-        resp.set_header("Content-Disposition", "attachment; filename=\"" +
-                                                   ascii_fallback(a.file_name) +
-                                                   "\"; filename*=" + ext_value(a.file_name));
+        resp.set_header("Content-Disposition", http::attachment_disposition(a.file_name));
         resp.set_header("X-Content-Type-Options", "nosniff");
         resp.set_header("ETag", "\"" + a.sha256 + "\"");
         resp.set_header("Cache-Control", "private, no-store");

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -29,5 +30,12 @@ struct Response {
   static Response json(int status, std::string body);
   void set_header(std::string name, std::string value);
 };
+
+// Percent-encodes all but the unreserved characters (RFC 3986: letters, digits, -._~), for a
+// query value, a path segment or a filename* parameter.
+std::string percent_encode(std::string_view s);
+// Content-Disposition of a download: always an attachment, with an ASCII stand-in for old
+// clients and the UTF-8 name in filename* (RFC 6266, RFC 8187).
+std::string attachment_disposition(const std::string& file_name);
 
 }  // namespace kanri::http

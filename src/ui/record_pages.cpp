@@ -949,7 +949,7 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     http::Response r;
     r.body = std::move(a->bytes);
     r.headers.emplace_back("Content-Type", a->attachment.content_type);
-    r.set_header("Content-Disposition", "attachment; filename*=UTF-8''" + url_encode(a->attachment.file_name));
+    r.set_header("Content-Disposition", http::attachment_disposition(a->attachment.file_name));
     r.set_header("Content-Security-Policy", "default-src 'none'; sandbox");
     return r;
   }

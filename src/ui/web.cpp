@@ -45,20 +45,7 @@ class PageContext : public kainjow::mustache::context<std::string> {
 
 }  // namespace
 
-std::string url_encode(const std::string& s) {
-  static const char* hex = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char ch : s) {
-    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~') {
-      out += static_cast<char>(ch);
-    } else {
-      out += '%';
-      out += hex[ch >> 4];
-      out += hex[ch & 15];
-    }
-  }
-  return out;
-}
+std::string url_encode(const std::string& s) { return http::percent_encode(s); }
 
 std::string Web::error_sentence(const Visitor& v, const Error& e, const model::TypeDef* t) const {
   nlohmann::json b = api::problem_body(e, ctx_.messages, v.lang, t);
