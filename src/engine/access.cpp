@@ -53,7 +53,20 @@ namespace {
 bool is_organization_tenant(const model::TypeDef& t) { return t.org_field == "self"; }
 }  // namespace
 
+namespace {
+// Whether the record is restricted (a security incident) and p may not see restricted ones.
+bool hidden_restricted(const Principal& p, const store::Record& r) {
+  const model::TypeDef& t = *r.type;
+  if (t.restricted_field.empty() || p.is_system()) return false;
+  const model::FieldDef* f = t.field(t.restricted_field);
+  const Value& v = r.get(*f);
+  if (is_null(v) || as_int(v) == 0) return false;
+  return p.scope(t.name, "read_restricted") == Scope::none;
+}
+}  // namespace
+
 bool within_scope(const Principal& p, Scope scope, const store::Record& r) {
+  if (scope != Scope::none && hidden_restricted(p, r)) return false;
   switch (scope) {
     case Scope::all: return true;
     case Scope::none: return false;
@@ -76,8 +89,12 @@ bool within_scope(const Principal& p, Scope scope, const store::Record& r) {
 }
 
 std::optional<store::Visibility> visibility(const Principal& p, Scope scope, const model::TypeDef& t) {
-  if (scope == Scope::all) return std::nullopt;
+  const bool restrict = !t.restricted_field.empty() && !p.is_system() && scope != Scope::none &&
+                        p.scope(t.name, "read_restricted") == Scope::none;
+  if (scope == Scope::all && !restrict) return std::nullopt;
   store::Visibility v;
+  if (restrict) v.restricted_column = t.restricted_field;
+  v.every_row = scope == Scope::all;
   if (is_organization_tenant(t)) v.org_column = "id";
   if (scope == Scope::organization) v.orgs = p.orgs;
   if (scope == Scope::own && p.user_id) {

@@ -20,6 +20,9 @@ using model::FieldType;
 
 namespace {
 
+const std::string kCreate = "create";
+const std::string kUpdate = "update";
+
 std::optional<std::int64_t> parse_id(std::string_view key) {
   auto id = parse_int(key);
   if (!id || *id <= 0) return std::nullopt;
@@ -253,6 +256,39 @@ Result<Record> RecordService::create(const Principal& p, const model::TypeDef& t
   return std::move(created.value().front());
 }
 
+Result<Record> RecordService::create_within(store::Connection& c, const Principal& p, const model::TypeDef& t,
+                                            const json& body, Scope create_scope) {
+  if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
+  Record r;
+  r.type = &t;
+  r.fields.resize(t.fields.size());
+  r.state = t.lifecycle ? t.lifecycle->initial : "";
+  r.version = 1;
+  r.created_at = r.updated_at = clock_.now_ms();
+  r.created_by = r.updated_by = p.user_id;
+  auto errors = apply_fields(c, p, t, body, r, true, nullptr);
+  assign_org(p, r, true);
+  if (errors.empty()) {
+    if (auto e = scope_error(p, create_scope, r, t)) errors.push_back(std::move(*e));
+  }
+  if (errors.empty()) {
+    WriteContext w{nullptr, r, kCreate, nullptr, body, p, r.created_at, c, catalogue_, this};
+    if (auto ws = rules_.check_write(w); !ws) {
+      Error e = ws.take_error();
+      if (e.kind != ErrorKind::invalid) return e;
+      errors = std::move(e.fields);
+    }
+  }
+  if (!errors.empty()) return Error::invalid(std::move(errors));
+  compute_fields(r);
+  records_.assign_number(c, r);
+  records_.insert(c, r, search_text(r));
+  if (t.org_field == "self" && create_scope != Scope::all && !within_scope(p, create_scope, r))
+    return access_denied("create", t);
+  if (auto j = journal(c, p, r, "create", diff(nullptr, r)); !j) return j.take_error();
+  return r;
+}
+
 Result<std::vector<Record>> RecordService::create_many(const Principal& p, const model::TypeDef& t,
                                                        const std::vector<json>& bodies) {
   for (auto& body : bodies)
@@ -264,34 +300,52 @@ Result<std::vector<Record>> RecordService::create_many(const Principal& p, const
     out.clear();
     out.reserve(bodies.size());
     for (size_t i = 0; i < bodies.size(); ++i) {
-      Record r;
-      r.type = &t;
-      r.fields.resize(t.fields.size());
-      r.state = t.lifecycle ? t.lifecycle->initial : "";
-      r.version = 1;
-      r.created_at = r.updated_at = clock_.now_ms();
-      r.created_by = r.updated_by = p.user_id;
-      auto errors = apply_fields(c, p, t, bodies[i], r, true, nullptr);
-      assign_org(p, r, true);
-      if (errors.empty()) {
-        if (auto e = scope_error(p, create_scope, r, t)) errors.push_back(std::move(*e));
+      auto created = create_within(c, p, t, bodies[i], create_scope);
+      if (!created) {
+        Error e = created.take_error();
+        for (auto& f : e.fields) f.field = "items[" + std::to_string(i) + "]." + f.field;
+        return e;
       }
-      if (!errors.empty()) {
-        for (auto& e : errors) e.field = "items[" + std::to_string(i) + "]." + e.field;
-        return Error::invalid(std::move(errors));
-      }
-      compute_fields(r);
-      records_.assign_number(c, r);
-      records_.insert(c, r, search_text(r));
-      if (t.org_field == "self" && create_scope != Scope::all && !within_scope(p, create_scope, r))
-        return access_denied("create", t);
-      if (auto j = journal(c, p, r, "create", diff(nullptr, r)); !j) return j;
-      out.push_back(std::move(r));
+      out.push_back(std::move(created.value()));
     }
     return ok_status();
   });
   if (!s) return s.take_error();
   return out;
+}
+
+Status RecordService::link_within(store::Connection& c, const Principal& p, const Record& from,
+                                  const std::string& relation, const Record& to) {
+  const model::RelationDef* rel = from.type->relation(relation);
+  if (!rel || rel->target != to.type->name)
+    return Error::of(ErrorKind::internal, "link.unknown_relation", {{"allowed", relation}});
+  store::Link l{0, from.type->name, from.id, rel->name, to.type->name, to.id, clock_.now_ms(), p.user_id};
+  if (!store::insert_link(c, l)) return ok_status();  // already linked: nothing to add
+  if (auto j = journal(c, p, from, "link", json{{"relation", rel->name}, {"to", to.number}, {"link_id", l.id}}); !j)
+    return j;
+  return journal(c, p, to, "linked", json{{"relation", rel->name}, {"from", from.number}, {"link_id", l.id}});
+}
+
+Result<Record> RecordService::change_within(store::Connection& c, const Principal& p, Record r, const json& fields,
+                                            const std::string& action, const std::string& to_state) {
+  Record before = r;
+  for (auto& [key, value] : fields.items()) {
+    const model::FieldDef* f = r.type->field(key);
+    if (!f) return Error::of(ErrorKind::internal, "field.unknown", {{"type", r.type->name}});
+    FieldInput in;
+    if (auto e = decode_field(*f, value, in)) return Error::invalid({std::move(*e)});
+    if (!in.lookup.empty()) {
+      if (auto e = resolve_reference(c, Principal::system(), *f, in.lookup, in.value)) return Error::invalid({std::move(*e)});
+    }
+    r.fields[f->position] = std::move(in.value);
+  }
+  if (!to_state.empty()) r.state = to_state;
+  r.updated_at = clock_.now_ms();
+  compute_fields(r);
+  json changes = diff(&before, r);
+  if (changes.empty()) return r;
+  if (auto s = save_change(c, p, r, before, action, changes); !s) return s.take_error();
+  return r;
 }
 
 Result<Record> RecordService::get(const Principal& p, const model::TypeDef& t, std::string_view key) {
@@ -336,6 +390,8 @@ Result<Record> RecordService::update(const Principal& p, const model::TypeDef& t
     }
     if (!errors.empty()) return Error::invalid(std::move(errors));
     r.updated_at = clock_.now_ms();
+    WriteContext w{&before, r, kUpdate, nullptr, body, p, r.updated_at, c, catalogue_, this};
+    if (auto ws = rules_.check_write(w); !ws) return ws;
     compute_fields(r);
     json changes = diff(&before, r);
     if (changes.empty()) {
@@ -388,14 +444,17 @@ Result<Record> RecordService::transition(const Principal& p, const model::TypeDe
     r.state = tr->to;
     EpochMs now = clock_.now_ms();
     for (auto& hook_name : tr->hooks) {
-      TransitionContext ctx{before, r, *tr, p, now, c, catalogue_};
+      TransitionContext ctx{before, r, *tr, p, now, c, catalogue_, this};
       if (const TransitionHook* hook = rules_.hook(hook_name)) {
         if (auto hs = (*hook)(ctx); !hs) return hs;
       }
     }
     r.updated_at = now;
+    const std::string action = "transition:" + name;
+    WriteContext w{&before, r, action, tr, body, p, now, c, catalogue_, this};
+    if (auto ws = rules_.check_write(w); !ws) return ws;
     compute_fields(r);
-    return save_change(c, p, r, before, "transition:" + name, diff(&before, r));
+    return save_change(c, p, r, before, action, diff(&before, r));
   });
   if (!s) return s.take_error();
   return r;

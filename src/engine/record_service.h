@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/time.h"
+#include "engine/access.h"
 #include "engine/principal.h"
 #include "engine/rules.h"
 #include "store/database.h"
@@ -82,6 +83,8 @@ class RecordService {
 
   const model::Catalogue& catalogue() const { return catalogue_; }
   store::Database& database() { return db_; }
+  // The type-aware SQL of the records, for rules that read inside their transaction.
+  const store::RecordStore& store() const { return records_; }
   const Clock& clock() const { return clock_; }
 
   // Creates a record from a JSON object of fields; unknown, read-only and invalid fields are
@@ -165,6 +168,18 @@ class RecordService {
   Result<Record> find_visible(store::Connection& c, const Principal& p, const model::TypeDef& t, std::string_view key);
   Status journal(store::Connection& c, const Principal& p, const Record& r, const std::string& action,
                  const nlohmann::json& changes);
+  // For rules, inside the transaction of the write that causes them (engine/rules.h):
+  // creates a record as `p` within `create_scope` (the rule decides whether p may cause it;
+  // Scope::all for what the system makes), with every field check and its journal entry.
+  Result<Record> create_within(store::Connection& c, const Principal& p, const model::TypeDef& t,
+                               const nlohmann::json& body, Scope create_scope);
+  // Links `from` to `to` by one of from's relations, journaled on both; an existing link is kept.
+  Status link_within(store::Connection& c, const Principal& p, const Record& from, const std::string& relation,
+                     const Record& to);
+  // Sets fields (read-only ones too) and optionally the state of `r` as a rule decided,
+  // journaled under `action` (for example "auto_close"); no permission or lifecycle check.
+  Result<Record> change_within(store::Connection& c, const Principal& p, Record r, const nlohmann::json& fields,
+                               const std::string& action, const std::string& to_state = "");
   // Whether p may see the user (a reference in a field or a filter).
   bool user_visible(store::Connection& c, const Principal& p, std::int64_t user_id);
 

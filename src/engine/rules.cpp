@@ -19,6 +19,14 @@ std::set<std::string> RuleRegistry::names() const {
   return out;
 }
 
+Status RuleRegistry::check_write(WriteContext& context) const {
+  for (auto& [type, rule] : write_rules_) {
+    if (type != "*" && type != context.after.type->name) continue;
+    if (auto s = rule(context); !s) return s;
+  }
+  return ok_status();
+}
+
 Status RuleRegistry::observe(const RecordChange& change) const {
   for (auto& [type, observer] : observers_) {
     if (type != "*" && type != change.record.type->name) continue;

@@ -17,6 +17,8 @@
 
 namespace kanri::engine {
 
+class RecordService;
+
 // Computes a field's value from the rest of the record, on every create, update and transition.
 using ComputedRule = std::function<Value(const store::Record& record, const model::FieldDef& field)>;
 
@@ -28,9 +30,30 @@ struct TransitionContext {
   EpochMs now;
   store::Connection& connection;  // the transition's transaction, for reads a rule needs
   const model::Catalogue& catalogue;
+  RecordService* records;         // for records the rule writes in the same transaction (*_within)
 };
 // Runs before a transition commits; an error stops the transition and changes nothing.
 using TransitionHook = std::function<Status(TransitionContext& context)>;
+
+// A create, update or transition about to be written, after the fields were checked one by
+// one and before the computed fields and the journal: the place for rules across fields or
+// records (a priority from a matrix, a closure that needs evidence). `after` may be changed,
+// read-only fields included; an error refuses the whole write and nothing is stored.
+struct WriteContext {
+  const store::Record* before;                  // null on create
+  store::Record& after;
+  const std::string& action;                    // create, update, transition:<name>
+  const model::TransitionDef* transition;       // on a transition
+  const nlohmann::json& body;                   // the fields the caller sent
+  const Principal& principal;
+  EpochMs now;
+  store::Connection& connection;
+  const model::Catalogue& catalogue;
+  RecordService* records;  // for records the rule writes in the same transaction (*_within)
+  // Whether the caller sent `field` in this write.
+  bool sent(const std::string& field) const { return body.is_object() && body.contains(field); }
+};
+using WriteRule = std::function<Status(WriteContext& context)>;
 
 // A change as it is journaled, inside the transaction that writes it.
 struct RecordChange {
@@ -53,6 +76,10 @@ class RuleRegistry {
   void add_observer(const std::string& type, ChangeObserver observer) {
     observers_.push_back({type, std::move(observer)});
   }
+  // `type` is a record type's name, or "*" for every type; run in the order they were added.
+  void add_write_rule(const std::string& type, WriteRule rule) { write_rules_.push_back({type, std::move(rule)}); }
+  // Runs every write rule of the record's type; stops at the first error.
+  Status check_write(WriteContext& context) const;
   // Runs every observer of the record's type, in the order they were added; stops at an error.
   Status observe(const RecordChange& change) const;
   const ComputedRule* computed(const std::string& name) const;
@@ -64,6 +91,7 @@ class RuleRegistry {
   std::map<std::string, ComputedRule> computed_;
   std::map<std::string, TransitionHook> hooks_;
   std::vector<std::pair<std::string, ChangeObserver>> observers_;
+  std::vector<std::pair<std::string, WriteRule>> write_rules_;
 };
 
 }  // namespace kanri::engine

@@ -118,6 +118,9 @@ struct TypeDef {
   bool portal = false;
   // The fields a requester fills in on the portal's form (empty: every editable field).
   std::vector<std::string> portal_fields;
+  // A bool field that restricts a record when true (a security incident): then only principals
+  // granted `read_restricted` on the type see it at all; empty: no record is restricted.
+  std::string restricted_field;
 
   const FieldDef* field(std::string_view name) const;
   const RelationDef* relation(std::string_view name) const;

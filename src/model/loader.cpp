@@ -272,7 +272,7 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
                const std::set<std::string>& known_rules, std::map<std::string, int>& relation_lines) {
   r.check_keys(tt, {"label", "plural", "description", "collection", "number_prefix", "clauses", "display",
                     "fields", "lifecycle", "relations", "list_columns", "default_sort", "org_field",
-                    "owner_fields", "area", "portal", "portal_fields"}, name);
+                    "owner_fields", "area", "portal", "portal_fields", "restricted_field"}, name);
   auto t = std::make_unique<TypeDef>();
   t->name = name;
   t->file = r.file();
@@ -341,6 +341,12 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
       relation_lines[name + "." + rel.name] = FileReader::line_of(*rt);
       t->relations.push_back(std::move(rel));
     }
+  }
+  t->restricted_field = r.string(tt, "restricted_field", name, false);
+  if (!t->restricted_field.empty()) {
+    const FieldDef* rf = t->field(t->restricted_field);
+    if (!rf || rf->type != FieldType::boolean || !rf->indexed)
+      r.error(*tt.get("restricted_field"), "restricted_field '" + t->restricted_field + "' must name an indexed bool field of " + name);
   }
   t->portal_fields = r.strings(tt, "portal_fields", name);
   for (auto& c : t->portal_fields)

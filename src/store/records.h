@@ -53,6 +53,8 @@ struct Visibility {
   std::vector<std::int64_t> orgs;          // rows whose org_column is one of these
   std::optional<std::int64_t> user;        // or rows this user created or is named in
   std::vector<std::string> owner_columns;  // the type's owner fields (user fields)
+  bool every_row = false;                  // no organization or user filter, only the restriction
+  std::string restricted_column;           // rows where this bool field is true are left out
 };
 
 struct ListQuery {
