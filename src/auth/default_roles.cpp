@@ -80,7 +80,11 @@ const std::vector<RoleDefinition>& default_roles() {
          "(reads and comments on the records they created or are named in).",
          std::vector<PermissionRow>{{"organization", "read", "organization"}, {"service", "read", "all"},
                                     {"user", "read", "own"}, {"incident", "create", "own"},
-                                    {"incident", "transition:confirm", "own"}, {"incident", "transition:reopen", "own"}} +
+                                    {"incident", "transition:confirm", "own"}, {"incident", "transition:reopen", "own"},
+                                    {"request_type", "read", "all"}, {"service_request", "create", "own"},
+                                    {"service_request", "transition:confirm", "own"},
+                                    {"service_request", "transition:cancel", "own"},
+                                    {"approval", "transition:approve", "own"}, {"approval", "transition:reject", "own"}} +
              on_every_type({"read", "comment"}, "own") +
              kOwnNotifications},
         {"top_management", "Top management", "トップマネジメント",
