@@ -11,7 +11,7 @@
 namespace kanri::processes::resolution {
 
 // The job kinds of this module.
-inline constexpr const char* kAutoCloseJob = "incident.auto_close";
+inline constexpr const char* kAutoCloseJob = "resolution.auto_close";
 inline constexpr const char* kTrendJob = "resolution.trend_analysis";
 
 void register_rules(engine::RuleRegistry& rules);
