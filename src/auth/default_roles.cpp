@@ -64,7 +64,9 @@ const std::vector<RoleDefinition>& default_roles() {
          "Reads everything; maintains the services they own; sees dashboards and reports.",
          on_every_type({"read", "export"}, "all") +
              std::vector<PermissionRow>{{"service", "update", "own"}, {"service", "comment", "own"},
-                                        {"service", "transition:*", "own"}} +
+                                        {"service", "transition:*", "own"},
+                                        // the approvals they are named on (service requests)
+                                        {"approval", "transition:approve", "own"}, {"approval", "transition:reject", "own"}} +
              kSeeColleagues + kReports + kOwnNotifications + kShareViews},
         {"security_officer", "Security officer", "情報セキュリティ責任者",
          "Reads everything including the journal, sessions and tokens, and ends others' sessions and tokens; works "

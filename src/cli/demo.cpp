@@ -15,6 +15,9 @@ namespace kanri::cli {
 
 using nlohmann::json;
 
+void load_resolution_demo(App& app, const std::map<std::string, std::int64_t>& orgs,
+                          const std::map<std::string, std::int64_t>& services);
+
 void load_demo_data(App& app) {
   engine::RecordService records(*app.catalogue, *app.db, app.rules, app.clock);
   engine::Principal system = engine::Principal::system();
@@ -131,6 +134,8 @@ void load_demo_data(App& app) {
       ++activities;
     }
   }
+  load_resolution_demo(app, {{"provider", provider.id}, {"bank", bank.id}, {"nordwind", nordwind.id}, {"cloud", cloud.id}},
+                       {{"mail", mail.id}, {"erp", erp.id}, {"vpn", vpn.id}});
   std::cerr << "init: loaded demo data (5 organizations, 4 services, links, 7 users, " << activities
             << " periodic activities)\n"
             << "init: demo users sato, suzuki, takahashi, ito, watanabe, tanaka, schmidt; their password is "

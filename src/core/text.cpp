@@ -61,4 +61,12 @@ std::optional<std::int64_t> parse_int(std::string_view s) {
   return v;
 }
 
+std::string utf8_prefix(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return std::string(s);
+  std::size_t end = max_bytes;
+  // Back up over continuation bytes (10xxxxxx) to the start of the sequence that would be cut.
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return std::string(s.substr(0, end));
+}
+
 }  // namespace kanri

@@ -10,6 +10,8 @@ namespace kanri {
 
 // True when `s` is well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool is_valid_utf8(std::string_view s);
+// `s` cut to at most `max_bytes` bytes without splitting a UTF-8 sequence.
+std::string utf8_prefix(std::string_view s, std::size_t max_bytes);
 // Number of Unicode code points in well-formed UTF-8 `s`.
 std::size_t utf8_length(std::string_view s);
 // True for a name usable as a type, field, state or relation identifier: [a-z][a-z0-9_]{0,62}.

@@ -5,6 +5,14 @@
 
 namespace kanri::store {
 
+void flush_deferred(Connection& c) {
+  DeferredWrites* d = c.deferred();
+  if (!d) return;
+  if (d->head_loaded) c.run("UPDATE journal_head SET seq = ?, hash = ? WHERE id = 1", {d->head_seq, d->head_hash});
+  for (auto& [name, value] : d->sequences) c.run("UPDATE sequences SET value = ? WHERE name = ?", {value, name});
+  d->clear();
+}
+
 std::unique_ptr<Database> Database::open(const std::string& url, int read_connections) {
   if (url.rfind("sqlite://", 0) == 0) {
     std::string path = url.substr(9);

@@ -55,16 +55,34 @@ std::string journal_hash_input(const JournalEntry& e) {
 }
 
 void append_journal(Connection& c, JournalEntry& e) {
-  const char* lock = c.dialect() == Dialect::postgres ? " FOR UPDATE" : "";
-  Rows head = c.query(std::string("SELECT seq, hash FROM journal_head WHERE id = 1") + lock);
-  if (head.empty()) throw StoreError(StoreError::Kind::general, "journal_head is missing; run kanri migrate");
-  e.seq = as_int(head[0][0]) + 1;
-  e.prev_hash = as_text(head[0][1]);
+  DeferredWrites* deferred = c.deferred();
+  if (!deferred || !deferred->head_loaded) {
+    const char* lock = c.dialect() == Dialect::postgres ? " FOR UPDATE" : "";
+    Rows head = c.query(std::string("SELECT seq, hash FROM journal_head WHERE id = 1") + lock);
+    if (head.empty()) throw StoreError(StoreError::Kind::general, "journal_head is missing; run kanri migrate");
+    if (deferred) {
+      deferred->head_loaded = true;
+      deferred->head_seq = as_int(head[0][0]);
+      deferred->head_hash = as_text(head[0][1]);
+    } else {
+      e.seq = as_int(head[0][0]) + 1;
+      e.prev_hash = as_text(head[0][1]);
+    }
+  }
+  if (deferred) {
+    e.seq = deferred->head_seq + 1;
+    e.prev_hash = deferred->head_hash;
+  }
   e.hash = sha256_hex(journal_hash_input(e));
   c.run(fmt::format("INSERT INTO journal ({}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", kColumns),
         {e.seq, e.at, e.principal_id ? Value(*e.principal_id) : Value(), e.principal, e.ip, e.record_type,
          e.record_id, e.record_number, e.action, e.changes, e.prev_hash, e.hash});
-  c.run("UPDATE journal_head SET seq = ?, hash = ? WHERE id = 1", {e.seq, e.hash});
+  if (deferred) {
+    deferred->head_seq = e.seq;
+    deferred->head_hash = e.hash;
+  } else {
+    c.run("UPDATE journal_head SET seq = ?, hash = ? WHERE id = 1", {e.seq, e.hash});
+  }
 }
 
 void journal_event(Connection& c, const Actor& by, EpochMs at, const std::string& record_type, std::int64_t record_id,

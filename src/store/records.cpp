@@ -81,9 +81,21 @@ std::optional<Record> RecordStore::find_by_number(Connection& c, const model::Ty
 
 void RecordStore::assign_number(Connection& c, Record& r) const {
   const model::TypeDef& t = *r.type;
-  Rows seq = c.query("UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value", {t.name});
-  if (seq.empty()) throw StoreError(StoreError::Kind::general, "no number sequence for " + t.name + "; run kanri migrate");
-  r.number = fmt::format("{}-{:06}", t.number_prefix, as_int(seq[0][0]));
+  std::int64_t value = 0;
+  if (DeferredWrites* deferred = c.deferred()) {
+    auto it = deferred->sequences.find(t.name);
+    if (it == deferred->sequences.end()) {
+      Rows seq = c.query("SELECT value FROM sequences WHERE name = ? FOR UPDATE", {t.name});
+      if (seq.empty()) throw StoreError(StoreError::Kind::general, "no number sequence for " + t.name + "; run kanri migrate");
+      it = deferred->sequences.emplace(t.name, as_int(seq[0][0])).first;
+    }
+    value = ++it->second;
+  } else {
+    Rows seq = c.query("UPDATE sequences SET value = value + 1 WHERE name = ? RETURNING value", {t.name});
+    if (seq.empty()) throw StoreError(StoreError::Kind::general, "no number sequence for " + t.name + "; run kanri migrate");
+    value = as_int(seq[0][0]);
+  }
+  r.number = fmt::format("{}-{:06}", t.number_prefix, value);
 }
 
 void RecordStore::insert(Connection& c, Record& r, const std::string& search_text) const {

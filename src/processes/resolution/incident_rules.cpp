@@ -5,6 +5,7 @@
 // without a reply.
 #include <sstream>
 
+#include "core/text.h"
 #include "engine/record_service.h"
 #include "jobs/events.h"
 #include "processes/record_fields.h"
@@ -207,10 +208,19 @@ Status incident_changed(const engine::RecordChange& ch) {
     std::istringstream lines(text(r, "review_improvements"));
     std::string line;
     while (std::getline(lines, line)) {
-      auto begin = line.find_first_not_of(" \t\r-・*");
-      if (begin == std::string::npos) continue;
-      line = line.substr(begin);
-      if (line.size() > 300) line.resize(300);
+      // Bullets are not part of the title: ASCII ones and the Japanese middle dot.
+      for (bool again = true; again;) {
+        again = false;
+        auto begin = line.find_first_not_of(" \t\r-*");
+        line = begin == std::string::npos ? "" : line.substr(begin);
+        if (line.rfind("・", 0) == 0) {
+          line = line.substr(std::string("・").size());
+          again = true;
+        }
+      }
+      while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
+      if (line.empty()) continue;
+      line = utf8_prefix(line, 300);
       json body{{"title", line}, {"source", "major_incident"}, {"source_number", r.number}};
       if (!is_null(field(r, "service"))) body["service"] = as_int(field(r, "service"));
       if (r.org_id) body["organization"] = *r.org_id;

@@ -5,6 +5,7 @@
 // both records and the number they came from. Knowledge articles count their versions.
 #include <set>
 
+#include "core/text.h"
 #include "engine/record_service.h"
 #include "processes/record_fields.h"
 #include "processes/resolution/policy.h"
@@ -162,7 +163,7 @@ Status approval_changed(const engine::RecordChange& ch) {
   if (!request || request->state != "awaiting_approval") return ok_status();
   if (ch.action == "transition:reject") {
     std::string reason = "Rejected by " + ch.principal.username + ": " + text(ch.record, "comment");
-    if (reason.size() > 500) reason.resize(500);
+    reason = utf8_prefix(reason, 500);
     auto done = ch.records->change_within(ch.connection, ch.principal, *request, json{{"reason", reason}, {"approvals_pending", 0}},
                                           "approval_rejected", "rejected");
     return done ? ok_status() : done.take_error();

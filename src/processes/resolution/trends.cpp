@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "core/text.h"
 #include "processes/record_fields.h"
 #include "processes/resolution/policy.h"
 
@@ -86,7 +87,7 @@ Result<TrendRun> analyse_trends(store::Connection& c, engine::RecordService& rec
         label = labels.count(as_int(g[0])) ? labels[as_int(g[0])].display : value;
       }
       std::string title = fmt::format("{} × {}: {}", count, b.name, label);
-      if (title.size() > 300) title.resize(300);
+      title = utf8_prefix(title, 300);
       json body{{"title", title},       {"basis", b.name},           {"pattern_key", key}, {"incident_count", count},
                 {"incidents", list},    {"window_from", window_from}, {"window_to", window_to}};
       if (b.name != std::string("text")) body[b.column] = as_int(g[0]);

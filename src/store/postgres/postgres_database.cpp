@@ -57,6 +57,12 @@ class PostgresConnection final : public Connection {
 
   bool healthy() const { return PQstatus(conn_) == CONNECTION_OK; }
   Dialect dialect() const override { return Dialect::postgres; }
+  DeferredWrites* deferred() override { return in_write_ ? &deferred_ : nullptr; }
+  // Starts or ends deferring for a write transaction; what was deferred is dropped either way.
+  void set_writing(bool on) {
+    in_write_ = on;
+    deferred_.clear();
+  }
 
   void execute(const std::string& sql) override {
     PGresult* r = PQexec(conn_, sql.c_str());
@@ -158,6 +164,8 @@ class PostgresConnection final : public Connection {
   }
 
   PGconn* conn_ = nullptr;
+  bool in_write_ = false;
+  DeferredWrites deferred_;
   std::unordered_map<std::string, Prepared> cache_;
   std::uint64_t prepared_count_ = 0;
 };
@@ -225,11 +233,15 @@ Status PostgresDatabase::write(const std::function<Status(Connection&)>& work) {
     auto c = acquire();
     try {
       c->execute("BEGIN");
+      c->set_writing(true);
       Status s = work(*c);
+      if (s.ok()) flush_deferred(*c);
+      c->set_writing(false);
       c->execute(s.ok() ? "COMMIT" : "ROLLBACK");
       release(std::move(c));
       return s;
     } catch (const StoreError& e) {
+      c->set_writing(false);
       try {
         c->execute("ROLLBACK");
       } catch (...) {
@@ -237,6 +249,7 @@ Status PostgresDatabase::write(const std::function<Status(Connection&)>& work) {
       release(std::move(c));
       if (e.kind() != StoreError::Kind::retry || attempt >= 5) throw;
     } catch (...) {
+      c->set_writing(false);
       try {
         c->execute("ROLLBACK");
       } catch (...) {
