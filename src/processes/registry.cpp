@@ -1,6 +1,7 @@
 #include "processes/registry.h"
 
 #include "jobs/events.h"
+#include "processes/resolution/failure.h"
 #include "processes/service_level/service_rules.h"
 #include "processes/system/periodic_activities.h"
 
@@ -9,6 +10,7 @@ namespace kanri::processes {
 void register_all(engine::RuleRegistry& rules) {
   service_level::register_rules(rules);
   system::register_rules(rules);
+  resolution::register_failure_rules(rules);
   // Every write's events for notifications; after the process rules, so their changes count.
   jobs::observe_record_events(rules);
 }
