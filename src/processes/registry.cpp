@@ -2,7 +2,9 @@
 
 #include "jobs/events.h"
 #include "processes/resolution/failure.h"
+#include "processes/resolution/resolution.h"
 #include "processes/service_level/service_rules.h"
+#include "processes/system/documents.h"
 #include "processes/system/periodic_activities.h"
 
 namespace kanri::processes {
@@ -10,6 +12,8 @@ namespace kanri::processes {
 void register_all(engine::RuleRegistry& rules) {
   service_level::register_rules(rules);
   system::register_rules(rules);
+  system::register_document_rules(rules);
+  resolution::register_rules(rules);
   resolution::register_failure_rules(rules);
   // Every write's events for notifications; after the process rules, so their changes count.
   jobs::observe_record_events(rules);
@@ -17,6 +21,7 @@ void register_all(engine::RuleRegistry& rules) {
 
 void register_jobs(jobs::Registry& registry, engine::RecordService& records, const std::string& site_url) {
   system::register_jobs(registry, records, site_url);
+  resolution::register_jobs(registry, records);
 }
 
 }  // namespace kanri::processes
