@@ -22,6 +22,9 @@ Status category_write(engine::WriteContext& w) {
       return Error::invalid({{"parent", "category.cycle", {}}});
     auto up = w.records->store().find(w.connection, *r.type, *parent);
     if (!up) break;
+    // The path shows the broader categories' names to whoever reads this one: they must be
+    // of the same organization (or of none).
+    if (depth == 0 && up->org_id && up->org_id != r.org_id) return Error::invalid({{"parent", "category.other_organization", {}}});
     if (depth == 0) path = text(*up, "path") + " / " + path;
     parent = opt_int(*up, "parent");
   }

@@ -5,6 +5,7 @@
 
 #include "engine/record_service.h"
 #include "engine/refusals.h"
+#include "processes/record_fields.h"
 #include "processes/resolution/failure_severity.h"
 
 namespace kanri::processes::resolution {
@@ -16,19 +17,7 @@ namespace {
 
 constexpr std::int64_t kDay = 86'400'000;
 
-const Value& field(const Record& r, const std::string& name) {
-  static const Value null;
-  const model::FieldDef* f = r.type->field(name);
-  return f ? r.get(*f) : null;
-}
-std::string text(const Record& r, const std::string& name) { return as_text(field(r, name)); }
-std::optional<std::int64_t> opt_int(const Record& r, const std::string& name) {
-  const Value& v = field(r, name);
-  if (is_null(v)) return std::nullopt;
-  return as_int(v);
-}
-void set(Record& r, const std::string& name, Value v) { r.fields[r.type->field(name)->position] = std::move(v); }
-json json_field(const Record& r, const std::string& name) {
+json json_field(const Record& r, const char* name) {
   const Value& v = field(r, name);
   if (is_null(v)) return nullptr;
   auto parsed = json::parse(as_text(v), nullptr, false);
@@ -72,12 +61,13 @@ void stamp_approval(engine::WriteContext& ctx, const std::string& prefix, const 
                     std::vector<FieldError>& errors) {
   Record& r = ctx.after;
   const std::string approval = prefix + "_approval";
-  const bool now = text(r, approval) == "approved";
-  const bool was = ctx.before && text(*ctx.before, approval) == "approved";
-  if (now && text(r, measure).empty()) errors.push_back({approval, "failure.approval_needs_measure", {{"measure", measure}}});
+  const bool now = text(r, approval.c_str()) == "approved";
+  const bool was = ctx.before && text(*ctx.before, approval.c_str()) == "approved";
+  if (now && text(r, measure.c_str()).empty())
+    errors.push_back({approval, "failure.approval_needs_measure", {{"measure", measure}}});
   if (now == was) return;
-  set(r, prefix + "_approved_by", now && ctx.principal.user_id ? Value(*ctx.principal.user_id) : Value());
-  set(r, prefix + "_approved_at", now ? Value(ctx.now) : Value());
+  set(r, (prefix + "_approved_by").c_str(), now && ctx.principal.user_id ? Value(*ctx.principal.user_id) : Value());
+  set(r, (prefix + "_approved_at").c_str(), now ? Value(ctx.now) : Value());
 }
 
 // The severity under the active scheme and the impact index by its formula, stored with the

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/time_zone.h"
+#include "processes/record_fields.h"
 
 namespace kanri::processes::resolution {
 
@@ -22,13 +23,7 @@ Error bad_parameter(const std::string& name, const std::string& code, MessageArg
   return e;
 }
 
-const Value& field(const Record& r, const std::string& name) {
-  static const Value null;
-  const model::FieldDef* f = r.type->field(name);
-  return f ? r.get(*f) : null;
-}
-std::string text(const Record& r, const std::string& name) { return as_text(field(r, name)); }
-std::int64_t id_of(const Record& r, const std::string& name) { return as_int(field(r, name), 0); }
+std::int64_t id_of(const Record& r, const char* name) { return opt_int(r, name).value_or(0); }
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
 
@@ -163,7 +158,7 @@ Result<json> failure_report(engine::RecordService& records, const engine::Princi
   for (auto& [key, _] : rows) {
     if (key.first == 0 || services.count(key.first)) continue;
     auto s = records.get(p, *service_t, std::to_string(key.first));
-    services[key.first] = s ? json{{"id", s->id}, {"number", s->number}, {"display", text(*s, service_t->display_field)}}
+    services[key.first] = s ? json{{"id", s->id}, {"number", s->number}, {"display", text(*s, service_t->display_field.c_str())}}
                             : json{{"id", key.first}};
   }
   auto rank = [&](const std::pair<std::int64_t, std::string>& key) {
