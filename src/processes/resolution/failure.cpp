@@ -47,12 +47,13 @@ std::optional<Record> find(engine::WriteContext& ctx, const std::string& type, s
   return r;
 }
 
-std::optional<Record> active_scheme(engine::WriteContext& ctx) {
+// The scheme that applies to records of `org_id`: each organization grades by its own.
+std::optional<Record> active_scheme(engine::WriteContext& ctx, const std::optional<std::int64_t>& org_id) {
   const model::TypeDef* t = ctx.catalogue.type("severity_scheme");
   if (!t) return std::nullopt;
-  auto active = all_where(ctx, *t, "active", Value(std::int64_t{1}));
-  if (active.empty()) return std::nullopt;
-  return active.front();
+  for (auto& s : all_where(ctx, *t, "active", Value(std::int64_t{1})))
+    if (s.org_id == org_id) return s;
+  return std::nullopt;
 }
 
 // Who approved and when, stamped when `approval` becomes "approved" and cleared when it no
@@ -74,7 +75,7 @@ void stamp_approval(engine::WriteContext& ctx, const std::string& prefix, const 
 // inputs they came from (IPA/SEC §4.3 items 1–2; E3 "computed, with manual override").
 void grade(engine::WriteContext& ctx, std::vector<FieldError>& errors) {
   Record& r = ctx.after;
-  std::optional<Record> scheme = active_scheme(ctx);
+  std::optional<Record> scheme = active_scheme(ctx, r.org_id);
   const json definition = scheme ? json_field(*scheme, "definition") : json();
   const std::string kind = scheme ? text(*scheme, "kind") : "";
   json facts = failure_facts(r);
@@ -165,11 +166,13 @@ Status scheme_write(engine::WriteContext& ctx) {
   auto errors = check_scheme_definition(text(r, "kind"), json_field(r, "definition"), *failure_t);
   if (!errors.empty()) return Error::invalid(std::move(errors));
   const bool active = opt_int(r, "active").value_or(0) != 0;
-  const bool was = ctx.before && opt_int(*ctx.before, "active").value_or(0) != 0;
+  const bool was = ctx.before && opt_int(*ctx.before, "active").value_or(0) != 0 &&
+                   ctx.before->org_id == r.org_id;
   if (!active || was) return ok_status();
-  // One scheme applies at a time: the one made active ends the other's, journaled on it.
+  // One scheme applies at a time in an organization: the one made active ends the other's,
+  // journaled on it.
   for (auto& other : all_where(ctx, *r.type, "active", Value(std::int64_t{1}))) {
-    if (other.id == r.id) continue;
+    if (other.id == r.id || other.org_id != r.org_id) continue;
     auto changed = ctx.records->change_within(ctx.connection, ctx.principal, other, {{"active", false}}, "superseded");
     if (!changed) return changed.take_error();
   }

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "core/time_zone.h"
+#include "engine/refusals.h"
 #include "processes/record_fields.h"
 
 namespace kanri::processes::resolution {
@@ -75,6 +76,7 @@ Result<json> failure_report(engine::RecordService& records, const engine::Princi
   if (!failure_t || !cap_t || !service_t || !task_t || !scheme_t)
     return Error::of(ErrorKind::not_found, "failure.report_unavailable");
 
+  if (p.scope(failure_t->name, "read") == engine::Scope::none) return engine::access_denied("read", *failure_t);
   std::map<std::string, std::string> q;
   for (auto& [k, v] : query) {
     if (k != "from" && k != "to" && k != "period" && k != "service" && k != "tz")
