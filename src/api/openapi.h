@@ -19,4 +19,7 @@ void add_record_extras_openapi(nlohmann::json& paths, nlohmann::json& schemas, c
 // The resolution process's own routes (api/resolution_routes.cpp).
 void add_resolution_openapi(nlohmann::json& paths, const model::Catalogue& catalogue);
 
+// The reports computed from records (failures per grade against their caps).
+void add_report_openapi(nlohmann::json& paths, nlohmann::json& schemas);
+
 }  // namespace kanri::api

@@ -21,6 +21,8 @@ void register_record_extras_routes(http::Router& router, ApiContext& context, st
 // /api/v1/incidents/{key}/suggestions and /api/v1/problem_proposals/analyse (before the
 // record routes, whose {collection}/{key} would take them).
 void register_resolution_routes(http::Router& router, ApiContext& context, std::shared_ptr<Gate> gate);
+// /api/v1/reports/… (before the record routes: /api/v1/reports is not a collection).
+void register_report_routes(http::Router& router, ApiContext& context, std::shared_ptr<Gate> gate);
 // /healthz, /readyz, /api/v1/types, /api/v1/openapi.json and every record collection.
 void register_record_routes(http::Router& router, ApiContext& context, std::shared_ptr<Gate> gate);
 

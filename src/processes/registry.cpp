@@ -1,6 +1,7 @@
 #include "processes/registry.h"
 
 #include "jobs/events.h"
+#include "processes/resolution/failure.h"
 #include "processes/resolution/resolution.h"
 #include "processes/service_level/service_rules.h"
 #include "processes/system/documents.h"
@@ -13,6 +14,7 @@ void register_all(engine::RuleRegistry& rules) {
   system::register_rules(rules);
   system::register_document_rules(rules);
   resolution::register_rules(rules);
+  resolution::register_failure_rules(rules);
   // Every write's events for notifications; after the process rules, so their changes count.
   jobs::observe_record_events(rules);
 }

@@ -991,7 +991,7 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
 
     # Any other record type of the model: one record in B and one in A, made from the model; A's
     # refers to B's records in its reference fields (a notification about it must not show them).
-    for name, tdef in w.types.items():
+    for name, tdef in sorted(w.types.items(), key=lambda kv: kv[0] in CREATE_LATE):
         if name in ("organization", "service"):
             continue
         for ts, tag in ((w.B, "B"), (w.A, "A")):
@@ -1142,7 +1142,14 @@ RULE_FIELDS = {
         "auto_close_after": "P5D"},
     # A request type is offered (below) only with its instructions and target time.
     "request_type": {"target_time": "P1D"},
+    # A severity scheme's definition is checked for its kind; a cap's year ends after it starts;
+    # a failure's process step (B's, of the first process) belongs to its cause class 2.
+    "severity_scheme": {"kind": "binary", "definition": {"levels": ["A", "B"]}},
+    "failure_cap": {"fiscal_year": 2026, "starts_on": "2026-04-01", "ends_on": "2027-03-31"},
+    "failure": {"cause_process": "development"},
 }
+# Types made after all others: a failure names the incident or problem it describes.
+CREATE_LATE = ("failure",)
 # Transitions a record needs before others can refer to it (a service request needs an
 # offered request type).
 AFTER_CREATE = {"request_type": "offer"}
