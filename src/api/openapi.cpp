@@ -296,6 +296,7 @@ json openapi_document(const model::Catalogue& catalogue) {
   add_identity_openapi(paths, schemas);
   add_work_openapi(paths, schemas);
   add_record_extras_openapi(paths, schemas, catalogue);
+  add_resolution_openapi(paths, catalogue);
   paths["/api/v1/types"] = {{"get", {{"operationId", "list_types"}, {"summary", "The data model"},
                                      {"responses", common_errors({{"200", json_response("Record types", {{"type", "object"}})}})}}}};
 

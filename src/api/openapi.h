@@ -16,5 +16,7 @@ void add_identity_openapi(nlohmann::json& paths, nlohmann::json& schemas);
 void add_work_openapi(nlohmann::json& paths, nlohmann::json& schemas);
 // Comments, work log and attachments of every record type; saved views.
 void add_record_extras_openapi(nlohmann::json& paths, nlohmann::json& schemas, const model::Catalogue& catalogue);
+// The resolution process's own routes (api/resolution_routes.cpp).
+void add_resolution_openapi(nlohmann::json& paths, const model::Catalogue& catalogue);
 
 }  // namespace kanri::api

@@ -18,6 +18,9 @@ void register_work_routes(http::Router& router, ApiContext& context, std::shared
 // /api/v1/{collection}/{key}/comments and …/attachments, /api/v1/views (before the record
 // routes: /api/v1/views is not a collection).
 void register_record_extras_routes(http::Router& router, ApiContext& context, std::shared_ptr<Gate> gate);
+// /api/v1/incidents/{key}/suggestions and /api/v1/problem_proposals/analyse (before the
+// record routes, whose {collection}/{key} would take them).
+void register_resolution_routes(http::Router& router, ApiContext& context, std::shared_ptr<Gate> gate);
 // /healthz, /readyz, /api/v1/types, /api/v1/openapi.json and every record collection.
 void register_record_routes(http::Router& router, ApiContext& context, std::shared_ptr<Gate> gate);
 

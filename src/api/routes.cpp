@@ -280,6 +280,7 @@ std::shared_ptr<Gate> register_routes(http::Router& router, ApiContext& context)
   register_identity_routes(router, context, gate);
   register_work_routes(router, context, gate);
   register_record_extras_routes(router, context, gate);
+  register_resolution_routes(router, context, gate);
   register_record_routes(router, context, gate);
   return gate;
 }

@@ -51,6 +51,9 @@ const std::vector<RoleDefinition>& default_roles() {
         {"service_desk_agent", "Service desk agent", "サービスデスク担当者",
          "Records, classifies and works every ticket; exports lists. Cannot delete.",
          kWorkTickets + on_every_type({"export"}, "all") + kSeeColleagues + kOwnNotifications},
+        {"incident_manager", "Incident manager", "インシデント管理者",
+         "Leads incident and problem management: works every ticket, declares major incidents, sees reports.",
+         kWorkTickets + on_every_type({"export"}, "all") + kSeeColleagues + kReports + kOwnNotifications + kShareViews},
         {"technical_specialist", "Technical specialist", "技術担当者",
          "Works the tickets assigned to their team (2nd and 3rd line): reads, updates and transitions records.",
          kWorkTickets + kSeeColleagues + kOwnNotifications},
@@ -67,6 +70,7 @@ const std::vector<RoleDefinition>& default_roles() {
          "Reads everything including the journal, sessions and tokens, and ends others' sessions and tokens; works "
          "records; exports.",
          kWorkTickets + on_every_type({"export"}, "all") + kAudit + kReports +
+             on_every_type({"read_restricted"}, "all") +
              std::vector<PermissionRow>{{"session", "delete", "all"}, {"token", "delete", "all"}, {"subscription", "mute", "own"}}},
         {"internal_auditor", "Internal auditor", "内部監査員",
          "Reads everything, including the journal, and exports it; changes nothing.",

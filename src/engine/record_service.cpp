@@ -247,7 +247,7 @@ Status RecordService::journal(store::Connection& c, const Principal& p, const Re
   e.action = action;
   e.changes = changes.dump();
   store::append_journal(c, e);
-  return rules_.observe(RecordChange{c, p, r, action, changes, e.at});
+  return rules_.observe(RecordChange{c, p, r, action, changes, e.at, this});
 }
 
 Result<Record> RecordService::create(const Principal& p, const model::TypeDef& t, const json& body) {

@@ -63,6 +63,7 @@ struct RecordChange {
   const std::string& action;        // create, update, delete, transition:<name>, link, linked, unlink, unlinked
   const nlohmann::json& changes;    // as journaled: field -> [before, after]
   EpochMs at;
+  RecordService* records = nullptr;  // for records the observer writes in the same transaction
 };
 // Runs in the writing transaction after the journal entry: schedules the jobs and timers the
 // change causes, so they commit with it. An error rolls the whole write back.

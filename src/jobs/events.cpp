@@ -118,7 +118,7 @@ void observe_record_events(engine::RuleRegistry& rules) {
 const std::vector<std::string>& event_names() {
   static const std::vector<std::string> names = {"created",      "assigned",           "state_changed",
                                                  "commented",    "sla_threshold",      "approval_requested",
-                                                 "activity_due", "activity_overdue"};
+                                                 "activity_due", "activity_overdue",   "major_incident"};
   return names;
 }
 

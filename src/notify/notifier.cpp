@@ -173,7 +173,7 @@ json Notifier::template_data(store::Connection& c, const json& payload, const st
     if (auto u = store::find_user(c, data["assignee_id"].get<std::int64_t>()))
       d["assignee"] = {{"name", u->display_name}};
   // Facts a process supplies with its event (an activity, an SLA threshold, a comment…).
-  for (const char* key : {"activity", "threshold", "comment", "approval", "task"})
+  for (const char* key : {"activity", "threshold", "comment", "approval", "task", "major"})
     if (data.contains(key) && data[key].is_object()) d[key] = data[key];
   return d;
 }

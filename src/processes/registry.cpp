@@ -1,7 +1,9 @@
 #include "processes/registry.h"
 
 #include "jobs/events.h"
+#include "processes/resolution/resolution.h"
 #include "processes/service_level/service_rules.h"
+#include "processes/system/documents.h"
 #include "processes/system/periodic_activities.h"
 
 namespace kanri::processes {
@@ -9,12 +11,15 @@ namespace kanri::processes {
 void register_all(engine::RuleRegistry& rules) {
   service_level::register_rules(rules);
   system::register_rules(rules);
+  system::register_document_rules(rules);
+  resolution::register_rules(rules);
   // Every write's events for notifications; after the process rules, so their changes count.
   jobs::observe_record_events(rules);
 }
 
 void register_jobs(jobs::Registry& registry, engine::RecordService& records, const std::string& site_url) {
   system::register_jobs(registry, records, site_url);
+  resolution::register_jobs(registry, records);
 }
 
 }  // namespace kanri::processes

@@ -7,6 +7,7 @@
 
 #include "engine/access.h"
 #include "jobs/events.h"
+#include "processes/record_fields.h"
 #include "store/jobs.h"
 
 namespace kanri::processes::system {
@@ -14,6 +15,10 @@ namespace kanri::processes::system {
 using json = nlohmann::json;
 
 namespace {
+
+using processes::field;
+using processes::opt_int;
+using processes::text;
 
 constexpr std::int64_t kDay = 86'400'000;
 
@@ -28,20 +33,6 @@ std::int64_t day_in(std::int64_t y, unsigned m, int month_day) {
   int last = days_in_month(y, m);
   int d = month_day < 0 ? last : std::min(month_day, last);
   return days_from_civil(y, m, static_cast<unsigned>(d));
-}
-
-const Value& field(const store::Record& r, const char* name) {
-  static const Value null;
-  const model::FieldDef* f = r.type->field(name);
-  return f ? r.get(*f) : null;
-}
-
-std::string text(const store::Record& r, const char* name) { return as_text(field(r, name)); }
-
-std::optional<std::int64_t> opt_int(const store::Record& r, const char* name) {
-  const Value& v = field(r, name);
-  if (is_null(v)) return std::nullopt;
-  return as_int(v);
 }
 
 std::string due_key(std::int64_t id) { return "periodic_activity:" + std::to_string(id) + ":due"; }

@@ -1,0 +1,80 @@
+// Resolution (ISO/IEC 20000-1 8.6) beyond the generic record routes: suggestions of known
+// errors and similar incidents for an incident, and the incident trend analysis on demand.
+// Thin: the rules live in processes/resolution/.
+#include "api/openapi.h"
+#include "api/openapi_parts.h"
+#include "api/route_groups.h"
+#include "processes/resolution/service_desk.h"
+
+namespace kanri::api {
+
+using nlohmann::json;
+
+void register_resolution_routes(http::Router& router, ApiContext& ctx, std::shared_ptr<Gate> gate) {
+  auto desk = std::make_shared<processes::resolution::ServiceDesk>(ctx.records);
+  const model::TypeDef* incident = ctx.records.catalogue().type("incident");
+  const model::TypeDef* proposal = ctx.records.catalogue().type("problem_proposal");
+  if (incident)
+    router.add("GET", "/api/v1/" + incident->collection + "/{key}/suggestions",
+               gate->guarded([gate, desk, incident](Call& call) {
+                 if (!call.request.query.empty()) {
+                   Error e = Error::of(ErrorKind::bad_request, "query.invalid");
+                   e.fields.push_back({call.request.query[0].first, "query.unknown_parameter", {}});
+                   return gate->fail(call, e, incident);
+                 }
+                 auto found = desk->suggestions(call.principal, call.request.params.at(0));
+                 if (!found) return gate->fail(call, found.error(), incident);
+                 return json_response(200, *found);
+               }));
+  if (proposal)
+    router.add("POST", "/api/v1/" + proposal->collection + "/analyse", gate->guarded([gate, desk, proposal](Call& call) {
+                 auto run = desk->analyse(call.principal);
+                 if (!run) return gate->fail(call, run.error(), proposal);
+                 return json_response(200, {{"patterns", run->patterns},
+                                            {"proposed", run->proposed},
+                                            {"updated", run->updated},
+                                            {"skipped", run->skipped}});
+               }));
+}
+
+void add_resolution_openapi(json& paths, const model::Catalogue& catalogue) {
+  auto responses = [](json ok) {
+    json r{{"200", std::move(ok)}};
+    r["401"] = oas::problem("Not signed in, or the token or session is not valid");
+    r["403"] = oas::problem("Your roles do not allow this");
+    r["404"] = oas::problem("No such record, or one you may not read");
+    return r;
+  };
+  if (const model::TypeDef* t = catalogue.type("incident")) {
+    json suggestion = {{"type", "object"},
+                       {"properties",
+                        {{"record", {{"type", "object"}}},
+                         {"reasons", {{"type", "array"}, {"items", {{"type", "string"}, {"enum", {"service", "category", "text"}}}}}}}}};
+    paths["/api/v1/" + t->collection + "/{key}/suggestions"] = {
+        {"get",
+         {{"operationId", "incidentSuggestions"},
+          {"tags", json::array({t->name})},
+          {"summary", "Known errors and similar incidents that may fit this incident (by service, category, text)"},
+          {"parameters", json::array({{{"name", "key"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}},
+                                       {"description", "id or number"}}})},
+          {"responses", responses(oas::ok_json("Suggestions, the best first",
+                                               {{"type", "object"},
+                                                {"properties",
+                                                 {{"known_errors", {{"type", "array"}, {"items", suggestion}}},
+                                                  {"incidents", {{"type", "array"}, {"items", suggestion}}}}}}))}}}};
+  }
+  if (const model::TypeDef* t = catalogue.type("problem_proposal")) {
+    json count = {{"type", "integer"}};
+    paths["/api/v1/" + t->collection + "/analyse"] = {
+        {"post",
+         {{"operationId", "analyseIncidentTrends"},
+          {"tags", json::array({t->name})},
+          {"summary", "Run the incident trend analysis now; patterns become problem proposals"},
+          {"responses", responses(oas::ok_json("What the analysis found",
+                                               {{"type", "object"},
+                                                {"properties",
+                                                 {{"patterns", count}, {"proposed", count}, {"updated", count}, {"skipped", count}}}}))}}}};
+  }
+}
+
+}  // namespace kanri::api

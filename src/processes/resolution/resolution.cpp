@@ -1,0 +1,18 @@
+#include "processes/resolution/resolution.h"
+
+#include "processes/resolution/policy.h"
+
+namespace kanri::processes::resolution {
+
+void register_rules(engine::RuleRegistry& rules) {
+  register_policy_rules(rules);
+  register_incident_rules(rules);
+  register_problem_rules(rules);
+}
+
+void register_jobs(jobs::Registry& registry, engine::RecordService& records) {
+  register_incident_jobs(registry, records);
+  register_problem_jobs(registry, records);
+}
+
+}  // namespace kanri::processes::resolution

@@ -1,0 +1,101 @@
+#include "processes/resolution/trends.h"
+
+#include <fmt/format.h>
+
+#include "processes/record_fields.h"
+#include "processes/resolution/policy.h"
+
+namespace kanri::processes::resolution {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr std::int64_t kDay = 86'400'000;
+constexpr int kMaxNumbers = 200;  // incidents named on one proposal
+
+struct Basis {
+  const char* name;    // problem_proposal.basis
+  const char* column;  // the incident field the pattern shares
+};
+const Basis kBases[] = {{"service", "service"}, {"category", "category"}, {"text", "symptom"}};
+
+}  // namespace
+
+Result<TrendRun> analyse_trends(store::Connection& c, engine::RecordService& records, const engine::Principal& p,
+                                EpochMs now) {
+  TrendRun run;
+  const model::Catalogue& cat = records.catalogue();
+  const model::TypeDef* incident = cat.type("incident");
+  const model::TypeDef* proposal = cat.type("problem_proposal");
+  if (!incident || !proposal) return run;
+  const Policy policy = active_policy(c, records.store(), cat);
+  const EpochMs from = now - policy.trend_window_days * kDay;
+  const std::string window_from = days_to_date(from / kDay), window_to = days_to_date(now / kDay);
+  for (const Basis& b : kBases) {
+    if (!incident->field(b.column)) continue;
+    // Text patterns compare the symptom case-insensitively, ignoring surrounding blanks.
+    const std::string key_sql = b.name == std::string("text") ? fmt::format("LOWER(TRIM(\"{}\"))", b.column)
+                                                              : fmt::format("\"{}\"", b.column);
+    store::Rows groups = c.query(
+        fmt::format("SELECT {0}, COUNT(*) FROM {1} WHERE deleted_at IS NULL AND \"opened_at\" >= ? AND \"{2}\" IS NOT NULL "
+                    "AND \"problem\" IS NULL AND state <> 'reclassified' GROUP BY {0} HAVING COUNT(*) >= ?",
+                    key_sql, incident->table(), b.column),
+        {Value(from), Value(std::int64_t{policy.trend_min_incidents})});
+    for (auto& g : groups.rows) {
+      const std::string value = as_text(g[0]);
+      if (value.empty()) continue;
+      ++run.patterns;
+      const std::int64_t count = as_int(g[1]);
+      const std::string key = std::string(b.name) + ":" + value;
+      store::Rows numbers = c.query(fmt::format("SELECT number FROM {} WHERE deleted_at IS NULL AND \"opened_at\" >= ? AND "
+                                                "{} = ? AND \"problem\" IS NULL AND state <> 'reclassified' ORDER BY id LIMIT {}",
+                                                incident->table(), key_sql, kMaxNumbers),
+                                    {Value(from), g[0]});
+      json list = json::array();
+      for (auto& n : numbers.rows) list.push_back(as_text(n[0]));
+
+      // The same pattern: open → brought up to date; dismissed within the window → left alone.
+      store::ListQuery same;
+      same.where.push_back({"pattern_key", store::Condition::Op::eq, {Value(key)}});
+      same.sort.push_back({"id", true});
+      same.limit = 1;
+      auto earlier = records.store().list(c, *proposal, same).records;
+      if (!earlier.empty()) {
+        const store::Record& e = earlier.front();
+        if (e.state == "dismissed" && text(e, "window_to") >= window_from) {
+          ++run.skipped;
+          continue;
+        }
+        if (e.state == "proposed") {
+          if (opt_int(e, "incident_count") != count) {
+            auto up = records.change_within(c, p, e, json{{"incident_count", count}, {"incidents", list}, {"window_to", window_to}},
+                                            "update");
+            if (!up) return up.take_error();
+            ++run.updated;
+          }
+          continue;
+        }
+      }
+      std::string label;
+      if (b.name == std::string("text")) {
+        label = value;
+      } else {
+        const model::TypeDef* target = cat.type(incident->field(b.column)->target);
+        auto labels = records.store().labels(c, *target, {as_int(g[0])});
+        label = labels.count(as_int(g[0])) ? labels[as_int(g[0])].display : value;
+      }
+      std::string title = fmt::format("{} × {}: {}", count, b.name, label);
+      if (title.size() > 300) title.resize(300);
+      json body{{"title", title},       {"basis", b.name},           {"pattern_key", key}, {"incident_count", count},
+                {"incidents", list},    {"window_from", window_from}, {"window_to", window_to}};
+      if (b.name != std::string("text")) body[b.column] = as_int(g[0]);
+      auto made = records.create_within(c, p, *proposal, body, engine::Scope::all);
+      if (!made) return made.take_error();
+      ++run.proposed;
+    }
+  }
+  return run;
+}
+
+}  // namespace kanri::processes::resolution
