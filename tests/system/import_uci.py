@@ -182,7 +182,7 @@ def bad_input(t: systest.Checks, srv, workdir: pathlib.Path):
     def kanri(*argv):
         return srv.run("import", "--type", "incident", "--mapping", str(MAPPING), *argv, check=False)
 
-    before = {c: count(srv, c) for c in ("incidents", "categories", "support-groups")}
+    before = {c: count(srv, c) for c in ("incidents", "categories", "support_groups")}
     p = kanri(str(bad))
     out = p.stdout + p.stderr
     t.check(p.returncode == 1, "an import with invalid rows exits 1", lambda: out)
@@ -241,7 +241,7 @@ def the_log(t: systest.Checks, srv, path: pathlib.Path):
                 lambda key=key: f"file {want[key]}, README {PUBLISHED[key]}")
 
     t.step("kanri import of the whole log")
-    before = {c: count(srv, c) for c in ("categories", "support-groups")}
+    before = {c: count(srv, c) for c in ("categories", "support_groups")}
     started = time.monotonic()
     p = srv.run("import", "--type", "incident", "--mapping", str(MAPPING), str(path), check=False, timeout=600)
     elapsed = time.monotonic() - started
@@ -268,8 +268,8 @@ def the_log(t: systest.Checks, srv, path: pathlib.Path):
     t.check(made["categories"] == want["categories"],
             "one category per category and one child per (category, subcategory), made once each",
             lambda: f"made {made['categories']}, file {want['categories']}")
-    t.check(made["support-groups"] == want["groups"], "one support group per assignment group",
-            lambda: f"made {made['support-groups']}, file {want['groups']}")
+    t.check(made["support_groups"] == want["groups"], "one support group per assignment group",
+            lambda: f"made {made['support_groups']}, file {want['groups']}")
 
     r = srv.request("GET", "/api/v1/incidents?q=INC0000045")
     items = r.json().get("items", []) if r.status == 200 else []
