@@ -80,14 +80,22 @@ const std::vector<RoleDefinition>& default_roles() {
          "(reads and comments on the records they created or are named in).",
          std::vector<PermissionRow>{{"organization", "read", "organization"}, {"service", "read", "all"},
                                     {"user", "read", "own"}, {"incident", "create", "own"},
-                                    {"incident", "transition:confirm", "own"}, {"incident", "transition:reopen", "own"}} +
+                                    {"incident", "transition:confirm", "own"}, {"incident", "transition:reopen", "own"},
+                                    {"request_type", "read", "all"}, {"service_request", "create", "own"},
+                                    {"service_request", "transition:confirm", "own"},
+                                    {"service_request", "transition:cancel", "own"},
+                                    {"approval", "transition:approve", "own"}, {"approval", "transition:reject", "own"}} +
              on_every_type({"read", "comment"}, "own") +
              kOwnNotifications},
         {"top_management", "Top management", "トップマネジメント",
-         "Dashboards and reports, the catalogue of services and organizations, and the periodic activities (what is "
+         "Dashboards and reports, the catalogue of services and organizations, incidents, problems and improvements, and the periodic activities (what is "
          "overdue); read-only. What they are told cannot be muted.",
          kReports + std::vector<PermissionRow>{{"service", "read", "all"}, {"organization", "read", "all"},
-                                               {"periodic_activity", "read", "all"}, {"notification", "read", "own"}}},
+                                               {"periodic_activity", "read", "all"}, {"notification", "read", "own"},
+                                               // what they are told of: major incidents, their
+                                               // problems and improvements, the procedures
+                                               {"incident", "read", "all"}, {"problem", "read", "all"},
+                                               {"improvement", "read", "all"}, {"document", "read", "all"}}},
     };
   }();
   return roles;

@@ -12,7 +12,7 @@ struct WebhookRequest {
   std::string url;                // http:// or https://; user:password@ in it becomes Basic auth
   std::string secret;             // signs the request when not empty
   std::string body;               // JSON, sent as it is
-  std::string event;              // X-Kanri-Event, e.g. "incident.updated"
+  std::string event;              // X-Kanri-Event, e.g. "state_changed"
   std::string delivery_id;        // X-Kanri-Delivery: the same on every retry of one delivery
   std::int64_t timestamp_ms = 0;  // when the delivery was made; 0 means now
   int timeout_ms = 10000;         // for connecting and for each read or write

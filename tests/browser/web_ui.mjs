@@ -666,7 +666,7 @@ async function requesterReportsAndConfirms(b) {
   // The service desk resolves it (the Python side passes the agent's API token).
   const r = await fetch(b.url(`/api/v1/incidents/${number}/transitions/resolve`), {
     method: 'POST', headers: { Authorization: `Bearer ${AGENT_TOKEN}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ resolution: 'ドライバーを更新しました。', resolved_on: '2026-12-01' }),
+    body: JSON.stringify({ resolution: 'ドライバーを更新しました。', resolution_code: 'solved' }),
   });
   b.check(r.status === 200, 'the service desk resolves it', `${r.status} ${await r.text()}`);
   await page.goto(b.url(`/r/incidents/${number}`));

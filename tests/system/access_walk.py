@@ -996,11 +996,16 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
             continue
         for ts, tag in ((w.B, "B"), (w.A, "A")):
             mark = b_marker(name) if tag == "B" else f"AMARK-{M}"
-            body = seed_body(tdef, name, mark, ts.org, ts.user.get("username"), refs=w.B if tag == "A" else None)
+            # A's records refer to B's (a notification about them must not show them); B's to its own.
+            body = seed_body(tdef, name, mark, ts.org, ts.user.get("username"), refs=w.B)
             r = s.send(admin, "POST", f"{API}/{tdef['collection']}", body=body)
             t.check(r.status == 201, f"create a {name} record in {tag} from the model (the walker must learn "
                                      f"how, if this fails)", lambda: r.describe())
             ts.records[name] = [r.json()]
+            if name in AFTER_CREATE and r.status == 201:
+                step = AFTER_CREATE[name]
+                r2 = s.send(admin, "POST", f"{API}/{tdef['collection']}/{r.json()['id']}/transitions/{step}", body={})
+                t.check(r2.status == 200, f"{step} the {name} record in {tag}", lambda: r2.describe())
 
     # Read everything back as admin: current versions, links
     for ts in (w.A, w.B):
@@ -1128,16 +1133,32 @@ def b_marker(type_: str) -> str:
 
 # Fields that a rule (not the model) requires: a periodic activity needs an interval or a
 # calendar rule, one of the two.
-RULE_FIELDS = {"periodic_activity": {"interval": "P90D"}}
+RULE_FIELDS = {
+    "periodic_activity": {"interval": "P90D"},
+    # The resolution policy's matrix must name a priority for every impact and urgency.
+    "resolution_policy": {
+        "priority_matrix": {i: {u: "p3" for u in ("high", "medium", "low")} for i in ("high", "medium", "low")},
+        "security_priority": {r: "p2" for r in ("very_high", "high", "medium", "low")},
+        "auto_close_after": "P5D"},
+    # A request type is offered (below) only with its instructions and target time.
+    "request_type": {"target_time": "P1D"},
+}
+# Transitions a record needs before others can refer to it (a service request needs an
+# offered request type).
+AFTER_CREATE = {"request_type": "offer"}
+# References a rule keeps within one organization (a category's path shows its parents' names).
+SAME_ORG_REFS = {("category", "parent")}
 
 
 def seed_body(tdef: dict, label: str, mark: str, org: dict | None, owner: str | None,
               refs: Targets | None = None) -> dict:
     body = dict(RULE_FIELDS.get(tdef["name"], {}))
     for f in tdef["fields"]:
-        if f["read_only"]:
+        if f["read_only"] or f["name"] in body:
             continue
         name = f["name"]
+        if (tdef["name"], name) in SAME_ORG_REFS:
+            continue
         if refs is not None and f["type"] == "ref" and refs.record(f["target"]) is not None:
             body[name] = refs.record(f["target"])["number"]
         elif name == tdef["display_field"]:

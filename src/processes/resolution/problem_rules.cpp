@@ -62,6 +62,8 @@ Status problem_write(engine::WriteContext& w) {
       const store::Record& first = sources->front();
       for (const char* name : {"title", "description", "service", "category", "impact", "urgency"})
         if (!w.sent(name) || is_null(field(r, name))) set(r, name, field(first, name));
+      // With no description, the incidents' symptom says what the problem looks like.
+      if (is_null(field(r, "description")) && !text(first, "symptom").empty()) set(r, "description", text(first, "symptom"));
       if (!w.sent("organization") && first.org_id) {
         set(r, "organization", *first.org_id);
         r.org_id = first.org_id;

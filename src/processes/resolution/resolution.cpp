@@ -8,6 +8,8 @@ void register_rules(engine::RuleRegistry& rules) {
   register_policy_rules(rules);
   register_incident_rules(rules);
   register_problem_rules(rules);
+  register_category_rules(rules);
+  register_request_rules(rules);
 }
 
 void register_jobs(jobs::Registry& registry, engine::RecordService& records) {

@@ -11,7 +11,7 @@
 namespace kanri::processes::resolution {
 
 // The job kinds of this module.
-inline constexpr const char* kAutoCloseJob = "incident.auto_close";
+inline constexpr const char* kAutoCloseJob = "resolution.auto_close";
 inline constexpr const char* kTrendJob = "resolution.trend_analysis";
 
 void register_rules(engine::RuleRegistry& rules);
@@ -20,6 +20,8 @@ void register_jobs(jobs::Registry& registry, engine::RecordService& records);
 // Incidents (incident_rules.cpp) and problems, known errors, proposals (problem_rules.cpp).
 void register_incident_rules(engine::RuleRegistry& rules);
 void register_problem_rules(engine::RuleRegistry& rules);
+void register_category_rules(engine::RuleRegistry& rules);
+void register_request_rules(engine::RuleRegistry& rules);
 void register_incident_jobs(jobs::Registry& registry, engine::RecordService& records);
 void register_problem_jobs(jobs::Registry& registry, engine::RecordService& records);
 

@@ -94,7 +94,9 @@ Result<json> ServiceDesk::suggestions(const engine::Principal& p, std::string_vi
 Result<TrendRun> ServiceDesk::analyse(const engine::Principal& p) {
   const model::TypeDef* proposal = records_.catalogue().type("problem_proposal");
   if (!proposal) return Error::of(ErrorKind::not_found, "record.not_found", {{"type", "problem_proposal"}, {"key", "-"}});
-  if (p.scope(proposal->name, "create") == engine::Scope::none) return engine::access_denied("create", *proposal);
+  // The analysis reads every organization's incidents: it is the provider's, for those who may
+  // create proposals everywhere.
+  if (p.scope(proposal->name, "create") != engine::Scope::all) return engine::access_denied("create", *proposal);
   TrendRun run;
   Status s = records_.database().write([&](store::Connection& c) -> Status {
     auto done = analyse_trends(c, records_, p, records_.clock().now_ms());

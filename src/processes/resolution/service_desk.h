@@ -19,7 +19,8 @@ class ServiceDesk {
   // symptom or title, and recent incidents on the same service and category, each with why it
   // was suggested; only what `p` may read.
   Result<nlohmann::json> suggestions(const engine::Principal& p, std::string_view incident_key);
-  // Runs the trend analysis now as `p`, who needs the right to create problem proposals.
+  // Runs the trend analysis now as `p`, who needs the right to create problem proposals with
+  // the scope all (it reads every organization's incidents).
   Result<TrendRun> analyse(const engine::Principal& p);
 
  private:
