@@ -62,6 +62,13 @@ int main(int argc, char** argv) {
   auto* journal = cli.add_subcommand("journal", "The tamper-evident journal");
   journal->require_subcommand(1);
   auto* verify = journal->add_subcommand("verify", "Check the hash chain of every entry");
+  kanri::cli::ImportCommand import_cmd;
+  auto* import = cli.add_subcommand("import", "Import records from a CSV file through a mapping file (docs/import.md)");
+  import->add_option("--type", import_cmd.type, "Record type (checked against the mapping's)");
+  import->add_option("--mapping", import_cmd.mapping, "Mapping file (TOML), e.g. import/servicenow-incidents.toml")->required();
+  import->add_flag("--skip-invalid", import_cmd.skip_invalid, "Import the valid rows and report the others");
+  import->add_option("--lang", import_cmd.lang, "Language of the report: en or ja");
+  import->add_option("file", import_cmd.file, "CSV file, or - for standard input")->required();
   cli.add_subcommand("version", "Print the version");
   CLI11_PARSE(cli, argc, argv);
 
@@ -89,6 +96,7 @@ int main(int argc, char** argv) {
     if (role_grant->parsed()) return kanri::cli::run_role_grant(*app, name, role, true);
     if (role_revoke->parsed()) return kanri::cli::run_role_grant(*app, name, role, false);
     if (verify->parsed()) return kanri::cli::run_journal_verify(*app);
+    if (import->parsed()) return kanri::cli::run_import(*app, import_cmd);
   } catch (const std::exception& e) {
     std::cerr << "kanri: " << e.what() << "\n";
     return 2;

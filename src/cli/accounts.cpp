@@ -24,13 +24,7 @@ namespace {
 struct Accounts {
   explicit Accounts(App& app)
       : app(app), auth(*app.db, *app.catalogue, app.clock, app.config.auth), directory(*app.db, *app.catalogue, app.clock, auth) {
-    // The operating-system account that ran the command, from the password database (an
-    // environment variable could say anything).
-    const passwd* pw = getpwuid(geteuid());
-    actor = engine::Principal::system();
-    actor.username = std::string("cli:") + (pw && pw->pw_name ? pw->pw_name : std::to_string(geteuid()));
-    actor.ip = "local";
-    actor.auth_method = "cli";
+    actor = command_line_principal();
   }
   App& app;
   auth::Authenticator auth;

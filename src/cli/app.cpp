@@ -2,6 +2,9 @@
 
 #include <iostream>
 
+#include <pwd.h>
+#include <unistd.h>
+
 #include "model/loader.h"
 #include "processes/registry.h"
 
@@ -33,6 +36,15 @@ std::unique_ptr<App> load_app(bool open_database) {
     }
   }
   return app;
+}
+
+engine::Principal command_line_principal() {
+  const passwd* pw = getpwuid(geteuid());
+  engine::Principal actor = engine::Principal::system();
+  actor.username = std::string("cli:") + (pw && pw->pw_name ? pw->pw_name : std::to_string(geteuid()));
+  actor.ip = "local";
+  actor.auth_method = "cli";
+  return actor;
 }
 
 }  // namespace kanri::cli

@@ -7,6 +7,7 @@
 #include "core/config.h"
 #include "core/messages.h"
 #include "core/time.h"
+#include "engine/principal.h"
 #include "engine/rules.h"
 #include "model/catalogue.h"
 #include "store/database.h"
@@ -48,6 +49,17 @@ int run_role_grant(App& app, const std::string& user, const std::string& role, b
 int run_token_create(App& app, const std::string& username, const std::string& label, int expires_days);
 int run_token_list(App& app, const std::string& username);
 int run_token_revoke(App& app, std::int64_t id);
+// The principal a command acts as: the system, named "cli:<operating-system user>" in the
+// journal (from the password database; an environment variable could say anything).
+engine::Principal command_line_principal();
+// kanri import: the CSV at `file` ("-" for standard input) through the mapping at `mapping`,
+// reported in `lang`. Exit 0 when every row was imported, 1 when a row was rejected, 2 when
+// the mapping, the type or the file cannot be used.
+struct ImportCommand {
+  std::string type, mapping, file, lang = "en";
+  bool skip_invalid = false;
+};
+int run_import(App& app, const ImportCommand& command);
 // Loads the demo organizations and services through the engine (journaled like any write).
 void load_demo_data(App& app);
 

@@ -22,6 +22,7 @@ namespace {
 
 const std::string kCreate = "create";
 const std::string kUpdate = "update";
+const std::string kImport = "import";
 
 std::optional<std::int64_t> parse_id(std::string_view key) {
   auto id = parse_int(key);
@@ -125,7 +126,8 @@ std::optional<FieldError> RecordService::resolve_reference(store::Connection& c,
 
 std::vector<FieldError> RecordService::apply_fields(store::Connection& c, const Principal& p, const model::TypeDef& t,
                                                     const json& body,
-                                                    Record& r, bool creating, const model::TransitionDef* transition) {
+                                                    Record& r, bool creating, const model::TransitionDef* transition,
+                                                    bool importing) {
   std::vector<FieldError> errors;
   std::set<std::string> given;
   for (auto& [key, value] : body.items()) {
@@ -139,7 +141,9 @@ std::vector<FieldError> RecordService::apply_fields(store::Connection& c, const 
         errors.push_back({key, "field.unknown", {{"type", t.name}}});
       continue;
     }
-    if (f->read_only || !f->computed.empty()) {
+    // An import carries values that the other system's rules and transitions set (a priority,
+    // a resolution time); only what Kanri computes on every write stays Kanri's.
+    if ((f->read_only && !importing) || !f->computed.empty()) {
       errors.push_back({key, "field.read_only", {}});
       continue;
     }
@@ -258,6 +262,17 @@ Result<Record> RecordService::create(const Principal& p, const model::TypeDef& t
 
 Result<Record> RecordService::create_within(store::Connection& c, const Principal& p, const model::TypeDef& t,
                                             const json& body, Scope create_scope) {
+  return insert_new(c, p, t, body, create_scope, kCreate, nullptr);
+}
+
+Result<Record> RecordService::import_within(store::Connection& c, const Principal& p, const model::TypeDef& t,
+                                            const json& body, const std::string& state, Scope create_scope) {
+  return insert_new(c, p, t, body, create_scope, kImport, &state);
+}
+
+Result<Record> RecordService::insert_new(store::Connection& c, const Principal& p, const model::TypeDef& t,
+                                         const json& body, Scope create_scope, const std::string& action,
+                                         const std::string* state) {
   if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
   Record r;
   r.type = &t;
@@ -266,13 +281,20 @@ Result<Record> RecordService::create_within(store::Connection& c, const Principa
   r.version = 1;
   r.created_at = r.updated_at = clock_.now_ms();
   r.created_by = r.updated_by = p.user_id;
-  auto errors = apply_fields(c, p, t, body, r, true, nullptr);
+  const bool importing = state != nullptr;
+  auto errors = apply_fields(c, p, t, body, r, true, nullptr, importing);
+  if (importing && !state->empty()) {
+    if (t.lifecycle && t.lifecycle->state(*state))
+      r.state = *state;
+    else
+      errors.push_back({"state", "import.unknown_state", {{"value", *state}}});
+  }
   assign_org(p, r, true);
   if (errors.empty()) {
     if (auto e = scope_error(p, create_scope, r, t)) errors.push_back(std::move(*e));
   }
   if (errors.empty()) {
-    WriteContext w{nullptr, r, kCreate, nullptr, body, p, r.created_at, c, catalogue_, this};
+    WriteContext w{nullptr, r, action, nullptr, body, p, r.created_at, c, catalogue_, this};
     if (auto ws = rules_.check_write(w); !ws) {
       Error e = ws.take_error();
       if (e.kind != ErrorKind::invalid) return e;
@@ -285,7 +307,7 @@ Result<Record> RecordService::create_within(store::Connection& c, const Principa
   records_.insert(c, r, search_text(r));
   if (t.org_field == "self" && create_scope != Scope::all && !within_scope(p, create_scope, r))
     return access_denied("create", t);
-  if (auto j = journal(c, p, r, "create", diff(nullptr, r)); !j) return j.take_error();
+  if (auto j = journal(c, p, r, action, diff(nullptr, r)); !j) return j.take_error();
   return r;
 }
 

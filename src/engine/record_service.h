@@ -173,6 +173,13 @@ class RecordService {
   // Scope::all for what the system makes), with every field check and its journal entry.
   Result<Record> create_within(store::Connection& c, const Principal& p, const model::TypeDef& t,
                                const nlohmann::json& body, Scope create_scope);
+  // For imports (engine/record_import.h), inside the import's transaction: creates a record
+  // like create_within, journaled under the action "import", but `body` may also set read-only
+  // fields and `state` puts it in any state of its lifecycle (empty: the initial one), for a
+  // record whose history happened in another system. Every value is still checked by its
+  // field's type and constraints; computed fields and the write rules (action "import") run.
+  Result<Record> import_within(store::Connection& c, const Principal& p, const model::TypeDef& t,
+                               const nlohmann::json& body, const std::string& state, Scope create_scope);
   // Links `from` to `to` by one of from's relations, journaled on both; an existing link is kept.
   Status link_within(store::Connection& c, const Principal& p, const Record& from, const std::string& relation,
                      const Record& to);
@@ -206,7 +213,11 @@ class RecordService {
                      const std::string& action, const nlohmann::json& changes);
   std::vector<FieldError> apply_fields(store::Connection& c, const Principal& p, const model::TypeDef& t,
                                        const nlohmann::json& body, Record& r, bool creating,
-                                       const model::TransitionDef* transition);
+                                       const model::TransitionDef* transition, bool importing = false);
+  // create_within and import_within: a new record from `body`, journaled under `action`.
+  Result<Record> insert_new(store::Connection& c, const Principal& p, const model::TypeDef& t,
+                            const nlohmann::json& body, Scope create_scope, const std::string& action,
+                            const std::string* state);
   std::optional<FieldError> resolve_reference(store::Connection& c, const Principal& p, const model::FieldDef& f,
                                               const std::string& lookup, Value& out);
   void compute_fields(Record& r);
