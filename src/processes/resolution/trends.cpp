@@ -20,6 +20,13 @@ struct Basis {
 };
 const Basis kBases[] = {{"service", "service"}, {"category", "category"}, {"text", "symptom"}};
 
+// Incidents in the window that share one value of a basis.
+struct Pattern {
+  Value key_value;
+  std::int64_t count = 0;
+  nlohmann::json numbers;  // the first kMaxNumbers by id
+};
+
 }  // namespace
 
 Result<TrendRun> analyse_trends(store::Connection& c, engine::RecordService& records, const engine::Principal& p,
@@ -37,23 +44,28 @@ Result<TrendRun> analyse_trends(store::Connection& c, engine::RecordService& rec
     // Text patterns compare the symptom case-insensitively, ignoring surrounding blanks.
     const std::string key_sql = b.name == std::string("text") ? fmt::format("LOWER(TRIM(\"{}\"))", b.column)
                                                               : fmt::format("\"{}\"", b.column);
-    store::Rows groups = c.query(
-        fmt::format("SELECT {0}, COUNT(*) FROM {1} WHERE deleted_at IS NULL AND \"opened_at\" >= ? AND \"{2}\" IS NOT NULL "
-                    "AND \"problem\" IS NULL AND state <> 'reclassified' GROUP BY {0} HAVING COUNT(*) >= ?",
-                    key_sql, incident->table(), b.column),
+    // One pass over the window per basis: every group at or over the threshold with its count
+    // and its first incidents by id (a query per group read the window once per pattern).
+    store::Rows rows = c.query(
+        fmt::format("SELECT k, n, number FROM (SELECT {0} AS k, number, COUNT(*) OVER (PARTITION BY {0}) AS n, "
+                    "ROW_NUMBER() OVER (PARTITION BY {0} ORDER BY id) AS rn FROM {1} WHERE deleted_at IS NULL "
+                    "AND \"opened_at\" >= ? AND \"{2}\" IS NOT NULL AND \"problem\" IS NULL AND state <> 'reclassified') w "
+                    "WHERE n >= ? AND rn <= {3} ORDER BY k, rn",
+                    key_sql, incident->table(), b.column, kMaxNumbers),
         {Value(from), Value(std::int64_t{policy.trend_min_incidents})});
-    for (auto& g : groups.rows) {
-      const std::string value = as_text(g[0]);
+    std::vector<Pattern> patterns;
+    for (auto& row : rows.rows) {
+      if (patterns.empty() || patterns.back().key_value != row[0])
+        patterns.push_back({row[0], as_int(row[1]), json::array()});
+      patterns.back().numbers.push_back(as_text(row[2]));
+    }
+    for (auto& g : patterns) {
+      const std::string value = as_text(g.key_value);
       if (value.empty()) continue;
       ++run.patterns;
-      const std::int64_t count = as_int(g[1]);
+      const std::int64_t count = g.count;
       const std::string key = std::string(b.name) + ":" + value;
-      store::Rows numbers = c.query(fmt::format("SELECT number FROM {} WHERE deleted_at IS NULL AND \"opened_at\" >= ? AND "
-                                                "{} = ? AND \"problem\" IS NULL AND state <> 'reclassified' ORDER BY id LIMIT {}",
-                                                incident->table(), key_sql, kMaxNumbers),
-                                    {Value(from), g[0]});
-      json list = json::array();
-      for (auto& n : numbers.rows) list.push_back(as_text(n[0]));
+      const json& list = g.numbers;
 
       // The same pattern: open → brought up to date; dismissed within the window → left alone.
       store::ListQuery same;
@@ -82,14 +94,14 @@ Result<TrendRun> analyse_trends(store::Connection& c, engine::RecordService& rec
         label = value;
       } else {
         const model::TypeDef* target = cat.type(incident->field(b.column)->target);
-        auto labels = records.store().labels(c, *target, {as_int(g[0])});
-        label = labels.count(as_int(g[0])) ? labels[as_int(g[0])].display : value;
+        auto labels = records.store().labels(c, *target, {as_int(g.key_value)});
+        label = labels.count(as_int(g.key_value)) ? labels[as_int(g.key_value)].display : value;
       }
       std::string title = fmt::format("{} × {}: {}", count, b.name, label);
       if (title.size() > 300) title.resize(300);
       json body{{"title", title},       {"basis", b.name},           {"pattern_key", key}, {"incident_count", count},
                 {"incidents", list},    {"window_from", window_from}, {"window_to", window_to}};
-      if (b.name != std::string("text")) body[b.column] = as_int(g[0]);
+      if (b.name != std::string("text")) body[b.column] = as_int(g.key_value);
       auto made = records.create_within(c, p, *proposal, body, engine::Scope::all);
       if (!made) return made.take_error();
       ++run.proposed;
