@@ -251,13 +251,31 @@ void copy_incidents(store::Connection& c, const model::TypeDef& t, std::int64_t 
                     std::int64_t copies, EpochMs gap) {
   const bool pg = c.dialect() == store::Dialect::postgres;
   auto padded = [&](const std::string& n) {
-    return pg ? fmt::format("lpad(({})::text, 6, '0')", n) : fmt::format("printf('%06d', {})", n);
+    // As fmt's {:06}: at least six digits (lpad alone would cut 1000000 to six).
+    return pg ? fmt::format("lpad(({0})::text, greatest(6, length(({0})::text)), '0')", n) : fmt::format("printf('%06d', {})", n);
   };
   const std::string prefix = t.number_prefix, lower_prefix = [&] {
     std::string l = prefix;
     for (auto& ch : l) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
     return l;
   }();
+  // Without the table's secondary indexes and its search index's insert trigger while copying:
+  // building them afterwards from the sorted rows is many times faster than a million random
+  // insertions into each (SQLite: sqlite_master holds their DDL; PostgreSQL: pg_indexes, less the
+  // primary key's and the unique number's, which the constraints own).
+  std::vector<std::string> rebuild;
+  const std::string tbl = t.table();
+  store::Rows defs = pg ? c.query("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() AND "
+                                  "tablename = ? AND indexname NOT IN (SELECT conname FROM pg_constraint)",
+                                  {Value(tbl)})
+                        : c.query("SELECT name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL AND "
+                                  "(type = 'index' OR (type = 'trigger' AND name = ?))",
+                                  {Value(tbl), Value("trg_" + t.name + "_ai")});
+  for (auto& d : defs.rows) {
+    const std::string name = as_text(d[0]), ddl = as_text(d[1]);
+    c.execute((ddl.rfind("CREATE TRIGGER", 0) == 0 ? "DROP TRIGGER " : "DROP INDEX ") + name);
+    rebuild.push_back(ddl);
+  }
   for (std::int64_t k = 1; k < copies; ++k) {
     const std::string id = fmt::format("(id + {})", k * base), off = std::to_string(k * gap / copies);
     std::string cols = "id, number, state, version, org_id, created_at, updated_at, created_by, updated_by, deleted_at, search_text";
@@ -271,6 +289,8 @@ void copy_incidents(store::Connection& c, const model::TypeDef& t, std::int64_t 
     c.execute(fmt::format("INSERT INTO {} ({}) SELECT {} FROM {} WHERE id BETWEEN {} AND {}", t.table(), cols, vals, t.table(),
                           first, first + base - 1));
   }
+  for (auto& ddl : rebuild) c.execute(ddl);
+  if (!pg) c.execute(fmt::format("INSERT INTO fts_{0}(fts_{0}) VALUES ('rebuild')", t.name));
   c.execute(fmt::format("UPDATE sequences SET value = {} WHERE name = '{}'", first + base * copies - 1, t.name));
   if (pg) c.execute(fmt::format("SELECT setval(pg_get_serial_sequence('{0}', 'id'), (SELECT max(id) FROM {0}))", t.table()));
 }
@@ -368,8 +388,17 @@ int main(int argc, char** argv) {
     const std::int64_t total = opt.count;
     opt.count = total / opt.copies;  // through the engine; the rest are copies
     const EpochMs step = opt.spread_days * kDay / std::max<std::int64_t>(1, opt.count);
-    std::int64_t first_id = 0;
-    for (std::int64_t done = 0; done < opt.count;) {
+    std::int64_t first_id = 0, done = 0;
+    // A run stopped while copying left the incidents made through the engine: copy those.
+    eng->db->read([&](store::Connection& c) {
+      store::Rows n = c.query(fmt::format("SELECT COUNT(*), MIN(id) FROM {}", incident->table()));
+      if (opt.copies > 1 && as_int(n.rows[0][0]) == opt.count) {
+        done = opt.count;
+        first_id = as_int(n.rows[0][1]);
+        std::cerr << fmt::format("the database holds the {} incidents to copy already\n", opt.count);
+      }
+    });
+    while (done < opt.count) {
       auto tb = std::chrono::steady_clock::now();
       const std::int64_t n = std::min(opt.batch, opt.count - done);
       std::vector<IncidentPlan> plans;
