@@ -32,10 +32,7 @@ function init(args)
   orgs = tonumber(args[1]) or 1000
   owners = tonumber(args[2]) or 0
   math.randomseed(os.time() * 100 + (thread_index or 0))
-  -- wrk.format replaces wrk.headers (which holds -H "Authorization: …") by the table given.
-  headers = {}
-  for k, v in pairs(wrk.headers) do headers[k] = v end
-  headers["Content-Type"] = "application/json"
+  headers = report.json_headers()
   n = 0
 end
 

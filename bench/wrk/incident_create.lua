@@ -37,9 +37,7 @@ function init(args)
   services, groups, categories = range(args[1]), range(args[2]), range(args[3])
   agents = tonumber(args[4]) or 0
   math.randomseed(os.time() * 100 + (thread_index or 0))
-  headers = {}
-  for k, v in pairs(wrk.headers) do headers[k] = v end
-  headers["Content-Type"] = "application/json"
+  headers = report.json_headers()
   n = 0
 end
 

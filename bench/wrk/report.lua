@@ -79,6 +79,15 @@ function M.done(summary, latency, requests, extra)
   io.write("BENCH_JSON {" .. table.concat(f, ",") .. "}\n")
 end
 
+-- The headers of wrk's -H options (the bearer token) with Content-Type: application/json, for
+-- wrk.format, which replaces wrk.headers by the table it is given.
+function M.json_headers()
+  local h = {}
+  for k, v in pairs(wrk.headers) do h[k] = v end
+  h["Content-Type"] = "application/json"
+  return h
+end
+
 -- For scripts whose requests all expect one status: defines the script's response() and done(),
 -- which count the other answers in the per-thread global non<STATUS> and keep the first of them
 -- (status and the start of the body) in first_error for the result line. Call it at the top level.
