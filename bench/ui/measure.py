@@ -271,11 +271,17 @@ def singles(base: str, variants: list[dict], rounds: int, ours: Ours) -> dict:
     return {"variants": out, "run": info, "rounds": rounds}
 
 
-def wrk(base: str, path: str, headers: dict, duration: int, out_dir: Path, name: str) -> dict:
-    cmd = ["wrk", "-t2", "-c16", f"-d{duration}s", "--timeout", "30s", "--latency", "-s", str(BENCH / "wrk/get.lua")]
+def wrk(base: str, path: str, headers: dict, duration: int, out_dir: Path, name: str, script: str = "get.lua",
+        connections: int = 16, args: tuple = ()) -> dict:
+    """wrk with bench/wrk/SCRIPT (2 threads, 1 for 1 connection) and SCRIPT's ARGS; its result line."""
+    threads = min(2, connections)
+    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--timeout", "30s", "--latency", "-s",
+           str(BENCH / "wrk" / script)]
     for k, v in headers.items():
         cmd += ["-H", f"{k}: {v}"]
     cmd.append(base + path)
+    if args:
+        cmd += ["--", *map(str, args)]
     env = {**os.environ, "LUA_PATH": f"{BENCH}/wrk/?.lua;;"}
     res = subprocess.run(cmd, env=env, capture_output=True, text=True)
     (out_dir / f"wrk-{name}.txt").write_text(res.stdout + res.stderr)
@@ -283,8 +289,11 @@ def wrk(base: str, path: str, headers: dict, duration: int, out_dir: Path, name:
     if not line:
         raise SystemExit(f"wrk gave no result for {name}; see {out_dir}/wrk-{name}.txt")
     r = json.loads(line[-1].split(" ", 1)[1])
-    shown = " ".join(cmd[:7]) + " -s wrk/get.lua" + "".join(
-        f" -H '{k}: {'kanri_session=$SESSION' if k == 'Cookie' else v}'" for k, v in headers.items()) + f" '{base}{path}'"
+    secret = {"Cookie": "kanri_session=$SESSION", "Authorization": "Bearer $TOKEN"}
+    shown = " ".join(cmd[:7]) + f" -s wrk/{script}" + "".join(
+        f" -H '{k}: {secret.get(k, v)}'" for k, v in headers.items()) + f" '{base}{path}'"
+    if args:
+        shown += " -- " + " ".join(map(str, args))
     r["command"] = shown
     return r
 
@@ -311,14 +320,15 @@ def symbol(s: str) -> str:
     return s[:200]
 
 
-def perf_profile(base: str, path: str, headers: dict, server_pid: int, out_dir: Path, seconds: int) -> dict | None:
+def perf_profile(base: str, path: str, headers: dict, server_pid: int, out_dir: Path, seconds: int,
+                 script: str = "get.lua", connections: int = 16, args: tuple = ()) -> dict | None:
     if not PERF or not shutil.which("perf"):
         return None
     data = out_dir / "perf.data"
     rec = subprocess.Popen(["perf", "record", "-F", "199", "--call-graph", "dwarf,16384", "-p", str(server_pid), "-o", str(data), "--", "sleep", str(seconds)],
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     time.sleep(0.5)
-    wrk(base, path, headers, max(1, seconds - 1), out_dir, "perf")
+    wrk(base, path, headers, max(1, seconds - 1), out_dir, "perf", script, connections, args)
     rec.wait()
     if not data.exists():
         return None
@@ -340,6 +350,16 @@ def perf_profile(base: str, path: str, headers: dict, server_pid: int, out_dir: 
     (out_dir / "perf-report.txt").write_text(rep.stdout + "\n\n" + inc.stdout)
     data.unlink(missing_ok=True)
     return {"path": path, "seconds": seconds, "self": top[:30], "inclusive": inclusive[:40]}
+
+
+def server_memory(pid: int) -> dict:
+    """The server's peak and current memory from /proc (empty when it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return {}
+    return {k: v.strip() for k, v in (l.split(":", 1) for l in status.splitlines())
+            if k in ("VmHWM", "VmRSS", "RssAnon", "RssFile", "Threads")}
 
 
 def main() -> int:
@@ -428,12 +448,7 @@ def main() -> int:
     result["profile"] = perf_profile(args.base, dict((n, p) for n, p, _ in pages)[slowest], browser, args.server_pid, out,
                                      max(5, args.duration))
     quiesce(args.server_pid)
-    try:
-        status = Path(f"/proc/{args.server_pid}/status").read_text()
-        result["memory"] = {k: v.strip() for k, v in (l.split(":", 1) for l in status.splitlines())
-                            if k in ("VmHWM", "VmRSS", "RssAnon", "RssFile", "Threads")}
-    except OSError:
-        pass
+    result["memory"] = server_memory(args.server_pid)
     result["loadavg_end"] = Path("/proc/loadavg").read_text().split()[:3]
     (out / "ui.json").write_text(json.dumps(result, ensure_ascii=False, indent=1))
     return 0

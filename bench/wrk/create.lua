@@ -5,6 +5,7 @@
 local report = require("report")
 
 function setup(thread) report.setup(thread) end
+report.expect(201)
 
 local names_ja = {"基幹会計システム", "人事給与システム", "メール配信", "社内ポータル", "勤怠管理", "経費精算",
   "販売管理システム", "在庫管理", "文書管理", "ファイル共有", "ID管理", "バックアップサービス", "監視基盤",
@@ -31,13 +32,8 @@ function init(args)
   orgs = tonumber(args[1]) or 1000
   owners = tonumber(args[2]) or 0
   math.randomseed(os.time() * 100 + (thread_index or 0))
-  -- wrk.format replaces wrk.headers (which holds -H "Authorization: …") by the table given.
-  headers = {}
-  for k, v in pairs(wrk.headers) do headers[k] = v end
-  headers["Content-Type"] = "application/json"
+  headers = report.json_headers()
   n = 0
-  non201 = 0
-  first_error = ""
 end
 
 function request()
@@ -63,15 +59,4 @@ function request()
     table.insert(fields, '"attributes":{"tier":' .. math.random(3) .. ',"dr_site":"大阪"}')
   end
   return wrk.format("POST", nil, headers, "{" .. table.concat(fields, ",") .. "}")
-end
-
-function response(status, headers, body)
-  if status ~= 201 then
-    non201 = non201 + 1
-    if first_error == "" then first_error = status .. " " .. body:sub(1, 300) end
-  end
-end
-
-function done(summary, latency, requests)
-  report.done(summary, latency, requests, {sum = {"non201"}, text = {"first_error"}})
 end

@@ -79,4 +79,31 @@ function M.done(summary, latency, requests, extra)
   io.write("BENCH_JSON {" .. table.concat(f, ",") .. "}\n")
 end
 
+-- The headers of wrk's -H options (the bearer token) with Content-Type: application/json, for
+-- wrk.format, which replaces wrk.headers by the table it is given.
+function M.json_headers()
+  local h = {}
+  for k, v in pairs(wrk.headers) do h[k] = v end
+  h["Content-Type"] = "application/json"
+  return h
+end
+
+-- For scripts whose requests all expect one status: defines the script's response() and done(),
+-- which count the other answers in the per-thread global non<STATUS> and keep the first of them
+-- (status and the start of the body) in first_error for the result line. Call it at the top level.
+function M.expect(status)
+  local counter = "non" .. status
+  _G[counter] = 0
+  first_error = ""
+  response = function(got, headers, body)
+    if got ~= status then
+      _G[counter] = _G[counter] + 1
+      if first_error == "" then first_error = got .. " " .. body:sub(1, 300) end
+    end
+  end
+  done = function(summary, latency, requests)
+    M.done(summary, latency, requests, {sum = {counter}, text = {"first_error"}})
+  end
+end
+
 return M

@@ -121,6 +121,9 @@ struct TypeDef {
   // A bool field that restricts a record when true (a security incident): then only principals
   // granted `read_restricted` on the type see it at all; empty: no record is restricted.
   std::string restricted_field;
+  // Indexes over several columns (fields or system columns, in order), for a filter that one
+  // single-column index cannot serve in the list's order: `indexes = [["group", "state", "updated_at"]]`.
+  std::vector<std::vector<std::string>> indexes;
 
   const FieldDef* field(std::string_view name) const;
   const RelationDef* relation(std::string_view name) const;

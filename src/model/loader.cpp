@@ -268,11 +268,45 @@ void read_lifecycle(FileReader& r, TypeDef& t, const toml::table& lt, const std:
   t.lifecycle = std::move(lc);
 }
 
+// `indexes = [["group", "state", "updated_at"], …]`: each an array of two or more distinct
+// columns of the type (its fields or the system columns that lists filter and sort on).
+void read_indexes(FileReader& r, TypeDef& t, const toml::table& tt) {
+  const toml::node* n = tt.get("indexes");
+  if (!n) return;
+  const std::string must = "'indexes' in " + t.name + " must be an array of arrays of column names";
+  const toml::array* all = n->as_array();
+  if (!all) return r.error(*n, must);
+  static const std::set<std::string> system = {"id", "number", "state", "org_id", "created_at", "updated_at", "created_by"};
+  for (auto& el : *all) {
+    const toml::array* cols = el.as_array();
+    if (!cols) {
+      r.error(el, must);
+      continue;
+    }
+    std::vector<std::string> index;
+    for (auto& c : *cols) {
+      auto name = c.value<std::string>();
+      if (!name) {
+        r.error(c, must);
+        continue;
+      }
+      if (!t.field(*name) && !system.count(*name))
+        r.error(c, "index column '" + *name + "' is not a field of " + t.name + " nor one of its system columns (id, number, state, org_id, created_at, updated_at, created_by)");
+      else if (std::find(index.begin(), index.end(), *name) != index.end())
+        r.error(c, "index column '" + *name + "' is named twice");
+      index.push_back(*name);
+    }
+    if (index.size() < 2) r.error(el, "an index in 'indexes' of " + t.name + " needs two or more columns (one column: indexed = true on the field)");
+    else if (std::find(t.indexes.begin(), t.indexes.end(), index) != t.indexes.end()) r.error(el, "the same index is declared twice in " + t.name);
+    else t.indexes.push_back(std::move(index));
+  }
+}
+
 void read_type(FileReader& r, Catalogue& cat, const std::string& name, const toml::table& tt,
                const std::set<std::string>& known_rules, std::map<std::string, int>& relation_lines) {
   r.check_keys(tt, {"label", "plural", "description", "collection", "number_prefix", "clauses", "display",
                     "fields", "lifecycle", "relations", "list_columns", "default_sort", "org_field",
-                    "owner_fields", "area", "portal", "portal_fields", "restricted_field"}, name);
+                    "owner_fields", "area", "portal", "portal_fields", "restricted_field", "indexes"}, name);
   auto t = std::make_unique<TypeDef>();
   t->name = name;
   t->file = r.file();
@@ -372,6 +406,7 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
       r.error(*tt.get("owner_fields"), "owner field '" + o + "' must be an indexed user field of " + name +
                                            " (lists filtered to a user's own records use its index)");
   }
+  read_indexes(r, *t, tt);
   t->default_sort = r.string(tt, "default_sort", name);
   if (t->default_sort.empty()) t->default_sort = "-id";
   std::string sort_field = t->default_sort[0] == '-' ? t->default_sort.substr(1) : t->default_sort;

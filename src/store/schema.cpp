@@ -1,5 +1,7 @@
 #include "store/schema.h"
 
+#include <algorithm>
+#include <functional>
 #include <map>
 #include <set>
 
@@ -256,6 +258,24 @@ std::vector<FilterIndex> system_filter_indexes(const model::TypeDef& t) {
   return out;
 }
 
+// The indexes the model declares over several columns (`indexes = [[…]]`), each ending in id
+// so that a keyset page reads the index in order. Named after the columns; a name longer than
+// PostgreSQL keeps (63 bytes) ends in a hash of the whole instead.
+std::vector<FilterIndex> declared_indexes(const model::TypeDef& t) {
+  std::vector<FilterIndex> out;
+  for (auto& names : t.indexes) {
+    FilterIndex ix{"ix_" + t.name + "__on", {}};
+    for (auto& n : names) {
+      ix.name += "_" + n;
+      ix.columns.push_back(t.field(n) ? "\"" + n + "\"" : n);
+    }
+    if (std::find(names.begin(), names.end(), "id") == names.end()) ix.columns.push_back("id");
+    if (ix.name.size() > 63) ix.name = ix.name.substr(0, 54) + fmt::format("_{:08x}", std::hash<std::string>{}(ix.name) & 0xffffffffu);
+    out.push_back(std::move(ix));
+  }
+  return out;
+}
+
 std::string field_index_ddl(Dialect d, const model::TypeDef& t, const model::FieldDef& f) {
   FilterIndex ix = filter_index(t, f.name, true);
   return index_ddl(d, ix.name, t.table(), ix.columns);
@@ -268,6 +288,7 @@ std::vector<std::string> record_support_ddl(Dialect d, const model::TypeDef& t) 
   out.push_back(index_ddl(d, "ix_" + t.name + "__updated", tbl, {"updated_at", "id"}));
   out.push_back(index_ddl(d, "ix_" + t.name + "__created", tbl, {"created_at", "id"}));
   for (auto& ix : system_filter_indexes(t)) out.push_back(index_ddl(d, ix.name, tbl, ix.columns));
+  for (auto& ix : declared_indexes(t)) out.push_back(index_ddl(d, ix.name, tbl, ix.columns));
   if (d == Dialect::sqlite) {
     out.push_back(fmt::format("CREATE VIRTUAL TABLE IF NOT EXISTS fts_{0} USING fts5(search_text, content='{1}', content_rowid='id', tokenize='ascii', detail='none', columnsize=0)", t.name, tbl));
     out.push_back(fmt::format("CREATE TRIGGER IF NOT EXISTS trg_{0}_ai AFTER INSERT ON {1} BEGIN INSERT INTO fts_{0}(rowid, search_text) VALUES (new.id, new.search_text); END", t.name, tbl));
@@ -371,6 +392,15 @@ SchemaPlan plan_schema(Connection& c, const model::Catalogue& catalogue) {
       if (indexes.count(ix.name)) continue;
       plan.statements.push_back(index_ddl(d, ix.name, t.table(), ix.columns));
       plan.changes.push_back("index " + ix.columns.front() + " of " + t.name);
+    }
+    const std::vector<FilterIndex> declared = declared_indexes(t);
+    for (size_t i = 0; i < declared.size(); ++i) {
+      const FilterIndex& ix = declared[i];
+      if (indexes.count(ix.name)) continue;
+      plan.statements.push_back(index_ddl(d, ix.name, t.table(), ix.columns));
+      std::string cols;
+      for (auto& n : t.indexes[i]) cols += (cols.empty() ? "" : ", ") + n;
+      plan.changes.push_back("index " + cols + " of " + t.name);
     }
     auto cols = existing_columns(c, t.table());
     for (auto& f : t.fields) {

@@ -340,6 +340,30 @@ TEST(ModelLoaderErrors, UnknownKeyInType) {
   expect_error(load(text), line_of(text, "colour"), {"unknown key 'colour'", "widget", "allowed"});
 }
 
+TEST(ModelLoader, ReadsIndexesOverSeveralColumns) {
+  std::string text = replace(kWidget, "number_prefix = \"WID\"\n",
+                             "number_prefix = \"WID\"\nindexes = [[\"name\", \"state\", \"updated_at\"]]\n");
+  LoadResult r = load(text);
+  ASSERT_TRUE(r.errors.empty()) << all_errors(r);
+  const TypeDef* t = r.catalogue->type("widget");
+  ASSERT_EQ(t->indexes.size(), 1u);
+  EXPECT_EQ(t->indexes[0], (std::vector<std::string>{"name", "state", "updated_at"}));
+}
+
+TEST(ModelLoaderErrors, IndexesNameOnlyColumnsOfTheType) {
+  auto with = [](const std::string& value) {
+    return replace(kWidget, "number_prefix = \"WID\"\n", "number_prefix = \"WID\"\nindexes = " + value + "\n");
+  };
+  std::string unknown = with("[[\"name\", \"colour\"]]");
+  expect_error(load(unknown), line_of(unknown, "indexes"), {"index column 'colour'", "widget"});
+  std::string single = with("[[\"name\"]]");
+  expect_error(load(single), line_of(single, "indexes"), {"two or more columns", "indexed = true"});
+  std::string twice = with("[[\"name\", \"name\"]]");
+  expect_error(load(twice), line_of(twice, "indexes"), {"named twice"});
+  std::string flat = with("[\"name\", \"state\"]");
+  expect_error(load(flat), line_of(flat, "indexes"), {"array of arrays"});
+}
+
 // Mistakes inside one field's table. The message must name the problem; the line is the line
 // of the offending key, or of the field's [header] for a problem with the field as a whole.
 struct FieldErrorCase {

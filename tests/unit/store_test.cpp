@@ -758,6 +758,24 @@ indexed = true
   EXPECT_EQ(back->get(*extended->type("service")->field("cost_center")), Value(std::string("CC-12")));
 }
 
+TEST_F(StoreTest, DeclaredIndexIsPlannedForAnExistingTable) {
+  auto files = real_model_files();
+  const std::string sort = "default_sort = \"-updated_at\"\n";
+  auto at = files[1].second.find(sort);
+  ASSERT_NE(at, std::string::npos);
+  files[1].second.insert(at + sort.size(), "indexes = [[\"provider\", \"state\", \"updated_at\"]]\n");
+  auto indexed = load_catalogue(files);
+  ASSERT_NE(indexed, nullptr);
+  store::SchemaPlan p = plan(tmp_.db(), *indexed);
+  ASSERT_EQ(p.statements.size(), 1u) << join(p.statements);
+  EXPECT_NE(p.statements[0].find("ix_service__on_provider_state_updated_at ON rec_service (\"provider\", state, updated_at, id)"),
+            std::string::npos) << p.statements[0];
+  ASSERT_EQ(p.changes.size(), 1u);
+  EXPECT_EQ(p.changes[0], "index provider, state, updated_at of service");
+  ASSERT_TRUE(store::apply_schema(tmp_.db(), *indexed, nullptr).ok());
+  EXPECT_TRUE(plan(tmp_.db(), *indexed).up_to_date());
+}
+
 TEST_F(StoreTest, MissingFieldIsRefused) {
   auto files = real_model_files();
   files[1].second = remove_block(files[1].second, "[service.fields.support_hours]");

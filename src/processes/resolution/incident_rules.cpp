@@ -3,6 +3,7 @@
 // escalations with a reason, major-incident criteria, declaration and the report and review
 // before closure, closure only on the reporter's confirmation or after the policy's days
 // without a reply.
+#include <memory>
 #include <sstream>
 
 #include "core/text.h"
@@ -93,11 +94,12 @@ json major_reasons(engine::WriteContext& w, const Policy& policy) {
   return reasons;
 }
 
-Status incident_write(engine::WriteContext& w) {
+Status incident_write(engine::WriteContext& w, PolicyCache& policies) {
   store::Record& r = w.after;
   const std::string& a = w.action;
   const bool creating = !w.before;
-  const Policy policy = active_policy(w.connection, w.records->store(), w.catalogue);
+  const std::shared_ptr<const Policy> in_force = policies.get(w.connection, w.records->store(), w.catalogue);
+  const Policy& policy = *in_force;
   std::vector<FieldError> errors;
 
   if (creating) {
@@ -234,7 +236,8 @@ Status incident_changed(const engine::RecordChange& ch) {
 }  // namespace
 
 void register_incident_rules(engine::RuleRegistry& rules) {
-  rules.add_write_rule("incident", incident_write);
+  auto policies = std::make_shared<PolicyCache>();
+  rules.add_write_rule("incident", [policies](engine::WriteContext& w) { return incident_write(w, *policies); });
   rules.add_hook("incident_declare_major", declare_major);
   rules.add_hook("incident_escalate", escalate);
   rules.add_observer("incident", incident_changed);

@@ -1,5 +1,7 @@
 #include "processes/resolution/policy.h"
 
+#include <fmt/format.h>
+
 #include "engine/record_service.h"
 #include "processes/record_fields.h"
 
@@ -63,6 +65,27 @@ Policy active_policy(store::Connection& c, const store::RecordStore& records, co
   p.trend_min_incidents = static_cast<int>(opt_int(r, "trend_min_incidents").value_or(3));
   p.trend_window_days = static_cast<int>(opt_int(r, "trend_window_days").value_or(30));
   return p;
+}
+
+std::shared_ptr<const Policy> PolicyCache::get(store::Connection& c, const store::RecordStore& records,
+                                               const model::Catalogue& catalogue) {
+  const model::TypeDef* t = catalogue.type("resolution_policy");
+  if (!t || !t->field("active")) return std::make_shared<const Policy>();
+  // The record active_policy() reads: the first active one by id.
+  store::Rows rows = c.query(fmt::format("SELECT id, version, updated_at FROM {} WHERE deleted_at IS NULL AND "
+                                         "\"active\" = 1 ORDER BY id LIMIT 1",
+                                         t->table()));
+  Key key;
+  if (!rows.rows.empty())
+    key = {as_int(rows.rows[0][0]), as_int(rows.rows[0][1]), as_int(rows.rows[0][2])};
+  std::lock_guard lock(mutex_);
+  if (key_ != key) {
+    Policy fresh = active_policy(c, records, catalogue);
+    fresh.record.reset();
+    policy_ = std::make_shared<const Policy>(std::move(fresh));
+    key_ = key;
+  }
+  return policy_;
 }
 
 namespace {

@@ -4,6 +4,8 @@
 // the way docs/service-desk.md describes.
 #pragma once
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -41,6 +43,28 @@ struct Policy {
 
 // The active policy, read in the caller's transaction.
 Policy active_policy(store::Connection& c, const store::RecordStore& records, const model::Catalogue& catalogue);
+
+// The active policy parsed once per version of its record, for the rules that run on every
+// incident write (reading and parsing the record each time was measured at 4 % of the server's
+// time creating incidents). Each get() asks, in the caller's transaction, which policy is active,
+// at which version and when it last changed, and reads it again only when that differs from what
+// it holds: a change to the policy, its deactivation or another one's activation is seen by the
+// next write, committed or within the same transaction. Policy::record is left empty: a caller
+// that changes the policy record reads it with active_policy().
+class PolicyCache {
+ public:
+  std::shared_ptr<const Policy> get(store::Connection& c, const store::RecordStore& records,
+                                    const model::Catalogue& catalogue);
+
+ private:
+  struct Key {
+    std::int64_t id = 0, version = 0, updated_at = 0;  // id 0: no policy is active
+    bool operator==(const Key&) const = default;
+  };
+  std::mutex mutex_;
+  std::optional<Key> key_;
+  std::shared_ptr<const Policy> policy_;
+};
 
 // Registers the write rule of resolution_policy: the matrix names every impact and urgency
 // with a priority of the incident model, the risk map every risk level, and one policy is
