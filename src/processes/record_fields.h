@@ -3,8 +3,10 @@
 // set.
 #pragma once
 
+#include <algorithm>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "store/records.h"
 
@@ -36,6 +38,24 @@ inline void set(store::Record& r, const char* name, Value v) {
 // Whether the write changes the field (a create "changes" every field it gives a value).
 inline bool changed(const store::Record* before, const store::Record& after, const char* name) {
   return before ? field(*before, name) != field(after, name) : !is_null(field(after, name));
+}
+
+// A list typed into one text field ("INC-000001, INC-000002", "sato; admin"): the items split
+// at commas, semicolons and blanks, without repeats, in order, upper- or lower-cased.
+inline std::vector<std::string> listed(const std::string& text, bool upper) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&] {
+    if (!cur.empty() && std::find(out.begin(), out.end(), cur) == out.end()) out.push_back(cur);
+    cur.clear();
+  };
+  for (char ch : text) {
+    if (ch == ',' || ch == ';' || ch == ' ' || ch == '\n' || ch == '\t') flush();
+    else if (upper) cur += static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
+    else cur += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
+  }
+  flush();
+  return out;
 }
 
 }  // namespace kanri::processes

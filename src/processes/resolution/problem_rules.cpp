@@ -21,21 +21,7 @@ namespace {
 constexpr std::int64_t kDay = 86'400'000;
 
 // "INC-000001, INC-000002" → the numbers, upper-cased, without blanks or repeats.
-std::vector<std::string> incident_numbers(const std::string& text) {
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  std::string cur;
-  auto flush = [&] {
-    if (!cur.empty() && seen.insert(cur).second) out.push_back(cur);
-    cur.clear();
-  };
-  for (char ch : text) {
-    if (ch == ',' || ch == ' ' || ch == '\n' || ch == '\t' || ch == ';') flush();
-    else cur += static_cast<char>(ch >= 'a' && ch <= 'z' ? ch - 32 : ch);
-  }
-  flush();
-  return out;
-}
+std::vector<std::string> incident_numbers(const std::string& text) { return listed(text, true); }
 
 // The incidents a problem is raised from, each visible to the one raising it.
 Result<std::vector<store::Record>> source_incidents(engine::WriteContext& w) {

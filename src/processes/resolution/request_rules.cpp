@@ -18,21 +18,7 @@ using json = nlohmann::json;
 
 namespace {
 
-std::vector<std::string> usernames(const std::string& text) {
-  std::vector<std::string> out;
-  std::set<std::string> seen;
-  std::string cur;
-  auto flush = [&] {
-    if (!cur.empty() && seen.insert(cur).second) out.push_back(cur);
-    cur.clear();
-  };
-  for (char ch : text) {
-    if (ch == ',' || ch == ' ' || ch == ';' || ch == '\n') flush();
-    else cur += static_cast<char>(ch >= 'A' && ch <= 'Z' ? ch + 32 : ch);
-  }
-  flush();
-  return out;
-}
+std::vector<std::string> usernames(const std::string& text) { return listed(text, false); }
 
 std::string one_higher(const std::string& priority) {
   if (priority == "p4") return "p3";
