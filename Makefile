@@ -52,6 +52,7 @@ browser-tests: build
 	@python3 tests/system/web_ui.py --engine sqlite
 
 bench: build
+	@cmake --build build -j $(JOBS) --target bench-tools
 	@bench/run-all
 
 clean:
