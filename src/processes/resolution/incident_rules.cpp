@@ -20,8 +20,6 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::int64_t kDay = 86'400'000;
-
 std::string auto_close_key(std::int64_t id) { return "incident:" + std::to_string(id) + ":auto_close"; }
 
 std::optional<store::Record> find_ref(engine::RecordService& records, store::Connection& c,
@@ -161,13 +159,13 @@ Status incident_write(engine::WriteContext& w, PolicyCache& policies) {
 }
 
 // A major incident gets its manager (required by the transition), the procedure and the time.
-Status declare_major(engine::TransitionContext& ctx) {
+Status declare_major(engine::TransitionContext& ctx, PolicyCache& policies) {
   if (flag(ctx.before, "major")) return Error::of(ErrorKind::conflict, "incident.already_major");
-  const Policy policy = active_policy(ctx.connection, ctx.records->store(), ctx.catalogue);
-  if (!policy.major_procedure) return Error::of(ErrorKind::conflict, "incident.major_procedure_missing");
+  const auto policy = policies.get(ctx.connection, ctx.records->store(), ctx.catalogue);
+  if (!policy->major_procedure) return Error::of(ErrorKind::conflict, "incident.major_procedure_missing");
   set(ctx.after, "major", std::int64_t{1});
   set(ctx.after, "major_declared_at", ctx.now);
-  set(ctx.after, "major_procedure", *policy.major_procedure);
+  set(ctx.after, "major_procedure", *policy->major_procedure);
   return ok_status();
 }
 
@@ -187,12 +185,12 @@ void tell_management(const engine::RecordChange& ch, const char* stage) {
   jobs::emit_event(ch.connection, e, ch.at);
 }
 
-Status incident_changed(const engine::RecordChange& ch) {
+Status incident_changed(const engine::RecordChange& ch, PolicyCache& policies) {
   const store::Record& r = ch.record;
   const std::string& a = ch.action;
   if (a == "transition:resolve") {
-    const Policy policy = active_policy(ch.connection, ch.records->store(), ch.records->catalogue());
-    store::JobSpec close{kAutoCloseJob, json{{"incident_id", r.id}}, ch.at + policy.auto_close_ms,
+    const auto policy = policies.get(ch.connection, ch.records->store(), ch.records->catalogue());
+    store::JobSpec close{kAutoCloseJob, json{{"incident_id", r.id}}, ch.at + policy->auto_close_ms,
                          auto_close_key(r.id), r.org_id, 8};
     store::schedule_job(ch.connection, close, ch.at);
   } else if (a == "transition:reopen" || a == "transition:confirm" || a == "transition:close" || a == "delete" ||
@@ -235,12 +233,11 @@ Status incident_changed(const engine::RecordChange& ch) {
 
 }  // namespace
 
-void register_incident_rules(engine::RuleRegistry& rules) {
-  auto policies = std::make_shared<PolicyCache>();
+void register_incident_rules(engine::RuleRegistry& rules, std::shared_ptr<PolicyCache> policies) {
   rules.add_write_rule("incident", [policies](engine::WriteContext& w) { return incident_write(w, *policies); });
-  rules.add_hook("incident_declare_major", declare_major);
+  rules.add_hook("incident_declare_major", [policies](engine::TransitionContext& ctx) { return declare_major(ctx, *policies); });
   rules.add_hook("incident_escalate", escalate);
-  rules.add_observer("incident", incident_changed);
+  rules.add_observer("incident", [policies](const engine::RecordChange& ch) { return incident_changed(ch, *policies); });
 }
 
 void register_incident_jobs(jobs::Registry& registry, engine::RecordService& records) {

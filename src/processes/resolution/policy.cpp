@@ -64,6 +64,7 @@ Policy active_policy(store::Connection& c, const store::RecordStore& records, co
   p.major_procedure = opt_int(r, "major_procedure");
   p.trend_min_incidents = static_cast<int>(opt_int(r, "trend_min_incidents").value_or(3));
   p.trend_window_days = static_cast<int>(opt_int(r, "trend_window_days").value_or(30));
+  p.vip_group = text(r, "vip_group");
   return p;
 }
 

@@ -35,6 +35,7 @@ struct Policy {
   std::optional<std::int64_t> major_procedure;  // a document's id
   int trend_min_incidents = 3;
   int trend_window_days = 30;
+  std::string vip_group;  // a directory group whose requests go one priority up
 
   // "" when the matrix has no entry for the pair.
   std::string priority(const std::string& impact, const std::string& urgency) const;

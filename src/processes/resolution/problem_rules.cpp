@@ -37,7 +37,7 @@ Result<std::vector<store::Record>> source_incidents(engine::WriteContext& w) {
   return out;
 }
 
-Status problem_write(engine::WriteContext& w) {
+Status problem_write(engine::WriteContext& w, PolicyCache& policies) {
   store::Record& r = w.after;
   if (!w.before && !text(r, "from_incidents").empty()) {
     auto sources = source_incidents(w);
@@ -57,11 +57,11 @@ Status problem_write(engine::WriteContext& w) {
       if (!w.sent("origin")) set(r, "origin", std::string("reactive"));
     }
   }
-  const Policy policy = active_policy(w.connection, w.records->store(), w.catalogue);
-  std::string priority = policy.priority(text(r, "impact"), text(r, "urgency"));
+  const auto policy = policies.get(w.connection, w.records->store(), w.catalogue);
+  std::string priority = policy->priority(text(r, "impact"), text(r, "urgency"));
   set(r, "priority", priority.empty() ? Value() : Value(priority));
   if (w.action == "transition:fix" && is_null(field(r, "effectiveness_due_on")) && !text(r, "fixed_on").empty())
-    set(r, "effectiveness_due_on", days_to_date(date_to_days(text(r, "fixed_on")) + policy.trend_window_days));
+    set(r, "effectiveness_due_on", days_to_date(date_to_days(text(r, "fixed_on")) + policy->trend_window_days));
   return ok_status();
 }
 
@@ -158,10 +158,9 @@ Status accept_proposal(engine::TransitionContext& ctx) {
 
 }  // namespace
 
-void register_problem_rules(engine::RuleRegistry& rules) {
-  rules.add_write_rule("problem", problem_write);
+void register_problem_rules(engine::RuleRegistry& rules, std::shared_ptr<PolicyCache> policies) {
+  rules.add_write_rule("problem", [policies](engine::WriteContext& w) { return problem_write(w, *policies); });
   rules.add_hook("problem_record_known_error", record_known_error);
-  rules.add_hook("problem_close", [](engine::TransitionContext&) { return ok_status(); });
   rules.add_observer("problem", problem_changed);
   rules.add_hook("problem_proposal_accept", accept_proposal);
   // The analysis runs every day once a policy is active (and on demand, POST

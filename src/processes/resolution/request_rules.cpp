@@ -64,7 +64,7 @@ void check_answers(const store::Record& type, const store::Record& r, std::vecto
     if (!known.count(k)) errors.push_back({"answers", "request.answer_unknown", {{"question", k}}});
 }
 
-Status request_write(engine::WriteContext& w) {
+Status request_write(engine::WriteContext& w, PolicyCache& policies) {
   store::Record& r = w.after;
   std::vector<FieldError> errors;
   const model::TypeDef* type_t = w.catalogue.type("request_type");
@@ -80,10 +80,10 @@ Status request_write(engine::WriteContext& w) {
     std::string priority = text(*type, "default_priority");
     if (priority.empty()) priority = "p3";
     // Requesters the policy serves first (a directory group) go one priority up.
-    const Policy policy = active_policy(w.connection, w.records->store(), w.catalogue);
-    if (policy.record && !text(*policy.record, "vip_group").empty() && !is_null(field(r, "requester"))) {
+    const auto policy = policies.get(w.connection, w.records->store(), w.catalogue);
+    if (!policy->vip_group.empty() && !is_null(field(r, "requester"))) {
       for (auto& g : store::user_groups(w.connection, as_int(field(r, "requester"))))
-        if (g.name == text(*policy.record, "vip_group") && g.active) priority = one_higher(priority);
+        if (g.name == policy->vip_group && g.active) priority = one_higher(priority);
     }
     set(r, "priority", priority);
     if (auto target = opt_int(*type, "target_time")) set(r, "due_at", r.created_at + *target);
@@ -187,8 +187,8 @@ std::string request_channel(const std::string& incident_channel) {
 
 }  // namespace
 
-void register_request_rules(engine::RuleRegistry& rules) {
-  rules.add_write_rule("service_request", request_write);
+void register_request_rules(engine::RuleRegistry& rules, std::shared_ptr<PolicyCache> policies) {
+  rules.add_write_rule("service_request", [policies](engine::WriteContext& w) { return request_write(w, *policies); });
   rules.add_observer("service_request", request_changed);
   rules.add_write_rule("approval", approval_write);
   rules.add_observer("approval", approval_changed);

@@ -6,10 +6,11 @@ namespace kanri::processes::resolution {
 
 void register_rules(engine::RuleRegistry& rules) {
   register_policy_rules(rules);
-  register_incident_rules(rules);
-  register_problem_rules(rules);
+  auto policies = std::make_shared<PolicyCache>();
+  register_incident_rules(rules, policies);
+  register_problem_rules(rules, policies);
   register_category_rules(rules);
-  register_request_rules(rules);
+  register_request_rules(rules, policies);
 }
 
 void register_jobs(jobs::Registry& registry, engine::RecordService& records) {

@@ -2,6 +2,7 @@
 // problems, known errors and the incident trend analysis that the model cannot state.
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "engine/record_service.h"
@@ -18,10 +19,12 @@ void register_rules(engine::RuleRegistry& rules);
 void register_jobs(jobs::Registry& registry, engine::RecordService& records);
 
 // Incidents (incident_rules.cpp) and problems, known errors, proposals (problem_rules.cpp).
-void register_incident_rules(engine::RuleRegistry& rules);
-void register_problem_rules(engine::RuleRegistry& rules);
+// Each reads the policy in force through the module's one cache (policy.h).
+class PolicyCache;
+void register_incident_rules(engine::RuleRegistry& rules, std::shared_ptr<PolicyCache> policies);
+void register_problem_rules(engine::RuleRegistry& rules, std::shared_ptr<PolicyCache> policies);
 void register_category_rules(engine::RuleRegistry& rules);
-void register_request_rules(engine::RuleRegistry& rules);
+void register_request_rules(engine::RuleRegistry& rules, std::shared_ptr<PolicyCache> policies);
 void register_incident_jobs(jobs::Registry& registry, engine::RecordService& records);
 void register_problem_jobs(jobs::Registry& registry, engine::RecordService& records);
 
