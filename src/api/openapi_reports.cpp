@@ -48,17 +48,55 @@ void add_report_openapi(json& paths, json& schemas) {
     parameters.push_back({{"name", name}, {"in", "query"}, {"required", std::string(format) == "date"},
                           {"schema", schema}, {"description", description}});
   }
-  paths["/api/v1/reports/failures"] = {
-      {"get",
-       {{"operationId", "report_failures"},
-        {"tags", json::array({"reports"})},
-        {"summary", "Failures per severity grade, period and service against the yearly caps, and overdue roll-out tasks"},
-        {"parameters", parameters},
-        {"responses",
-         {{"200", ok_json("The report", sref("FailureReport"))},
-          {"400", problem("A parameter is missing or not valid")},
-          {"401", problem("Not signed in, or the token or session is not valid")},
-          {"403", problem("Your roles may not read failures")}}}}}};
+  auto report = [&](const std::string& path, const std::string& id, const std::string& summary,
+                    const std::string& schema, const std::string& type) {
+    paths[path] = {
+        {"get",
+         {{"operationId", id},
+          {"tags", json::array({"reports"})},
+          {"summary", summary},
+          {"parameters", parameters},
+          {"responses",
+           {{"200", ok_json("The report", sref(schema))},
+            {"400", problem("A parameter is missing or not valid")},
+            {"401", problem("Not signed in, or the token or session is not valid")},
+            {"403", problem("Your roles may not read " + type)}}}}}};
+  };
+  report("/api/v1/reports/failures", "report_failures",
+         "Failures per severity grade, period and service against the yearly caps, and overdue roll-out tasks",
+         "FailureReport", "failures");
+
+  // The resolution reports: each section an object; breakdowns are [{value, count}], age
+  // bands [{min_days, max_days, count}], item lists the records' numbers and key fields.
+  json breakdown{{"type", "array"},
+                 {"items", {{"type", "object"}, {"properties", {{"value", {}}, {"count", {{"type", "integer"}}}}}}}};
+  json object{{"type", "object"}};
+  json header{{"from", {{"type", "string"}, {"format", "date"}}},
+              {"to", {{"type", "string"}, {"format", "date"}}},
+              {"period", {{"type", "string"}}},
+              {"tz", {{"type", "string"}}},
+              {"periods", {{"type", "array"}, {"items", object}}},
+              {"service", any_ref}};
+  auto with = [&](json props) {
+    json all = header;
+    all.update(props);
+    return json{{"type", "object"}, {"properties", all}};
+  };
+  schemas["IncidentReport"] = with({{"volume", object}, {"backlog", object}, {"escalations", object},
+                                    {"resolution", object}, {"major_incidents", object}, {"changes", object}});
+  schemas["RequestReport"] = with({{"volume", object}, {"fulfilment", object}, {"backlog", object}});
+  schemas["ProblemReport"] = with({{"problems", object}, {"effectiveness", object}, {"known_errors", any_ref}});
+  schemas["Breakdown"] = breakdown;
+  report("/api/v1/reports/incidents", "report_incidents",
+         "Incident volume by priority, category, service, channel and group per period; backlog and ageing; "
+         "escalations; reopen rate; first-contact resolution; major incidents; incidents and changes",
+         "IncidentReport", "incidents");
+  report("/api/v1/reports/requests", "report_requests",
+         "Service requests per type and state; fulfilment against the target time; overdue and ageing open requests",
+         "RequestReport", "service requests");
+  report("/api/v1/reports/problems", "report_problems",
+         "Problems raised and fixed, recurrence after the fix, effectiveness results; known errors open and their age",
+         "ProblemReport", "problems");
 }
 
 }  // namespace kanri::api

@@ -1,18 +1,33 @@
-// Reports computed from records: /api/v1/reports/failures (failure management, IPA/SEC §4.3
-// item 4). Thin: the report lives in its process module.
+// Reports computed from records (/api/v1/reports/…): failure management (IPA/SEC §4.3 item
+// 4) and resolution and fulfilment (incidents, requests, problems). Thin: each report lives
+// in its process module and takes the query parameters as given.
 
 #include "api/route_groups.h"
 #include "processes/resolution/failure_report.h"
+#include "processes/resolution/reports.h"
 
 namespace kanri::api {
 
+namespace {
+
+using Report = Result<nlohmann::json> (*)(engine::RecordService&, const engine::Principal&,
+                                          const std::vector<std::pair<std::string, std::string>>&, EpochMs);
+
+}  // namespace
+
 void register_report_routes(http::Router& router, ApiContext& context, std::shared_ptr<Gate> gate) {
-  router.add("GET", "/api/v1/reports/failures", gate->guarded([&context, gate](Call& call) {
-    auto report = processes::resolution::failure_report(context.records, call.principal, call.request.query,
-                                                        context.clock.now_ms());
-    if (!report) return gate->fail(call, report.error());
-    return json_response(200, *report);
-  }));
+  namespace res = processes::resolution;
+  const std::pair<const char*, Report> reports[] = {{"failures", res::failure_report},
+                                                    {"incidents", res::incident_report},
+                                                    {"requests", res::request_report},
+                                                    {"problems", res::problem_report}};
+  for (auto& [name, report] : reports) {
+    router.add("GET", std::string("/api/v1/reports/") + name, gate->guarded([&context, gate, report](Call& call) {
+      auto out = report(context.records, call.principal, call.request.query, context.clock.now_ms());
+      if (!out) return gate->fail(call, out.error());
+      return json_response(200, *out);
+    }));
+  }
 }
 
 }  // namespace kanri::api

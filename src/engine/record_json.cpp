@@ -58,6 +58,15 @@ RecordService::ReferenceLabels RecordService::reference_labels(const Principal& 
   return out;
 }
 
+std::map<std::int64_t, store::RecordLabel> RecordService::labels(const Principal& p, const model::TypeDef& t,
+                                                                 const std::vector<std::int64_t>& ids) {
+  std::map<std::int64_t, store::RecordLabel> out;
+  const Scope read = p.scope(t.name, "read");
+  if (read == Scope::none || ids.empty()) return out;
+  db_.read([&](store::Connection& c) { out = records_.labels(c, t, ids, visibility(p, read, t)); });
+  return out;
+}
+
 json RecordService::to_json(const Principal& p, const std::vector<Record>& records) {
   json out = json::array();
   if (records.empty()) return out;

@@ -482,20 +482,56 @@ Result<Record> RecordService::transition(const Principal& p, const model::TypeDe
   return r;
 }
 
-Result<std::vector<std::pair<std::string, std::int64_t>>> RecordService::count_by(const Principal& p,
-                                                                                  const model::TypeDef& t,
-                                                                                  const std::string& column) {
+Result<std::vector<store::Tally>> RecordService::tally(const Principal& p, const model::TypeDef& t,
+                                                     const ListRequest& request, const std::vector<std::string>& group_by,
+                                                     const std::vector<std::string>& sums) {
   const Scope read = p.scope(t.name, "read");
   if (read == Scope::none) return access_denied("read", t);
-  const model::FieldDef* f = t.field(column);
-  if (!(column == "state" && t.lifecycle) && !(f && f->type == FieldType::enumeration)) {
+  auto bad = [](const std::string& column, const char* code) {
     Error e = Error::of(ErrorKind::bad_request, "query.invalid");
-    e.fields.push_back({column, "sort.unknown", {{"column", column}}});
+    e.fields.push_back({column, code, {{"column", column}}});
     return e;
+  };
+  for (auto& g : group_by) {
+    const model::FieldDef* f = t.field(g);
+    const bool groupable = (g == "state" && t.lifecycle) ||
+                           (f && (f->type == FieldType::enumeration || f->is_reference() ||
+                                  f->type == FieldType::boolean || f->type == FieldType::user ||
+                                  f->type == FieldType::integer || f->type == FieldType::date));
+    if (!groupable) return bad(g, "tally.not_groupable");
   }
-  std::vector<std::pair<std::string, std::int64_t>> out;
-  db_.read([&](store::Connection& c) { out = records_.count_by(c, t, column, visibility(p, read, t)); });
-  return out;
+  for (auto& s : sums) {
+    const model::FieldDef* f = t.field(s);
+    if (!f || (f->type != FieldType::integer && f->type != FieldType::boolean)) return bad(s, "tally.not_summable");
+  }
+  std::optional<Result<std::vector<store::Tally>>> out;
+  db_.read([&](store::Connection& c) {
+    auto query = parse_list_request(c, catalogue_, records_, t, request);
+    if (!query) {
+      out = query.take_error();
+      return;
+    }
+    if (query->empty_result) {
+      out = std::vector<store::Tally>{};
+      return;
+    }
+    query->query.visible = visibility(p, read, t);
+    hide_unseen_users(c, p, t, query->query);
+    out = records_.tally(c, t, query->query, group_by, sums);
+  });
+  return std::move(*out);
+}
+
+void RecordService::hide_unseen_users(store::Connection& c, const Principal& p, const model::TypeDef& t,
+                                      store::ListQuery& q) {
+  // Filtering by a user one may not see matches nothing, so a filter cannot tell which
+  // usernames exist.
+  for (auto& cond : q.where) {
+    const model::FieldDef* f = t.field(cond.column);
+    if (!f || f->type != FieldType::user) continue;
+    for (auto& v : cond.values)
+      if (!is_null(v) && as_int(v) != 0 && !user_visible(c, p, as_int(v))) v = std::int64_t{0};
+  }
 }
 
 Result<ListResult> RecordService::list(const Principal& p, const model::TypeDef& t, const ListRequest& request) {
@@ -509,14 +545,7 @@ Result<ListResult> RecordService::list(const Principal& p, const model::TypeDef&
       return;
     }
     query->query.visible = visibility(p, read, t);
-    // Filtering by a user one may not see matches nothing, so a filter cannot tell which
-    // usernames exist.
-    for (auto& cond : query->query.where) {
-      const model::FieldDef* f = t.field(cond.column);
-      if (!f || f->type != FieldType::user) continue;
-      for (auto& v : cond.values)
-        if (!is_null(v) && as_int(v) != 0 && !user_visible(c, p, as_int(v))) v = std::int64_t{0};
-    }
+    hide_unseen_users(c, p, t, query->query);
     ListResult result;
     if (query->empty_result) {
       out = std::move(result);

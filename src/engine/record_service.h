@@ -10,6 +10,7 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -114,10 +115,13 @@ class RecordService {
   Result<std::vector<Record>> export_records(const Principal& p, const model::TypeDef& t, const ListRequest& request,
                                              size_t max_rows);
 
-  // How many records the principal may read hold each value of `column` (the state or an enum
-  // field); "" counts the empty ones.
-  Result<std::vector<std::pair<std::string, std::int64_t>>> count_by(const Principal& p, const model::TypeDef& t,
-                                                                     const std::string& column);
+  // How many records matching the request's filters and search (sort, cursor and limit are
+  // ignored) the principal may read, per combination of the `group_by` columns (the state, or
+  // enum, reference, user, boolean, integer or date fields), with the sums of the `sums`
+  // fields (integer or boolean). A column that cannot be grouped or summed is a bad request.
+  Result<std::vector<store::Tally>> tally(const Principal& p, const model::TypeDef& t, const ListRequest& request,
+                                          const std::vector<std::string>& group_by,
+                                          const std::vector<std::string>& sums = {});
 
   // {"relation": "serves", "target": "ORG-000001" | 12 | {"id": 12}}
   Result<LinkView> link(const Principal& p, const model::TypeDef& t, std::string_view key,
@@ -189,6 +193,11 @@ class RecordService {
                                const std::string& action, const std::string& to_state = "");
   // Whether p may see the user (a reference in a field or a filter).
   bool user_visible(store::Connection& c, const Principal& p, std::int64_t user_id);
+  // The numbers and display texts of the records of `t` with these ids that p may read.
+  std::map<std::int64_t, store::RecordLabel> labels(const Principal& p, const model::TypeDef& t,
+                                                    const std::vector<std::int64_t>& ids);
+  // Filter values naming a user p may not see are made to match nothing.
+  void hide_unseen_users(store::Connection& c, const Principal& p, const model::TypeDef& t, store::ListQuery& q);
 
  private:
   struct Draft;

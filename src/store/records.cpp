@@ -201,6 +201,58 @@ std::string keyset_condition(const model::TypeDef& t, const std::vector<SortKey>
   return out.empty() ? "1 = 0" : "(" + out + ")";
 }
 
+// The FTS5 MATCH expression of the terms (SQLite).
+std::string fts_match(const std::vector<SearchTerm>& terms) {
+  std::string match;
+  for (auto& term : terms) {
+    if (!match.empty()) match += " AND ";
+    match += "\"" + term.token + "\"" + (term.prefix ? "*" : "");
+  }
+  return match;
+}
+
+// " AND …" for each condition.
+std::string conditions_sql(const model::TypeDef& t, const std::vector<Condition>& where, std::vector<Value>& params) {
+  std::string out;
+  for (auto& cond : where) {
+    std::string col = quoted_column(t, cond.column);
+    switch (cond.op) {
+      case Condition::Op::eq:
+        if (is_null(cond.values[0])) {
+          out += " AND " + col + " IS NULL";
+        } else {
+          out += " AND " + col + " = ?";
+          params.push_back(cond.values[0]);
+        }
+        break;
+      case Condition::Op::gte: out += " AND " + col + " >= ?"; params.push_back(cond.values[0]); break;
+      case Condition::Op::lte: out += " AND " + col + " <= ?"; params.push_back(cond.values[0]); break;
+      case Condition::Op::in: out += " AND " + col + " IN (" + in_list(cond.values, params) + ")"; break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+// The rows of `t` (aliased t) whose search text matches every term.
+std::string RecordStore::search_condition(const model::TypeDef& t, const std::vector<SearchTerm>& terms,
+                                          std::vector<Value>& params) const {
+  if (dialect_ == Dialect::sqlite) {
+    params.push_back(fts_match(terms));
+    return fmt::format("t.id IN (SELECT rowid FROM fts_{0} WHERE fts_{0} MATCH ?)", t.name);
+  }
+  std::string tsq;
+  for (auto& term : terms) {
+    if (!tsq.empty()) tsq += " & ";
+    tsq += "'" + term.token + "'" + (term.prefix ? ":*" : "");
+  }
+  params.push_back(tsq);
+  return "t.search @@ CAST(? AS tsquery)";
+}
+
+namespace {
+
 // The SQL condition for `v` ("1 = 0" when it admits nothing).
 std::string visibility_condition(const model::TypeDef& t, const Visibility& v, std::vector<Value>& params) {
   std::vector<std::string> parts;
@@ -243,52 +295,18 @@ ListPage RecordStore::list(Connection& c, const model::TypeDef& t, const ListQue
   bool fts_order = false;
 
   if (!q.search.empty()) {
-    if (dialect_ == Dialect::sqlite) {
-      std::string match;
-      for (auto& term : q.search) {
-        if (!match.empty()) match += " AND ";
-        match += "\"" + term.token + "\"" + (term.prefix ? "*" : "");
-      }
-      // Sorted by id, FTS5 walks its own rowid order and stops at the page end; any other
-      // order needs the full set of matches, which the IN subquery gives.
-      if (sort.size() == 1) {
-        fts_order = true;
-        from = fmt::format("fts_{0} JOIN {1} t ON t.id = fts_{0}.rowid", t.name, t.table());
-        where += fmt::format(" AND fts_{} MATCH ?", t.name);
-      } else {
-        where += fmt::format(" AND t.id IN (SELECT rowid FROM fts_{} WHERE fts_{} MATCH ?)", t.name, t.name);
-      }
-      params.push_back(match);
+    // Sorted by id, FTS5 walks its own rowid order and stops at the page end; any other
+    // order needs the full set of matches, which the IN subquery of search_condition gives.
+    if (dialect_ == Dialect::sqlite && sort.size() == 1) {
+      fts_order = true;
+      from = fmt::format("fts_{0} JOIN {1} t ON t.id = fts_{0}.rowid", t.name, t.table());
+      where += fmt::format(" AND fts_{} MATCH ?", t.name);
+      params.push_back(fts_match(q.search));
     } else {
-      std::string tsq;
-      for (auto& term : q.search) {
-        if (!tsq.empty()) tsq += " & ";
-        tsq += "'" + term.token + "'" + (term.prefix ? ":*" : "");
-      }
-      where += " AND t.search @@ CAST(? AS tsquery)";
-      params.push_back(tsq);
+      where += " AND " + search_condition(t, q.search, params);
     }
   }
-
-  for (auto& cond : q.where) {
-    std::string col = quoted_column(t, cond.column);
-    switch (cond.op) {
-      case Condition::Op::eq:
-        if (is_null(cond.values[0])) {
-          where += " AND " + col + " IS NULL";
-        } else {
-          where += " AND " + col + " = ?";
-          params.push_back(cond.values[0]);
-        }
-        break;
-      case Condition::Op::gte: where += " AND " + col + " >= ?"; params.push_back(cond.values[0]); break;
-      case Condition::Op::lte: where += " AND " + col + " <= ?"; params.push_back(cond.values[0]); break;
-      case Condition::Op::in: {
-        where += " AND " + col + " IN (" + in_list(cond.values, params) + ")";
-        break;
-      }
-    }
-  }
+  where += conditions_sql(t, q.where, params);
 
   if (!q.after.empty() && q.after.size() == sort.size()) {
     if (fts_order) {
@@ -348,17 +366,31 @@ ListPage RecordStore::list(Connection& c, const model::TypeDef& t, const ListQue
   return page;
 }
 
-std::vector<std::pair<std::string, std::int64_t>> RecordStore::count_by(Connection& c, const model::TypeDef& t,
-                                                                        const std::string& column,
-                                                                        const std::optional<Visibility>& visible) const {
+std::vector<Tally> RecordStore::tally(Connection& c, const model::TypeDef& t, const ListQuery& q,
+                                      const std::vector<std::string>& group_by,
+                                      const std::vector<std::string>& sums) const {
   std::vector<Value> params;
-  std::string col = quoted_column(t, column);
-  std::string scope = visible ? " AND " + visibility_condition(t, *visible, params) : "";
-  Rows rows = c.query(fmt::format("SELECT {0}, COUNT(*) FROM {1} t WHERE t.deleted_at IS NULL{2} GROUP BY {0} ORDER BY 2 DESC",
-                                  col, t.table(), scope),
-                      params);
-  std::vector<std::pair<std::string, std::int64_t>> out;
-  for (size_t i = 0; i < rows.size(); ++i) out.emplace_back(as_text(rows[i][0]), as_int(rows[i][1]));
+  std::string where = "t.deleted_at IS NULL";
+  if (!q.search.empty()) where += " AND " + search_condition(t, q.search, params);
+  where += conditions_sql(t, q.where, params);
+  if (q.visible) where += " AND " + visibility_condition(t, *q.visible, params);
+  std::string keys, select;
+  for (auto& g : group_by) keys += (keys.empty() ? "" : ", ") + quoted_column(t, g);
+  select = keys.empty() ? "COUNT(*)" : keys + ", COUNT(*)";
+  for (auto& s : sums) select += ", CAST(SUM(COALESCE(" + quoted_column(t, s) + ", 0)) AS BIGINT)";
+  std::string sqltext = fmt::format("SELECT {} FROM {} t WHERE {}", select, t.table(), where);
+  if (!keys.empty()) sqltext += " GROUP BY " + keys + " ORDER BY " + std::to_string(group_by.size() + 1) + " DESC, " + keys;
+  Rows rows = c.query(sqltext, params);
+  std::vector<Tally> out;
+  for (auto& row : rows.rows) {
+    Tally tally;
+    size_t i = 0;
+    for (; i < group_by.size(); ++i) tally.keys.push_back(row[i]);
+    tally.count = as_int(row[i++]);
+    for (; i < row.size(); ++i) tally.sums.push_back(is_null(row[i]) ? 0 : as_int(row[i]));
+    if (keys.empty() && tally.count == 0) break;  // no group of an empty set
+    out.push_back(std::move(tally));
+  }
   return out;
 }
 

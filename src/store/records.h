@@ -72,6 +72,13 @@ struct ListPage {
   bool more = false;
 };
 
+// One group of a tally: its key values (in group_by order), how many rows, and the sums.
+struct Tally {
+  std::vector<Value> keys;
+  std::int64_t count = 0;
+  std::vector<std::int64_t> sums;
+};
+
 // Number and display text of referenced records, for rendering references without a query each.
 struct RecordLabel {
   std::string number;
@@ -99,11 +106,15 @@ class RecordStore {
   // The sort key of `r` for `sort` (as ListPage::last_key would hold it).
   static std::vector<Value> key_of(const Record& r, const std::vector<SortKey>& sort);
   // True for a column a list can filter or sort on (a field or one of the system columns).
-  // How many live rows hold each value of `column` (state or an enum field), within `visible`:
-  // for the charts of the home page.
-  std::vector<std::pair<std::string, std::int64_t>> count_by(Connection& c, const model::TypeDef& t,
-                                                             const std::string& column,
-                                                             const std::optional<Visibility>& visible) const;
+  // How many live rows match `q` (its visibility, conditions and search; sort, keyset and limit
+  // are ignored) for each combination of the `group_by` columns, largest count first (then by key), with the
+  // sums of the `sums` columns (integers or booleans, NULL as 0). No group_by: one row, or none
+  // when nothing matches. For reports and the charts of the home page.
+  std::vector<Tally> tally(Connection& c, const model::TypeDef& t, const ListQuery& q,
+                           const std::vector<std::string>& group_by, const std::vector<std::string>& sums = {}) const;
+  // The SQL condition (on alias t) that the search text matches every term.
+  std::string search_condition(const model::TypeDef& t, const std::vector<SearchTerm>& terms,
+                               std::vector<Value>& params) const;
   static bool is_listable_column(const model::TypeDef& t, const std::string& column);
   static Value column_value(const Record& r, const std::string& column);
 

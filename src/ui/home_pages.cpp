@@ -192,14 +192,14 @@ class HomePages : public std::enable_shared_from_this<HomePages> {
       }
       // Counts by state, compared as a chart (and as a table for screen readers).
       if (t.lifecycle && chart_no < 6) {
-        auto counts = records_.count_by(v.principal, t, "state");
+        auto counts = records_.tally(v.principal, t, {}, {"state"});
         if (!counts || counts->empty()) continue;
         json labels = json::array(), values = json::array();
         data rows{data::type::list};
         for (auto& s : t.lifecycle->states) {
           std::int64_t n = 0;
-          for (auto& [state, c] : *counts)
-            if (state == s.name) n = c;
+          for (auto& c : *counts)
+            if (as_text(c.keys[0]) == s.name) n = c.count;
           labels.push_back(s.label.in(v.lang));
           values.push_back(n);
           data row{data::type::object};

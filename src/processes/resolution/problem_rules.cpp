@@ -37,6 +37,23 @@ Result<std::vector<store::Record>> source_incidents(engine::WriteContext& w) {
   return out;
 }
 
+// An incident linked to a problem whose fix was in place on the day it was opened (UTC) is a
+// recurrence after the fix: counted on the problem, for its effectiveness review and the
+// problem report.
+Status count_recurrence(engine::WriteContext& w) {
+  const model::TypeDef* problem_t = w.catalogue.type("problem");
+  auto id = opt_int(w.after, "problem");
+  if (!problem_t || !id || !changed(w.before, w.after, "problem")) return ok_status();
+  auto problem = w.records->store().find(w.connection, *problem_t, *id);
+  if (!problem || problem->deleted_at || text(*problem, "fixed_on").empty()) return ok_status();
+  const EpochMs opened = opt_int(w.after, "opened_at").value_or(w.now);
+  if (days_to_date(opened / kDay) < text(*problem, "fixed_on")) return ok_status();
+  auto counted = w.records->change_within(w.connection, w.principal, *problem,
+                                          {{"recurrences", opt_int(*problem, "recurrences").value_or(0) + 1}},
+                                          "recurrence");
+  return counted ? ok_status() : counted.take_error();
+}
+
 Status problem_write(engine::WriteContext& w, PolicyCache& policies) {
   store::Record& r = w.after;
   if (!w.before && !text(r, "from_incidents").empty()) {
@@ -160,6 +177,7 @@ Status accept_proposal(engine::TransitionContext& ctx) {
 
 void register_problem_rules(engine::RuleRegistry& rules, std::shared_ptr<PolicyCache> policies) {
   rules.add_write_rule("problem", [policies](engine::WriteContext& w) { return problem_write(w, *policies); });
+  rules.add_write_rule("incident", count_recurrence);
   rules.add_hook("problem_record_known_error", record_known_error);
   rules.add_observer("problem", problem_changed);
   rules.add_hook("problem_proposal_accept", accept_proposal);

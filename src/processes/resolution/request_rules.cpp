@@ -106,6 +106,7 @@ Status request_write(engine::WriteContext& w, PolicyCache& policies) {
         return Error::of(ErrorKind::conflict, "request.tasks_open", {{"count", std::to_string(open.size())}});
     }
     set(r, "fulfilled_at", w.now);
+    if (auto due = opt_int(r, "due_at")) set(r, "target_met", std::int64_t{w.now <= *due ? 1 : 0});
   }
   if (!errors.empty()) return Error::invalid(std::move(errors));
   return ok_status();
