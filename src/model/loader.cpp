@@ -385,7 +385,8 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
   if (const toml::node* pw = tt.get("public_when")) {
     const toml::table* pt = pw->as_table();
     if (!pt) r.error(*pw, "public_when in " + name + " must be a table { state = \"…\", <enum field> = \"…\" }");
-    for (auto&& [k, v] : pt ? *pt : toml::table{}) {
+    static const toml::table none;
+    for (auto&& [k, v] : pt ? *pt : none) {
       const std::string column(k.str());
       const std::string value = v.value<std::string>().value_or("");
       const FieldDef* f = t->field(column);
