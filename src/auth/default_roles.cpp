@@ -79,11 +79,13 @@ const std::vector<RoleDefinition>& default_roles() {
          on_every_type({"read", "export"}, "all") + kAudit + kReports},
         {"requester", "Requester", "依頼者",
          "A customer's user: sees the service catalogue and their own organization; reports and follows their own tickets "
-         "(reads and comments on the records they created or are named in).",
+         "(reads and comments on the records they created or are named in); reads the published help articles meant for everyone.",
          std::vector<PermissionRow>{{"organization", "read", "organization"}, {"service", "read", "all"},
                                     {"user", "read", "own"}, {"incident", "create", "own"},
                                     {"incident", "transition:confirm", "own"}, {"incident", "transition:reopen", "own"},
                                     {"request_type", "read", "all"}, {"service_request", "create", "own"},
+                                    // the help articles: published ones meant for everyone
+                                    {"knowledge_article", "read_public", "all"},
                                     {"service_request", "transition:confirm", "own"},
                                     {"service_request", "transition:cancel", "own"},
                                     {"approval", "transition:approve", "own"}, {"approval", "transition:reject", "own"}} +

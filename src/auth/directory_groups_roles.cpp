@@ -288,7 +288,7 @@ std::optional<std::vector<store::PermissionRow>> read_permissions(BodyReader& r,
       continue;
     }
     static const std::set<std::string> record_actions = {"read", "create", "update", "delete", "export", "comment", "*",
-                                                           "transition:*", "read_restricted"};
+                                                           "transition:*", "read_restricted", "read_public"};
     static const std::set<std::string> platform_actions = {"read", "create", "update", "delete", "*"};
     // Actions of their own: muting (what a role lets its holders silence) and sharing list views.
     bool action_ok = platform ? platform_actions.count(row.action) > 0 ||

@@ -88,12 +88,33 @@ bool within_scope(const Principal& p, Scope scope, const store::Record& r) {
   return false;
 }
 
+namespace {
+// Whether the type has public records and p may read them whatever its read scope.
+bool reads_public(const Principal& p, const model::TypeDef& t) {
+  return !t.public_when.empty() && !p.is_system() && p.scope(t.name, "read_public") != Scope::none;
+}
+
+bool is_public(const store::Record& r) {
+  for (auto& [column, value] : r.type->public_when) {
+    const model::FieldDef* f = column == "state" ? nullptr : r.type->field(column);
+    if ((f ? as_text(r.get(*f)) : r.state) != value) return false;
+  }
+  return true;
+}
+}  // namespace
+
+bool may_read(const Principal& p, const store::Record& r) {
+  if (within_scope(p, p.scope(r.type->name, "read"), r)) return true;
+  return reads_public(p, *r.type) && !hidden_restricted(p, r) && is_public(r);
+}
+
 std::optional<store::Visibility> visibility(const Principal& p, Scope scope, const model::TypeDef& t) {
   const bool restrict = !t.restricted_field.empty() && !p.is_system() && scope != Scope::none &&
                         p.scope(t.name, "read_restricted") == Scope::none;
   if (scope == Scope::all && !restrict) return std::nullopt;
   store::Visibility v;
   if (restrict) v.restricted_column = t.restricted_field;
+  if (scope != Scope::all && reads_public(p, t)) v.public_rows = t.public_when;
   v.every_row = scope == Scope::all;
   if (is_organization_tenant(t)) v.org_column = "id";
   if (scope == Scope::organization) v.orgs = p.orgs;

@@ -47,7 +47,12 @@ class AccessPolicy {
 // (organization); p created it or is named in one of the type's owner fields (own).
 bool within_scope(const Principal& p, Scope scope, const store::Record& r);
 
-// The rows of `t` within `scope` for `p`, as a filter the store adds to its SQL; nullopt when
+// Whether `p` may read `r`: within p's read scope, or one of the type's public records
+// (model `public_when`) and p granted `read_public` on the type.
+bool may_read(const Principal& p, const store::Record& r);
+
+// The rows of `t` within `scope` for `p` (and, when p holds `read_public`, the type's public
+// records too, for a read scope is what lists ask with), as a filter the store adds to its SQL; nullopt when
 // the scope is all (nothing to filter). Scope::none gives a filter that matches nothing.
 std::optional<store::Visibility> visibility(const Principal& p, Scope scope, const model::TypeDef& t);
 

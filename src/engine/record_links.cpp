@@ -70,7 +70,7 @@ Status RecordService::unlink(const Principal& p, const model::TypeDef& t, std::s
     const bool outgoing = l->from_type == t.name && l->from_id == rec->id;
     const auto& other = outgoing ? to : from;
     const model::TypeDef* other_t = outgoing ? to_t : from_t;
-    if (other && other_t && !within_scope(p, p.scope(other_t->name, "read"), *other))
+    if (other && other_t && !may_read(p, *other))
       return Error::of(ErrorKind::not_found, "link.not_found", {{"id", std::to_string(link_id)}});
     // A link belongs to its source, where it was made: removing it from the other end changes
     // the source too, and needs the right to update it as well.

@@ -72,7 +72,7 @@ Result<Record> RecordService::find(store::Connection& c, const model::TypeDef& t
 Result<Record> RecordService::find_visible(store::Connection& c, const Principal& p, const model::TypeDef& t,
                                            std::string_view key) {
   auto r = find(c, t, key);
-  if (r && !within_scope(p, p.scope(t.name, "read"), *r)) return not_found(t, key);
+  if (r && !may_read(p, *r)) return not_found(t, key);
   return r;
 }
 
@@ -118,7 +118,7 @@ std::optional<FieldError> RecordService::resolve_reference(store::Connection& c,
   const model::TypeDef* target = catalogue_.type(f.target);
   std::optional<Record> r = lookup.empty() ? records_.find(c, *target, as_int(out)) : records_.find_by_number(c, *target, lookup);
   // A record the principal may not read is reported exactly like one that does not exist.
-  if (!r || r->deleted_at || !within_scope(p, p.scope(target->name, "read"), *r))
+  if (!r || r->deleted_at || !may_read(p, *r))
     return FieldError{f.name, "field.ref_not_found", {{"value", lookup.empty() ? as_text(out) : lookup}, {"target", target->name}}};
   out = r->id;
   return std::nullopt;
@@ -596,6 +596,8 @@ Result<std::vector<store::JournalEntry>> RecordService::history(const Principal&
   std::optional<Result<std::vector<store::JournalEntry>>> out;
   db_.read([&](store::Connection& c) {
     auto rec = find_visible(c, p, t, key);
+    // A public record's history holds its drafts: only those whose read scope covers it see it.
+    if (rec && !within_scope(p, p.scope(t.name, "read"), *rec)) rec = not_found(t, key);
     if (!rec) {
       out = rec.take_error();
       return;
@@ -612,7 +614,7 @@ Result<std::vector<store::JournalEntry>> RecordService::history(const Principal&
       for (auto& tp : catalogue_.types()) {
         if (tp->number_prefix != prefix) continue;
         auto other = records_.find_by_number(c, *tp, number);
-        ok = other && within_scope(p, p.scope(tp->name, "read"), *other);
+        ok = other && may_read(p, *other);
       }
       return visible[number] = ok;
     };

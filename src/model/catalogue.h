@@ -121,6 +121,10 @@ struct TypeDef {
   // A bool field that restricts a record when true (a security incident): then only principals
   // granted `read_restricted` on the type see it at all; empty: no record is restricted.
   std::string restricted_field;
+  // The records anyone granted `read_public` on the type may read whatever their read scope:
+  // those where each column (`state` or an indexed enum field) holds its value
+  // (`public_when = { state = "published", audience = "everyone" }`); empty: none are public.
+  std::vector<std::pair<std::string, std::string>> public_when;
   // Indexes over several columns (fields or system columns, in order), for a filter that one
   // single-column index cannot serve in the list's order: `indexes = [["group", "state", "updated_at"]]`.
   std::vector<std::vector<std::string>> indexes;

@@ -306,7 +306,7 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
                const std::set<std::string>& known_rules, std::map<std::string, int>& relation_lines) {
   r.check_keys(tt, {"label", "plural", "description", "collection", "number_prefix", "clauses", "display",
                     "fields", "lifecycle", "relations", "list_columns", "default_sort", "org_field",
-                    "owner_fields", "area", "portal", "portal_fields", "restricted_field", "indexes"}, name);
+                    "owner_fields", "area", "portal", "portal_fields", "restricted_field", "public_when", "indexes"}, name);
   auto t = std::make_unique<TypeDef>();
   t->name = name;
   t->file = r.file();
@@ -381,6 +381,21 @@ void read_type(FileReader& r, Catalogue& cat, const std::string& name, const tom
     const FieldDef* rf = t->field(t->restricted_field);
     if (!rf || rf->type != FieldType::boolean || !rf->indexed)
       r.error(*tt.get("restricted_field"), "restricted_field '" + t->restricted_field + "' must name an indexed bool field of " + name);
+  }
+  if (const toml::node* pw = tt.get("public_when")) {
+    const toml::table* pt = pw->as_table();
+    if (!pt) r.error(*pw, "public_when in " + name + " must be a table { state = \"…\", <enum field> = \"…\" }");
+    static const toml::table none;
+    for (auto&& [k, v] : pt ? *pt : none) {
+      const std::string column(k.str());
+      const std::string value = v.value<std::string>().value_or("");
+      const FieldDef* f = t->field(column);
+      const bool known = column == "state" ? t->lifecycle && t->lifecycle->state(value)
+                                           : f && f->type == FieldType::enumeration && f->indexed && f->enum_value(value);
+      if (!known)
+        r.error(v, "public_when." + column + " in " + name + " must name a state or a value of an indexed enum field");
+      t->public_when.emplace_back(column, value);
+    }
   }
   t->portal_fields = r.strings(tt, "portal_fields", name);
   for (auto& c : t->portal_fields)

@@ -105,7 +105,7 @@ std::string Notifier::display_value(store::Connection& c, const model::FieldDef&
         if (const model::TypeDef* target = catalogue_.type(f.target))
           if (auto rec = records_.find(c, *target, v.get<std::int64_t>())) {
             // A record the recipient may not read shows nothing of itself.
-            if (!engine::within_scope(reader, reader.scope(target->name, "read"), *rec)) return "-";
+            if (!engine::may_read(reader, *rec)) return "-";
             const model::FieldDef* d = target->field(target->display_field);
             return rec->number + (d ? " " + as_text(rec->get(*d)) : "");
           }
@@ -278,7 +278,7 @@ Outcome Notifier::handle_event(jobs::JobContext& ctx) {
             person.muted = store::muted_subscriptions(c, uid);
             person.principal = authenticator_.principal_for(c, *person.user);
             // Nobody is told of a record they may not read: a notification must not leak it.
-            person.may_read = engine::within_scope(person.principal, person.principal.scope(t->name, "read"), r);
+            person.may_read = engine::may_read(person.principal, r);
             // A work-log entry is internal: only those who may update the record are told of it.
             if (data.contains("comment") && data["comment"].is_object() &&
                 data["comment"].value("kind", "") == "work_log")

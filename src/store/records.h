@@ -54,6 +54,8 @@ struct Visibility {
   std::optional<std::int64_t> user;        // or rows this user created or is named in
   std::vector<std::string> owner_columns;  // the type's owner fields (user fields)
   bool every_row = false;                  // no organization or user filter, only the restriction
+  // or rows where each of these columns holds its value (the type's public records)
+  std::vector<std::pair<std::string, std::string>> public_rows;
   std::string restricted_column;           // rows where this bool field is true are left out
 };
 

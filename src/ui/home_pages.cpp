@@ -1,7 +1,7 @@
 // The home page (the visitor's open work, what is past its deadline, and counts by state as
-// charts), global search across every type with highlighted snippets, and the requester
-// portal. All generic over the model: owner fields say whose work a record is, deadline
-// fields say when it is overdue, `portal = true` types are what requesters report with.
+// charts) and global search across every type with highlighted snippets (the requester portal
+// is portal_pages.cpp). Generic over the model: owner fields say whose work a record is,
+// deadline fields say when it is overdue.
 #include "ui/home_pages.h"
 
 #include <algorithm>
@@ -96,7 +96,6 @@ class HomePages : public std::enable_shared_from_this<HomePages> {
     auto self = shared_from_this();
     router.add("GET", "/", web_.page([self](http::Request& req, Visitor& v) { return self->home(req, v); }));
     router.add("GET", "/search", web_.page([self](http::Request& req, Visitor& v) { return self->search(req, v); }));
-    router.add("GET", "/portal", web_.page([self](http::Request& req, Visitor& v) { return self->portal(req, v); }));
   }
 
  private:
@@ -287,43 +286,6 @@ class HomePages : public std::enable_shared_from_this<HomePages> {
     d.set("nothing", flag(!q.empty() && total == 0 && !d.get("error")));
     return web_.render(req, v, "search", d, q.empty() ? web_.t(v, "search_nav") : q + " · " + web_.t(v, "search_nav"), 200,
                        "search");
-  }
-
-  // What a requester needs: report or ask (the portal types they may create), and their own
-  // tickets with their state; a ticket opens on its detail page, where they confirm it.
-  http::Response portal(http::Request& req, Visitor& v) {
-    data d{data::type::object};
-    data offers{data::type::list}, tickets{data::type::list};
-    std::string me = v.principal.user_id ? std::to_string(*v.principal.user_id) : "0";
-    for (auto& tp : cat_.types()) {
-      const model::TypeDef& t = *tp;
-      if (!t.portal) continue;
-      if (v.principal.scope(t.name, "create") != engine::Scope::none) {
-        data o{data::type::object};
-        o.set("label", t.label.in(v.lang));
-        o.set("description", t.description.in(v.lang));
-        o.set("href", "/r/" + t.collection + "/new");
-        offers << o;
-      }
-      if (v.principal.scope(t.name, "read") == engine::Scope::none) continue;
-      engine::ListRequest lr;
-      // A requester sees their own tickets anyway (created by them or naming them); anyone
-      // else here sees what they created.
-      if (v.principal.scope(t.name, "read") != engine::Scope::own) lr.filters.emplace_back("created_by", me);
-      lr.sort = "-updated_at";
-      lr.limit = "50";
-      if (auto page = records_.list(v.principal, t, lr))
-        for (auto& rec : records_.to_json(v.principal, page->records)) {
-          data r = record_data(cat_, t, rec, v);
-          r.set("type_label", t.label.in(v.lang));
-          tickets << r;
-        }
-    }
-    d.set("offers", offers);
-    d.set("no_offers", flag(offers.is_empty_list()));
-    d.set("tickets", tickets);
-    d.set("no_tickets", flag(tickets.is_empty_list()));
-    return web_.render(req, v, "portal", d, web_.t(v, "portal_title"), 200, "portal");
   }
 
   Web& web_;

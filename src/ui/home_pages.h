@@ -1,4 +1,4 @@
-// The home page, global search and the requester portal.
+// The home page and global search (the requester portal: portal_pages.h).
 #pragma once
 
 #include "http/router.h"

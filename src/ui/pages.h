@@ -1,5 +1,5 @@
-// The web UI: the sign-in form and sign-out here; the home page, search and portal
-// (home_pages), the visitor's own account (profile_pages) and every record type's pages
+// The web UI: the sign-in form and sign-out here; the home page and search (home_pages), the
+// requester portal (portal_pages), the visitor's own account (profile_pages) and every record type's pages
 // (record_pages). Server-rendered from mustache templates in web/templates; no inline
 // scripts or styles, so the Content-Security-Policy forbids both. See docs/web-ui.md.
 #pragma once

@@ -9,6 +9,8 @@
 //   KANRI_AGENT_TOKEN    an API token of the agent (for what the service desk does meanwhile)
 //   KANRI_ORG, KANRI_OTHER_ORG                  the numbers of organizations A and B
 //   KANRI_TASKS          two open tasks (numbers, comma-separated) for the bulk transition
+//   KANRI_REQUEST_TYPE   an offered request type of メール配信サービス with a question of each kind
+//   KANRI_ARTICLE        its instructions, a published help article for everyone
 //   KANRI_DOWNLOADS      where the exported files are saved
 // A service "メール配信サービス" of organization A exists before; the tests run in order and the
 // later ones use the service createRecord makes (経費精算システム).
@@ -37,6 +39,8 @@ const AGENT_TOKEN = env('KANRI_AGENT_TOKEN');
 const ORG = env('KANRI_ORG');               // organization A: the browser user's and the requester's
 const OTHER_ORG = env('KANRI_OTHER_ORG');   // organization B: not the requester's
 const TASKS = env('KANRI_TASKS').split(',');  // two open tasks, for the bulk transition
+const REQUEST_TYPE = env('KANRI_REQUEST_TYPE');
+const ARTICLE = env('KANRI_ARTICLE');
 const DOWNLOADS = env('KANRI_DOWNLOADS');
 const SERVICE_NAME = '経費精算システム';      // the service the browser creates (and searches for: 経費)
 
@@ -494,6 +498,86 @@ async function requesterPortal(b) {
   b.checkClean(page, 'no console error or CSP violation on the portal');
 }
 
+// A requester orders from the catalogue: a control per question, a missing required answer
+// shown at its question with everything typed kept, then the request made with the answers.
+async function requesterOrders(b) {
+  const page = await b.newPage();
+  await b.signIn(page, REQUESTER, REQUESTER_PASSWORD);
+  const item = `#catalogue .catalogue-item[data-number="${REQUEST_TYPE}"]`;
+  b.check((await text(page, '#catalogue')).includes('メール配信サービス') && await page.isVisible(item),
+    'the portal lists the offered request type under its service', await text(page, 'main'));
+  b.check((await text(page, item)).includes('目標対応時間: 3日'), 'with its target fulfilment time', await text(page, item));
+  b.check((await text(page, '#help-articles')).includes('メールボックスの容量を増やすには'),
+    'the help article for everyone is under ヘルプ記事', await text(page, '#help'));
+  await page.fill('#help-q', '容量');
+  await b.navigate(page, () => page.click('#help-search'));
+  b.check(new URL(page.url()).searchParams.get('help') === '容量' && (await text(page, '#help-articles')).includes('メールボックスの容量'),
+    'searching the help articles (容量) finds it', await text(page, '#help'));
+  await page.fill('#help-q', '印刷');
+  await b.navigate(page, () => page.click('#help-search'));
+  b.check(await page.isVisible('#no-help') && await page.locator('.help-article').count() === 0,
+    'a word no article has (印刷) finds none, and says so', await text(page, '#help'));
+  await b.navigate(page, () => page.click(item));
+  b.check(pathOf(page) === `/portal/order/${REQUEST_TYPE}` && (await text(page, 'h1')) === 'メールボックス容量の追加',
+    'the catalogue item opens its order page', page.url());
+  const kinds = await page.evaluate(() => Object.fromEntries(['size', 'mailbox', 'needed_by', 'users', 'shared', 'why']
+    .map((q) => { const el = document.getElementById(`q-${q}`); return [q, el ? `${el.tagName}:${el.type}` : null]; })));
+  b.check(JSON.stringify(kinds) === JSON.stringify({ size: 'SELECT:select-one', mailbox: 'INPUT:text', needed_by: 'INPUT:date',
+    users: 'INPUT:text', shared: 'INPUT:checkbox', why: 'TEXTAREA:textarea' }), 'a control per question, of its kind', JSON.stringify(kinds));
+  b.check(await page.getAttribute('#q-users', 'inputmode') === 'decimal', 'the number question takes digits (inputmode)');
+  b.check((await page.$$eval('#q-size option', (os) => os.map((o) => o.value))).join() === ',5GB,10GB', 'the choices of the select');
+  const required = await page.$$eval('#questions label.required', (ls) => ls.map((l) => l.textContent.trim()));
+  b.check(required.join() === '追加容量,対象のアドレス', 'the required questions carry the required mark, labelled in Japanese',
+    JSON.stringify(required));
+  b.check((await text(page, '#order-help')).includes('メールボックスの容量を増やすには'), 'the type\'s help article is on the page',
+    await text(page, 'main'));
+  await b.shot(page, 'portal-order-ja');
+
+  await page.fill('#q-mailbox', 'sales@example.jp');
+  await page.fill('#q-needed_by', '2026-12-01');
+  await page.fill('#q-users', '12');
+  await page.check('#q-shared');
+  await page.fill('#q-why', '添付ファイルが多く、\n容量が足りません。');
+  await page.fill('#f-description', '営業部の共有アドレスです。');
+  let response = await b.navigate(page, () => page.click('#save'));
+  b.expectStatus(page, 422, `/portal/order/${REQUEST_TYPE}`);
+  const sizeError = await text(page, '[data-field="answer:size"] .invalid-feedback');
+  b.check(response.status() === 422 && sizeError.includes('追加容量'), 'without the required size: 422, the error at that question, naming it',
+    `${response.status()} ${await text(page, 'main')}`);
+  b.check(await page.getAttribute('#q-size', 'aria-invalid') === 'true' && (await text(page, '#error')).includes('追加容量'),
+    'marked invalid and summarised above the form', await text(page, '#error'));
+  b.check(await page.locator('.invalid-feedback').count() === 1, 'and no other control has an error');
+  b.check(await page.inputValue('#q-mailbox') === 'sales@example.jp' && await page.inputValue('#q-needed_by') === '2026-12-01' &&
+    await page.inputValue('#q-users') === '12' && await page.isChecked('#q-shared') &&
+    await page.inputValue('#q-why') === '添付ファイルが多く、\n容量が足りません。' &&
+    await page.inputValue('#f-description') === '営業部の共有アドレスです。', 'every value typed is kept');
+
+  await page.selectOption('#q-size', '10GB');
+  response = await b.navigate(page, () => page.click('#save'));
+  const number = pathOf(page).split('/').pop();
+  b.check(response.status() === 200 && /^REQ-\d+$/.test(number) && await page.isVisible('#notice'),
+    `completed, it lands on the created request ${number}`, `${response.status()} ${page.url()}`);
+  const fields = await text(page, '#fields');
+  b.check(['"size": "10GB"', '"mailbox": "sales@example.jp"', '"users": 12', '"shared": true', '"needed_by": "2026-12-01"']
+    .every((a) => fields.includes(a)) && fields.includes('メールボックス容量の追加'), 'which shows the type and the answers', fields);
+  await page.goto(b.url('/portal'));
+  b.check((await text(page, '#my-tickets')).includes(number), 'and the portal lists it under the requester\'s own', await text(page, '#my-tickets'));
+
+  await page.goto(b.url(`/portal/order/${REQUEST_TYPE}`));
+  b.check(await switchLanguage(b, page) === 'en' && pathOf(page) === `/portal/order/${REQUEST_TYPE}`, 'switched to English on the order page');
+  b.check((await text(page, '[data-field="answer:size"] label')) === 'Size' && (await text(page, '#save')) === 'Send the request',
+    'the questions and the button in English', await text(page, 'form'));
+  await b.shot(page, 'portal-order-en');
+  b.check(await switchLanguage(b, page) === 'ja', 'and back to Japanese');
+  let r = await page.goto(b.url(`/r/knowledge/${ARTICLE}`));
+  b.check(r.status() === 200 && (await text(page, 'main')).includes('3日以内に反映されます'), 'the help article opens for the requester',
+    `${r.status()} ${await text(page, 'main')}`);
+  r = await page.goto(b.url('/portal/order/RQT-999999'));
+  b.check(r.status() === 404, 'a request type that is not there answers 404', r.status());
+  b.expectStatus(page, 404, '/portal/order/RQT-999999');
+  b.checkClean(page, 'no console error or CSP violation while ordering');
+}
+
 // A requester reads their own organization, and nothing of another one or of the agents' pages.
 async function requesterAccess(b) {
   const page = await b.newPage();
@@ -679,7 +763,7 @@ async function requesterReportsAndConfirms(b) {
 }
 
 const TESTS = [signInPage, wrongPassword, signInToHome, createRecord, transitionWithFields, formDefaults, searchJapanese, exportList,
-  bulkTransition, listPartialUpdate, editConflict, keyboard, requesterPortal, requesterReportsAndConfirms, requesterAccess, englishPages];
+  bulkTransition, listPartialUpdate, editConflict, keyboard, requesterPortal, requesterOrders, requesterReportsAndConfirms, requesterAccess, englishPages];
 
 await run('web_ui.mjs', 'the web UI in Chromium: sign-in, records, transitions, history, search, export, bulk, '
   + 'access, keyboard, phone width, both languages', TESTS);

@@ -21,6 +21,11 @@ lines and exit status are the result. What the browser asserts is listed in that
   - a requester: / → /portal without the side navigation; organizations: theirs listed, another
     one's 404 with the not-found page; agent pages of other types 404; no horizontal scroll at
     375×740; the portal in both languages;
+  - a requester orders from the catalogue: the portal lists the offered type under its service and
+    the help article; the order page has a control per question (select, text, date, number,
+    check box, text area; required ones marked), in Japanese and English; sent with a required
+    answer missing, the error is at that question with every value kept; completed, it lands on
+    the created request with the answers;
   - no page logs a console error, throws, or breaks its Content-Security-Policy.
 Screenshots (full page PNG) of the main pages in Japanese and English go to
 tests/artifacts/screenshots/<engine>/ (SCREENSHOTS below), the downloaded exports to its downloads/.
@@ -52,7 +57,7 @@ REQUESTER_NAME = "依頼 花子"
 TIMEOUT_S = 300
 # What tests/browser/web_ui.mjs leaves in the artifacts folder: the main pages in both languages.
 SCREENSHOTS = [f"{page}-{lang}.png" for page in ("sign-in", "home", "list", "detail", "form-errors", "search", "portal",
-                                                 "profile") for lang in ("ja", "en")]
+                                                 "portal-order", "profile") for lang in ("ja", "en")]
 
 
 def environment_ready():
@@ -95,6 +100,30 @@ def test(args, t: systest.Checks):
         t.check(r.status == 201, "a requester of organization A (Japanese)", r.describe)
         r = srv.request("POST", "/api/v1/services", json={"name": "メール配信サービス", "provider": org, "criticality": "high"})
         t.check(r.status == 201, "a service made through the API, for the list and its export", r.describe)
+        service_id = r.json()["id"]
+        # The catalogue the requester orders from: a type with a question of every kind, its
+        # instructions a published article for everyone (shown on the portal and the order page).
+        r = srv.request("POST", "/api/v1/knowledge", json={
+            "title": "メールボックスの容量を増やすには", "body": "容量の追加は依頼から。3日以内に反映されます。",
+            "audience": "everyone", "service": service_id, "organization": org})
+        t.check(r.status == 201, "a help article for everyone", r.describe)
+        article, article_id = r.json()["number"], r.json()["id"]
+        r = srv.request("POST", f"/api/v1/knowledge/{article}/transitions/publish", json={})
+        t.check(r.status == 200, "published", r.describe)
+        r = srv.request("POST", "/api/v1/request_types", json={
+            "name": "メールボックス容量の追加", "service": service_id, "organization": org,
+            "description": "メールボックスの容量を追加します。", "instructions": article_id, "target_time": "P3D",
+            "form": [
+                {"name": "size", "en": "Size", "ja": "追加容量", "type": "enum", "values": ["5GB", "10GB"], "required": True},
+                {"name": "mailbox", "en": "Mailbox", "ja": "対象のアドレス", "type": "text", "required": True},
+                {"name": "needed_by", "en": "Needed by", "ja": "希望日", "type": "date"},
+                {"name": "users", "en": "Number of users", "ja": "利用者数", "type": "int"},
+                {"name": "shared", "en": "Shared mailbox", "ja": "共有メールボックス", "type": "bool"},
+                {"name": "why", "en": "Why", "ja": "理由", "type": "longtext"}]})
+        t.check(r.status == 201, "a request type with a question of every kind", r.describe)
+        request_type = r.json()["number"]
+        r = srv.request("POST", f"/api/v1/request_types/{request_type}/transitions/offer", json={})
+        t.check(r.status == 200, "offered in the catalogue", r.describe)
         tasks = []
         for title in ("棚卸しの確認", "証跡の保管"):
             r = srv.request("POST", "/api/v1/tasks", json={"title": title, "organization": org, "assignee": "browser"})
@@ -119,6 +148,8 @@ def test(args, t: systest.Checks):
             "KANRI_ORG": org,
             "KANRI_OTHER_ORG": other_org,
             "KANRI_TASKS": ",".join(tasks),
+            "KANRI_REQUEST_TYPE": request_type,
+            "KANRI_ARTICLE": article,
             "KANRI_DOWNLOADS": str(downloads),
             "KANRI_ARTIFACTS": str(artifacts),
             "KANRI_CHROMIUM": CHROMIUM,

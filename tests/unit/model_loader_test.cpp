@@ -493,6 +493,23 @@ TEST(ModelLoaderErrors, LifecycleFixtureIsValid) {
   EXPECT_NE(r.catalogue, nullptr);
 }
 
+// Public records: a state and an indexed enum field's value; anything else is the model's error.
+TEST(ModelLoader, ReadsWhichRecordsArePublic) {
+  const std::string kind = "\n[widget.fields.kind]\ntype = \"enum\"\nlabel = { en = \"Kind\", ja = \"種類\" }\nindexed = true\n"
+                           "values = [{ name = \"open\", en = \"Open\", ja = \"公開\" }]\n";
+  auto with = [&](const std::string& value) {
+    return replace(kWidget, "number_prefix = \"WID\"\n", "number_prefix = \"WID\"\npublic_when = " + value + "\n") + kind + kLifecycle;
+  };
+  LoadResult r = load(with("{ state = \"done\", kind = \"open\" }"));
+  ASSERT_TRUE(r.errors.empty()) << all_errors(r);
+  EXPECT_EQ(r.catalogue->type("widget")->public_when,
+            (std::vector<std::pair<std::string, std::string>>{{"kind", "open"}, {"state", "done"}}));  // in key order
+  for (auto* bad : {"{ state = \"gone\" }", "{ kind = \"closed\" }", "{ name = \"x\" }"}) {
+    std::string text = with(bad);
+    expect_error(load(text), line_of(text, "public_when"), {"public_when.", "widget"});
+  }
+}
+
 TEST(ModelLoaderErrors, InitialStateNotAmongStates) {
   std::string text = replace(kWidget + kLifecycle, "initial = \"new\"", "initial = \"open\"");
   expect_error(load(text), line_of(text, "initial = \"open\""), {"initial state 'open'"});

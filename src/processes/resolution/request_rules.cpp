@@ -9,6 +9,7 @@
 #include "engine/record_service.h"
 #include "processes/record_fields.h"
 #include "processes/resolution/policy.h"
+#include "processes/resolution/request_form.h"
 #include "processes/resolution/resolution.h"
 #include "store/accounts.h"
 
@@ -25,43 +26,6 @@ std::string one_higher(const std::string& priority) {
   if (priority == "p3") return "p2";
   if (priority == "p2") return "p1";
   return priority;
-}
-
-// The answers against the type's form: every required question answered, no unknown ones,
-// each of its type.
-void check_answers(const store::Record& type, const store::Record& r, std::vector<FieldError>& errors) {
-  json form = json::parse(text(type, "form").empty() ? "[]" : text(type, "form"), nullptr, false);
-  if (!form.is_array()) return;
-  json answers = text(r, "answers").empty() ? json::object() : json::parse(text(r, "answers"), nullptr, false);
-  if (!answers.is_object()) {
-    errors.push_back({"answers", "request.answers_object", {}});
-    return;
-  }
-  std::set<std::string> known;
-  for (auto& q : form) {
-    if (!q.is_object() || !q.contains("name") || !q["name"].is_string()) continue;
-    const std::string name = q["name"];
-    known.insert(name);
-    const json* a = answers.contains(name) ? &answers[name] : nullptr;
-    const bool blank = !a || a->is_null() || (a->is_string() && a->get<std::string>().empty());
-    if (blank) {
-      if (q.value("required", false)) errors.push_back({"answers", "request.answer_required", {{"question", name}}});
-      continue;
-    }
-    const std::string kind = q.value("type", "text");
-    bool ok = true;
-    if (kind == "bool") ok = a->is_boolean();
-    else if (kind == "int") ok = a->is_number_integer();
-    else if (kind == "date") ok = a->is_string() && is_valid_date(a->get<std::string>());
-    else if (kind == "enum") {
-      ok = false;
-      if (a->is_string() && q.contains("values") && q["values"].is_array())
-        for (auto& v : q["values"]) ok = ok || (v.is_string() && v == *a);
-    } else ok = a->is_string();
-    if (!ok) errors.push_back({"answers", "request.answer_type", {{"question", name}, {"type", kind}}});
-  }
-  for (auto& [k, _] : answers.items())
-    if (!known.count(k)) errors.push_back({"answers", "request.answer_unknown", {{"question", k}}});
 }
 
 Status request_write(engine::WriteContext& w, PolicyCache& policies) {
@@ -94,7 +58,10 @@ Status request_write(engine::WriteContext& w, PolicyCache& policies) {
       set(r, "approvals_pending", static_cast<std::int64_t>(names.size()));
     }
   }
-  if (type && (!w.before || changed(w.before, r, "answers"))) check_answers(*type, r, errors);
+  // The answers against the type's form: every required question answered, no unknown ones,
+  // each of its kind.
+  if (type && (!w.before || changed(w.before, r, "answers")))
+    check_answers(questions_of(text(*type, "form")), text(r, "answers"), errors);
   if (w.action == "transition:fulfil") {
     if (const model::TypeDef* task = w.catalogue.type("task"); task && task->field("request")) {
       store::ListQuery q;
