@@ -6,6 +6,7 @@
 #include "http/form.h"
 #include "ui/home_pages.h"
 #include "ui/portal_pages.h"
+#include "ui/report_pages.h"
 #include "ui/profile_pages.h"
 #include "ui/record_pages.h"
 #include "ui/web.h"
@@ -155,6 +156,7 @@ void register_pages(http::Router& router, api::ApiContext& context, std::shared_
   std::make_shared<Pages>(web)->register_all(router);
   register_home_pages(router, web);
   register_portal_pages(router, web);
+  register_report_pages(router, web);
   register_profile_pages(router, web);
   register_record_pages(router, web);
 }

@@ -214,6 +214,7 @@ http::Response Web::render(const http::Request& req, const Visitor& v, const std
   l.set("home_current", flag(nav == "home"));
   l.set("portal_current", flag(nav == "portal"));
   l.set("search_current", flag(nav == "search"));
+  l.set("reports_current", flag(nav == "reports"));
   l.set("q", nav == "search" ? query(req, "q") : "");
   l.set("other_lang", v.lang == "ja" ? "en" : "ja");
   l.set("other_lang_name", v.lang == "ja" ? "English" : "日本語");

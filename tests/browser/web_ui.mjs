@@ -762,8 +762,44 @@ async function requesterReportsAndConfirms(b) {
   b.checkClean(page, 'no console error or CSP violation while reporting and confirming');
 }
 
+// Reports: the incident report counts what the user may read as key figures, charts and the
+// tables of their numbers, each row linking to the list it counts; a bad range is refused with
+// the reason, in the user's language.
+async function reportPages(b) {
+  const page = await b.newPage();
+  await b.signIn(page, USER, PASSWORD, { lang: 'ja' });
+  await b.navigate(page, () => page.click('.side-nav a[href="/reports"]'));
+  b.check((await text(page, 'h1')) === 'レポート' && (await text(page, '#report-list')).includes('インシデント'),
+    'the navigation leads to the reports, listed in Japanese', await text(page, 'main'));
+  await b.navigate(page, () => page.click('#report-list a[href="/reports/incidents"]'));
+  b.check((await text(page, '#report-figures')).includes('受付') && (await text(page, '#report-figures')).includes('一次解決率'),
+    'the incident report shows its key figures', await text(page, '#report-figures'));
+  await page.waitForFunction(() => document.querySelectorAll('canvas[data-chart]').length > 0 &&
+    [...document.querySelectorAll('canvas[data-chart]')].every((c) => c.width > 0));
+  b.check(await page.locator('#section-by-priority table tbody tr').count() >= 1,
+    'with a chart and the table of its numbers by priority', await text(page, '#section-by-priority'));
+  const opened = Number((await text(page, '#section-per-period tbody tr:last-child td:nth-child(2)')).replace(/,/g, ''));
+  b.check(opened >= 1, 'this month counts the incidents opened in it', await text(page, '#section-per-period'));
+  await b.shot(page, 'report-ja');
+  await b.navigate(page, () => page.click('#section-by-channel tbody a'));
+  b.check(pathOf(page) === '/r/incidents' && new URL(page.url()).searchParams.has('channel'),
+    'a row links to the list of the incidents it counts', page.url());
+  const refused = await page.goto(b.url('/reports/incidents?from=2026-05-01&to=2026-04-01'));
+  b.check(refused.status() === 400 && await page.isVisible('#error') && (await text(page, '#error')).includes('終了日は開始日以降'),
+    'a range that ends before it starts is refused (400) with the reason', await text(page, 'main'));
+  b.expectStatus(page, 400, '/reports/incidents');
+  b.check(await page.inputValue('#report-from') === '2026-05-01', 'with the range kept in the form');
+  await page.goto(b.url('/reports/incidents'));
+  await switchLanguage(b, page);
+  b.check((await text(page, 'h1')) === 'Incidents' && (await text(page, '#report-figures')).includes('Resolved at first contact'),
+    'the report in English', await text(page, 'main'));
+  await b.shot(page, 'report-en');
+  await switchLanguage(b, page);
+  b.checkClean(page, 'no console error or CSP violation on the report pages');
+}
+
 const TESTS = [signInPage, wrongPassword, signInToHome, createRecord, transitionWithFields, formDefaults, searchJapanese, exportList,
-  bulkTransition, listPartialUpdate, editConflict, keyboard, requesterPortal, requesterOrders, requesterReportsAndConfirms, requesterAccess, englishPages];
+  bulkTransition, listPartialUpdate, editConflict, keyboard, requesterPortal, requesterOrders, requesterReportsAndConfirms, reportPages, requesterAccess, englishPages];
 
 await run('web_ui.mjs', 'the web UI in Chromium: sign-in, records, transitions, history, search, export, bulk, '
   + 'access, keyboard, phone width, both languages', TESTS);

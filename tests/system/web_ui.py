@@ -57,7 +57,7 @@ REQUESTER_NAME = "依頼 花子"
 TIMEOUT_S = 300
 # What tests/browser/web_ui.mjs leaves in the artifacts folder: the main pages in both languages.
 SCREENSHOTS = [f"{page}-{lang}.png" for page in ("sign-in", "home", "list", "detail", "form-errors", "search", "portal",
-                                                 "portal-order", "profile") for lang in ("ja", "en")]
+                                                 "portal-order", "report", "profile") for lang in ("ja", "en")]
 
 
 def environment_ready():
