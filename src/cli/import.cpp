@@ -79,8 +79,14 @@ int run_import(App& app, const ImportCommand& command) {
                                   {"imported", grouped(report->imported)},
                                   {"rejected", grouped(report->rejected)}})
             << "\n";
+  if (report->updated + report->unchanged > 0)
+    std::cout << app.messages.text(lang, "import.matched",
+                                   {{"updated", grouped(report->updated)},
+                                    {"unchanged", grouped(report->unchanged)},
+                                    {"field", mapping.match_field}})
+              << "\n";
   if (report->problems.empty()) return 0;
-  if (report->imported == 0 && !command.skip_invalid)
+  if (report->imported + report->updated == 0 && !command.skip_invalid)
     std::cerr << app.messages.text(lang, "import.nothing_imported") << "\n";
   return report->rows_read == 0 && report->imported == 0 && report->rejected == 0 ? 2 : 1;
 }

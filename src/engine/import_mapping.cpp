@@ -164,7 +164,7 @@ LoadedMapping load_import_mapping(const std::string& path, const model::Catalogu
     out.problems.push_back({1, FieldError{"import", "import.mapping_missing", {}}});
     return out;
   }
-  reader.only_keys(*head, {"type", "key", "version", "null", "date_format", "time_zone"});
+  reader.only_keys(*head, {"type", "key", "version", "null", "date_format", "time_zone", "match"});
   const std::string type = reader.text(*head, "type", true);
   m.type = catalogue.type(type);
   if (!m.type && !type.empty()) reader.problem(*head->get("type"), "type", "import.mapping_type", {{"value", type}});
@@ -204,6 +204,15 @@ LoadedMapping load_import_mapping(const std::string& path, const model::Catalogu
       return f.field->type == model::FieldType::datetime && f.values.empty();
     });
     if (needs_dates && !m.date_pattern) reader.problem(*head, "date_format", "import.mapping_missing", {});
+    m.match_field = reader.text(*head, "match", false);
+    if (!m.match_field.empty()) {
+      auto mapped = std::find_if(m.fields.begin(), m.fields.end(), [&](const ImportField& f) {
+        return f.field->name == m.match_field && f.column == m.key_column && f.values.empty();
+      });
+      const model::FieldDef* f = m.type->field(m.match_field);
+      if (mapped == m.fields.end() || !f || !f->indexed)
+        reader.problem(*head->get("match"), "match", "import.mapping_key_match", {{"value", m.match_field}, {"key", m.key_column}});
+    }
   }
   out.problems = std::move(reader.problems);
   if (out.problems.empty()) out.mapping = std::move(m);

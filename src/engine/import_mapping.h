@@ -50,6 +50,9 @@ struct ImportMapping {
   std::string key_column;      // names a source record; one record per key
   std::string version_column;  // orders a key's rows: the highest is imported (later line on a tie)
   std::string null_marker;     // a cell holding only this is empty (besides an empty cell)
+  // A field that the key column is mapped into: a live record holding the same value is the
+  // same source record, updated by a later import instead of made again. Empty: always made.
+  std::string match_field;
   std::optional<DatePattern> date_pattern;
   std::string time_zone_name;
   std::optional<TimeZone> time_zone;

@@ -291,10 +291,32 @@ Result<ImportReport> import_records(RecordService& records, const Principal& p, 
         else
           d.body[field->field->name] = std::get<std::int64_t>(id);
       }
+      std::optional<Record> existing;
+      if (errors.empty() && !m.match_field.empty() && d.body.contains(m.match_field) && d.body[m.match_field].is_string()) {
+        store::ListQuery q;
+        q.where.push_back({m.match_field, store::Condition::Op::eq, {Value(d.body[m.match_field].get<std::string>())}});
+        q.limit = 1;
+        auto found = records.store().list(c, t, q).records;
+        if (!found.empty()) existing = std::move(found.front());
+      }
+      // A cell the later export leaves empty empties the field: the file says the value is
+      // gone, as the resolution time of an incident reopened there. A field with a default
+      // keeps what it holds (an empty cell on create means the default, not a value).
+      if (existing) {
+        for (const ImportField& f : m.fields) {
+          const bool given = d.body.contains(f.field->name) ||
+                             std::any_of(d.references.begin(), d.references.end(), [&](auto& r) { return r.first == &f; });
+          if (!given && !f.field->default_value) d.body[f.field->name] = nullptr;
+        }
+      }
       if (errors.empty()) {
-        auto made = records.import_within(c, p, t, d.body, d.state, create_scope);
+        const std::int64_t version = existing ? existing->version : 0;
+        auto made = existing ? records.reimport_within(c, p, std::move(*existing), d.body, d.state, create_scope)
+                             : records.import_within(c, p, t, d.body, d.state, create_scope);
         if (made) {
-          ++written;
+          if (!version) ++written;
+          else if (made->version == version) ++report.unchanged;
+          else ++report.updated;
         } else if (made.error().kind == ErrorKind::invalid) {
           errors = made.error().fields;
         } else {
@@ -309,6 +331,7 @@ Result<ImportReport> import_records(RecordService& records, const Principal& p, 
   });
   if (!s && s.error().code != kRolledBack) return s.take_error();
   report.imported = s ? written : 0;
+  if (!s) report.updated = report.unchanged = 0;
   std::stable_sort(report.problems.begin(), report.problems.end(),
                    [](const ImportProblem& a, const ImportProblem& b) { return a.line < b.line; });
   return report;

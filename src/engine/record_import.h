@@ -23,7 +23,9 @@ struct ImportOptions {
 struct ImportReport {
   std::size_t rows_read = 0;      // data rows of the file, the header not counted
   std::size_t records = 0;        // distinct keys: the records the file describes
-  std::size_t imported = 0;       // records written (0 unless everything was valid or skip_invalid)
+  std::size_t imported = 0;       // records made (0 unless everything was valid or skip_invalid)
+  std::size_t updated = 0;        // existing records (the mapping's match field) changed
+  std::size_t unchanged = 0;      // existing records the file describes as they already are
   std::size_t rejected = 0;       // rows that could not be imported
   std::vector<ImportProblem> problems;  // every reason, by CSV line (1 = the header)
 };
@@ -33,7 +35,10 @@ struct ImportReport {
 // on the mapping's type and, for references made on the way, on theirs). Every row is checked
 // before anything is kept: a problem in any row rolls back the whole import unless
 // `skip_invalid`. The report says what was read, written and rejected, and why. An Error is
-// returned only for what stops the import as a whole (no permission, the database).
+// returned only for what stops the import as a whole (no permission, the database). With the
+// mapping's `match` field, a source record already imported (a live record of the type holding
+// its key in that field) is brought up to the file's version instead: journaled as "import"
+// when anything changed, left alone otherwise; importing the same file twice changes nothing.
 Result<ImportReport> import_records(RecordService& records, const Principal& p, const ImportMapping& mapping,
                                     CsvReader& csv, const ImportOptions& options = {});
 

@@ -270,6 +270,34 @@ Result<Record> RecordService::import_within(store::Connection& c, const Principa
   return insert_new(c, p, t, body, create_scope, kImport, &state);
 }
 
+Result<Record> RecordService::reimport_within(store::Connection& c, const Principal& p, Record r, const json& body,
+                                              const std::string& state, Scope scope) {
+  if (!body.is_object()) return Error::of(ErrorKind::bad_request, "body.not_object");
+  const model::TypeDef& t = *r.type;
+  Record before = r;
+  auto errors = apply_fields(c, p, t, body, r, false, nullptr, true);
+  if (!state.empty()) {
+    if (t.lifecycle && t.lifecycle->state(state))
+      r.state = state;
+    else
+      errors.push_back({"state", "import.unknown_state", {{"value", state}}});
+  }
+  assign_org(p, r, false);
+  if (errors.empty()) {
+    if (auto e = scope_error(p, scope, r, t)) errors.push_back(std::move(*e));
+  }
+  if (!errors.empty()) return Error::invalid(std::move(errors));
+  const EpochMs now = clock_.now_ms();
+  WriteContext w{&before, r, kImport, nullptr, body, p, now, c, catalogue_, this};
+  if (auto ws = rules_.check_write(w); !ws) return ws.take_error();
+  compute_fields(r);
+  json changes = diff(&before, r);
+  if (changes.empty()) return before;
+  r.updated_at = now;
+  if (auto s = save_change(c, p, r, before, kImport, changes); !s) return s.take_error();
+  return r;
+}
+
 Result<Record> RecordService::insert_new(store::Connection& c, const Principal& p, const model::TypeDef& t,
                                          const json& body, Scope create_scope, const std::string& action,
                                          const std::string* state) {

@@ -184,6 +184,11 @@ class RecordService {
   // field's type and constraints; computed fields and the write rules (action "import") run.
   Result<Record> import_within(store::Connection& c, const Principal& p, const model::TypeDef& t,
                                const nlohmann::json& body, const std::string& state, Scope create_scope);
+  // For a later import of a record imported before: brings `r` to `body` and `state` (empty:
+  // kept) like import_within would have written it, journaled as "import" when anything
+  // changed. The result has r's version when nothing changed.
+  Result<Record> reimport_within(store::Connection& c, const Principal& p, Record r, const nlohmann::json& body,
+                                 const std::string& state, Scope scope);
   // Links `from` to `to` by one of from's relations, journaled on both; an existing link is kept.
   Status link_within(store::Connection& c, const Principal& p, const Record& from, const std::string& relation,
                      const Record& to);

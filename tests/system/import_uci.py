@@ -199,11 +199,11 @@ def bad_input(t: systest.Checks, srv, workdir: pathlib.Path):
     after = {c: count(srv, c) for c in before}
     t.check(after == before, "nothing was imported: no incident, no category, no support group",
             lambda: f"before {before}, after {after}")
-    return bad
 
     p = kanri("--lang", "ja", str(bad))
     t.check(p.returncode == 1 and "3 行目: 項目 opened_at:" in p.stderr and "d/m/yyyy HH:MM の形式の日時ではありません" in p.stderr,
             "the report in Japanese (--lang ja)", lambda: p.stdout + p.stderr)
+    return bad
 
 
 
@@ -231,6 +231,32 @@ def skip_invalid(t: systest.Checks, srv, bad: pathlib.Path, already: int):
             "its category is the subcategory, made as a child of the category", lambda: systest.dump([cat, parent]))
     t.check(first["group"] and first["group"]["display"] == "Group 901",
             "its support group was made by name", lambda: systest.dump(first))
+
+
+def reimport(t: systest.Checks, srv, bad: pathlib.Path, workdir: pathlib.Path, already: int):
+    t.step("importing again: matched by the ServiceNow number, updated, never made twice")
+    p = srv.run("import", "--type", "incident", "--mapping", str(MAPPING), "--skip-invalid", str(bad), check=False)
+    out = p.stdout + p.stderr
+    t.check("0 imported, 4 rows rejected" in out and "0 records already imported were updated and 2 were unchanged "
+            "(matched by external_ref)" in out, "the same file again imports nothing and says both are unchanged", lambda: out)
+    t.check(count(srv, "incidents") == already + 2, "no incident was made twice")
+    later = workdir / "later.csv"
+    later.write_text("\n".join([HEADER, row("INC9000001", mod=1), row("INC9000001", state="Active", mod=2, resolved="?"),
+                                 row("INC9000007")]) + "\n", encoding="utf-8")
+    p = srv.run("import", "--type", "incident", "--mapping", str(MAPPING), str(later), check=False)
+    out = p.stdout + p.stderr
+    t.check(p.returncode == 0 and "1 imported, 0 rows rejected" in out
+            and "1 records already imported were updated and 0 were unchanged" in out,
+            "a later export updates the incident it already holds and adds the new one", lambda: out)
+    t.check(count(srv, "incidents") == already + 3, "one incident more, the new one")
+    r = srv.request("GET", "/api/v1/incidents?external_ref=INC9000001")
+    items = r.json()["items"] if r.status == 200 else []
+    t.check(len(items) == 1 and items[0]["state"] == "in_progress" and items[0]["resolved_at"] is None,
+            "the incident is in the later export's state, the resolution time it no longer has removed", lambda: r.describe())
+    if items:
+        h = srv.request("GET", f"/api/v1/incidents/{items[0]['number']}/history")
+        actions = [e["action"] for e in h.json()["items"]] if h.status == 200 else []
+        t.check(actions.count("import") == 2, "its history has both imports, each journaled as import", lambda: h.describe())
 
 
 def the_log(t: systest.Checks, srv, path: pathlib.Path):
@@ -264,6 +290,8 @@ def the_log(t: systest.Checks, srv, path: pathlib.Path):
         t.check(count(srv, "incidents", f"priority={prio}") == n, f"the list filtered by priority={prio} has {n}")
     t.check(count(srv, "incidents", "reopen_count[gte]=1") == want["reopened"],
             "the list filtered by reopen_count[gte]=1 has the reopened ones")
+    t.check(count(srv, "incidents", "major_candidate=true") == 0,
+            "history imported closed is never a major-incident candidate (it can no longer be declared)")
     made = {c: count(srv, c) - before[c] for c in before}
     t.check(made["categories"] == want["categories"],
             "one category per category and one child per (category, subcategory), made once each",
@@ -297,6 +325,7 @@ def test(args, t: systest.Checks):
         if source is not None:
             already = the_log(t, srv, unpack(source, stack.workdir))
         skip_invalid(t, srv, bad, already)
+        reimport(t, srv, bad, stack.workdir, already)
 
 
 if __name__ == "__main__":

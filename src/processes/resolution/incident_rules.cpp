@@ -3,6 +3,7 @@
 // escalations with a reason, major-incident criteria, declaration and the report and review
 // before closure, closure only on the reporter's confirmation or after the policy's days
 // without a reply.
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -149,7 +150,12 @@ Status incident_write(engine::WriteContext& w, PolicyCache& policies) {
     set(r, "closed_at", w.now);
   }
 
-  if (!flag(r, "major")) {
+  // Candidates are judged while the incident can still be declared major; afterwards the flag
+  // stays as it was (the report counts candidates), and history imported closed gets none.
+  const model::TransitionDef* declare = r.type->lifecycle ? r.type->lifecycle->transition("declare_major") : nullptr;
+  const bool declarable = declare && (declare->from.empty() || std::find(declare->from.begin(), declare->from.end(),
+                                                                         r.state) != declare->from.end());
+  if (!flag(r, "major") && declarable) {
     json reasons = major_reasons(w, policy);
     set(r, "major_candidate", std::int64_t{reasons.empty() ? 0 : 1});
     set(r, "major_reasons", reasons.empty() ? Value() : Value(reasons.dump()));
