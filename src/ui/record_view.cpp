@@ -71,8 +71,16 @@ Shown show_field(const model::Catalogue& cat, const model::FieldDef& f, const js
       return {display.empty() ? number : number + " " + display,
               target ? "/r/" + target->collection + "/" + number : ""};
     }
-    case FieldType::json:
-      return {v.dump(2), ""};
+    case FieldType::json: {
+      // A flat object (a request's answers) reads as one "name: value" line each.
+      bool flat = v.is_object() && !v.empty();
+      for (auto& [key, item] : v.items()) flat = flat && !item.is_structured();
+      if (!flat) return {v.dump(2), ""};
+      std::string lines;
+      for (auto& [key, item] : v.items())
+        lines += (lines.empty() ? "" : "\n") + key + ": " + (item.is_string() ? item.get<std::string>() : item.dump());
+      return {lines, ""};
+    }
     default:
       return {str(v), ""};
   }
