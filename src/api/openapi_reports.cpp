@@ -69,7 +69,7 @@ void add_report_openapi(json& paths, json& schemas) {
   // The resolution reports: each section an object; breakdowns are [{value, count}], age
   // bands [{min_days, max_days, count}], item lists the records' numbers and key fields.
   json breakdown{{"type", "array"},
-                 {"items", {{"type", "object"}, {"properties", {{"value", {}}, {"count", {{"type", "integer"}}}}}}}};
+                 {"items", {{"type", "object"}, {"properties", {{"value", json::object()}, {"count", {{"type", "integer"}}}}}}}};
   json object{{"type", "object"}};
   json header{{"from", {{"type", "string"}, {"format", "date"}}},
               {"to", {{"type", "string"}, {"format", "date"}}},

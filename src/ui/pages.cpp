@@ -7,6 +7,7 @@
 #include "ui/home_pages.h"
 #include "ui/portal_pages.h"
 #include "ui/report_pages.h"
+#include "ui/resolution_pages.h"
 #include "ui/profile_pages.h"
 #include "ui/record_pages.h"
 #include "ui/web.h"
@@ -157,6 +158,7 @@ void register_pages(http::Router& router, api::ApiContext& context, std::shared_
   register_home_pages(router, web);
   register_portal_pages(router, web);
   register_report_pages(router, web);
+  register_resolution_pages(router, web);
   register_profile_pages(router, web);
   register_record_pages(router, web);
 }

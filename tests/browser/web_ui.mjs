@@ -762,6 +762,33 @@ async function requesterReportsAndConfirms(b) {
   b.checkClean(page, 'no console error or CSP violation while reporting and confirming');
 }
 
+// An incident's detail page loads the suggestions in place: here a recent incident with the
+// same symptom, with why it came up.
+async function incidentSuggestions(b) {
+  const page = await b.newPage();
+  await b.signIn(page, USER, PASSWORD, { lang: 'ja' });
+  const make = async (title) => {
+    const r = await fetch(b.url('/api/v1/incidents'), {
+      method: 'POST', headers: { Authorization: `Bearer ${AGENT_TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title, symptom: 'VPN が頻繁に切断される' }),
+    });
+    const body = await r.text();
+    b.check(r.status === 201, `the desk records "${title}"`, `${r.status} ${body}`);
+    return JSON.parse(body).number;
+  };
+  const first = await make('VPN 切断（本社）');
+  const second = await make('VPN 切断（大阪支店）');
+  await page.goto(b.url(`/r/incidents/${second}`));
+  await page.waitForSelector('#suggested-incidents');
+  const listed = await text(page, '#suggested-incidents');
+  b.check(listed.includes(first) && listed.includes('似た文面'),
+    'its detail page suggests the earlier incident with the same symptom, saying why', await text(page, '#suggestions'));
+  b.check(!listed.includes(second), 'but not the incident itself', listed);
+  await b.navigate(page, () => page.click(`#suggested-incidents a[href="/r/incidents/${first}"]`));
+  b.check(pathOf(page) === `/r/incidents/${first}`, 'and the suggestion opens that incident', page.url());
+  b.checkClean(page, 'no console error or CSP violation with the suggestions');
+}
+
 // Reports: the incident report counts what the user may read as key figures, charts and the
 // tables of their numbers, each row linking to the list it counts; a bad range is refused with
 // the reason, in the user's language.
@@ -799,7 +826,7 @@ async function reportPages(b) {
 }
 
 const TESTS = [signInPage, wrongPassword, signInToHome, createRecord, transitionWithFields, formDefaults, searchJapanese, exportList,
-  bulkTransition, listPartialUpdate, editConflict, keyboard, requesterPortal, requesterOrders, requesterReportsAndConfirms, reportPages, requesterAccess, englishPages];
+  bulkTransition, listPartialUpdate, editConflict, keyboard, requesterPortal, requesterOrders, requesterReportsAndConfirms, incidentSuggestions, reportPages, requesterAccess, englishPages];
 
 await run('web_ui.mjs', 'the web UI in Chromium: sign-in, records, transitions, history, search, export, bulk, '
   + 'access, keyboard, phone width, both languages', TESTS);

@@ -142,12 +142,19 @@ class Counter {
 };
 
 // The report's type, readable by the caller, and its parsed query.
-Result<const model::TypeDef*> report_type(engine::RecordService& records, const engine::Principal& p,
-                                          const std::string& name) {
+struct Prepared {
+  const model::TypeDef* type = nullptr;
+  ReportQuery query;
+};
+
+Result<Prepared> prepare(engine::RecordService& records, const engine::Principal& p, const std::string& name,
+                         const ReportParams& params) {
   const model::TypeDef* t = records.catalogue().type(name);
   if (!t) return Error::of(ErrorKind::not_found, "report.unavailable", {{"type", name}});
   if (p.scope(t->name, "read") == engine::Scope::none) return engine::access_denied("read", *t);
-  return t;
+  auto parsed = parse_report_query(records, p, params);
+  if (!parsed) return parsed.take_error();
+  return Prepared{t, std::move(*parsed)};
 }
 
 Filters service_filter(const ReportQuery& rq) {
@@ -159,12 +166,10 @@ Filters service_filter(const ReportQuery& rq) {
 
 Result<json> incident_report(engine::RecordService& records, const engine::Principal& p, const ReportParams& query,
                              EpochMs now) {
-  auto t = report_type(records, p, "incident");
-  if (!t) return t.take_error();
-  auto parsed = parse_report_query(records, p, query);
-  if (!parsed) return parsed.take_error();
-  const ReportQuery& rq = *parsed;
-  Counter c(records, p, **t);
+  auto ready = prepare(records, p, "incident", query);
+  if (!ready) return ready.take_error();
+  const ReportQuery& rq = ready->query;
+  Counter c(records, p, *ready->type);
   const Filters base = service_filter(rq);
   const Filters opened = plus(base, rq.between("opened_at", rq.from_day, rq.to_day));
   const Filters resolved = plus(base, rq.between("resolved_at", rq.from_day, rq.to_day));
@@ -238,12 +243,10 @@ Result<json> incident_report(engine::RecordService& records, const engine::Princ
 
 Result<json> request_report(engine::RecordService& records, const engine::Principal& p, const ReportParams& query,
                             EpochMs now) {
-  auto t = report_type(records, p, "service_request");
-  if (!t) return t.take_error();
-  auto parsed = parse_report_query(records, p, query);
-  if (!parsed) return parsed.take_error();
-  const ReportQuery& rq = *parsed;
-  Counter c(records, p, **t);
+  auto ready = prepare(records, p, "service_request", query);
+  if (!ready) return ready.take_error();
+  const ReportQuery& rq = ready->query;
+  Counter c(records, p, *ready->type);
   const Filters base = service_filter(rq);
   const Filters opened = plus(base, rq.between("created_at", rq.from_day, rq.to_day));
   const Filters fulfilled = plus(base, rq.between("fulfilled_at", rq.from_day, rq.to_day));
@@ -299,12 +302,10 @@ Result<json> request_report(engine::RecordService& records, const engine::Princi
 
 Result<json> problem_report(engine::RecordService& records, const engine::Principal& p, const ReportParams& query,
                             EpochMs now) {
-  auto t = report_type(records, p, "problem");
-  if (!t) return t.take_error();
-  auto parsed = parse_report_query(records, p, query);
-  if (!parsed) return parsed.take_error();
-  const ReportQuery& rq = *parsed;
-  Counter c(records, p, **t);
+  auto ready = prepare(records, p, "problem", query);
+  if (!ready) return ready.take_error();
+  const ReportQuery& rq = ready->query;
+  Counter c(records, p, *ready->type);
   const Filters base = service_filter(rq);
   json out = rq.header();
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "core/text.h"
 #include "engine/refusals.h"
 #include "processes/record_fields.h"
 
@@ -57,37 +58,39 @@ Result<json> ServiceDesk::suggestions(const engine::Principal& p, std::string_vi
   std::string words = text(r, "symptom");
   if (words.empty()) words = text(r, "title");
 
-  json out{{"known_errors", json::array()}, {"incidents", json::array()}};
+  json out{{"known_errors", json::array()}, {"knowledge", json::array()}, {"incidents", json::array()}};
   auto render = [&](const std::vector<Candidate>& list, json& into) {
     for (auto& c : list) {
       json item = records_.to_json(p, c.record);
       into.push_back({{"record", item}, {"reasons", c.reasons}});
     }
   };
-  if (known_error && p.scope("known_error", "read") != engine::Scope::none) {
+  // The bases of one kind of suggestion: the incident's service and category where `t` has
+  // those fields, and the text; `only` narrows each (published articles only).
+  auto bases_for = [&](const model::TypeDef& t, const std::string& text_query,
+                       const std::vector<std::pair<std::string, std::string>>& only) {
     std::vector<std::pair<std::string, engine::ListRequest>> bases;
-    if (!is_null(field(r, "service"))) bases.push_back({"service", by("service", field(r, "service"))});
-    if (!is_null(field(r, "category"))) bases.push_back({"category", by("category", field(r, "category"))});
-    if (!words.empty()) {
+    for (const char* name : {"service", "category"})
+      if (t.field(name) && !is_null(field(r, name))) bases.push_back({name, by(name, field(r, name))});
+    if (!text_query.empty()) {
       engine::ListRequest q;
-      q.q = words.substr(0, 200);
+      q.q = utf8_prefix(text_query, 200);
       bases.push_back({"text", q});
     }
-    render(collect(*known_error, bases, 0), out["known_errors"]);
+    for (auto& [_, request] : bases) request.filters.insert(request.filters.end(), only.begin(), only.end());
+    return bases;
+  };
+  if (known_error && p.scope(known_error->name, "read") != engine::Scope::none)
+    render(collect(*known_error, bases_for(*known_error, words, {}), 0), out["known_errors"]);
+  if (const model::TypeDef* article = cat.type("knowledge_article")) {
+    // Published articles only: a draft is not yet knowledge anyone should follow.
+    auto found = collect(*article, bases_for(*article, words, {{"state", "published"}}), 0);
+    if (found.size() > static_cast<size_t>(kPerBasis)) found.resize(kPerBasis);
+    render(found, out["knowledge"]);
   }
-  {
-    std::vector<std::pair<std::string, engine::ListRequest>> bases;
-    if (!is_null(field(r, "service"))) bases.push_back({"service", by("service", field(r, "service"))});
-    if (!is_null(field(r, "category"))) bases.push_back({"category", by("category", field(r, "category"))});
-    if (!text(r, "symptom").empty()) {
-      engine::ListRequest q;
-      q.q = text(r, "symptom").substr(0, 200);
-      bases.push_back({"text", q});
-    }
-    auto similar = collect(*incident, bases, r.id);
-    if (similar.size() > static_cast<size_t>(kPerBasis)) similar.resize(kPerBasis);
-    render(similar, out["incidents"]);
-  }
+  auto similar = collect(*incident, bases_for(*incident, text(r, "symptom"), {}), r.id);
+  if (similar.size() > static_cast<size_t>(kPerBasis)) similar.resize(kPerBasis);
+  render(similar, out["incidents"]);
   return out;
 }
 

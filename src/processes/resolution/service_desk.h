@@ -15,9 +15,10 @@ class ServiceDesk {
  public:
   explicit ServiceDesk(engine::RecordService& records) : records_(records) {}
 
-  // Known errors (not retired) sharing the incident's service or category or matching its
-  // symptom or title, and recent incidents on the same service and category, each with why it
-  // was suggested; only what `p` may read.
+  // Known errors (not retired) and published knowledge articles sharing the incident's
+  // service or category or matching its symptom or title, and recent incidents on the same
+  // service and category or with the same symptom, each with why it was suggested; only what
+  // `p` may read.
   Result<nlohmann::json> suggestions(const engine::Principal& p, std::string_view incident_key);
   // Runs the trend analysis now as `p`, who needs the right to create problem proposals with
   // the scope all (it reads every organization's incidents).

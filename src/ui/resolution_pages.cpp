@@ -1,0 +1,74 @@
+#include "ui/resolution_pages.h"
+
+#include <nlohmann/json.hpp>
+
+#include "api/problem_render.h"
+#include "processes/resolution/service_desk.h"
+#include "ui/record_view.h"
+
+namespace kanri::ui {
+
+using nlohmann::json;
+
+namespace {
+
+// /r/incidents/{key}/suggestions: the panel alone for htmx (the detail page loads it in
+// place), or a page of its own without JavaScript.
+http::Response suggestions(Web& web, http::Request& req, Visitor& v) {
+  const model::Catalogue& cat = web.ctx().records.catalogue();
+  const model::TypeDef* incident = cat.type("incident");
+  processes::resolution::ServiceDesk desk(web.ctx().records);
+  auto found = incident ? desk.suggestions(v.principal, req.params.at(0))
+                        : Result<json>(Error::of(ErrorKind::not_found, "record.not_found"));
+  data d{data::type::object};
+  d.set("lang", v.lang);
+  d.set("number", req.params.at(0));
+  d.set("back", "/r/incidents/" + req.params.at(0));
+  if (!found) {
+    d.set("error", error_data(web, v, found.error(), incident));
+    return web.render(req, v, "error", d, web.t(v, "error_title"), api::status_for(found.error().kind));
+  }
+  data groups{data::type::list};
+  bool any = false;
+  for (auto& [key, type] : std::vector<std::pair<const char*, const char*>>{
+           {"known_errors", "known_error"}, {"knowledge", "knowledge_article"}, {"incidents", "incident"}}) {
+    const model::TypeDef* t = cat.type(type);
+    if (!t) continue;
+    data items{data::type::list};
+    for (auto& s : (*found)[key]) {
+      const json& rec = s["record"];
+      data item = record_data(cat, *t, rec, v);
+      std::string reasons;
+      for (auto& why : s["reasons"]) reasons += (reasons.empty() ? "" : ", ") + web.t(v, "suggested_by_" + why.get<std::string>());
+      item.set("reasons", reasons);
+      if (t->field("workaround") && rec.value("workaround", json()).is_string()) item.set("workaround", rec["workaround"].get<std::string>());
+      items << item;
+    }
+    data g{data::type::object};
+    g.set("id", key);
+    g.set("label", t->plural.in(v.lang));
+    g.set("empty", flag(items.is_empty_list()));
+    any = any || !items.is_empty_list();
+    g.set("items", items);
+    groups << g;
+  }
+  d.set("groups", groups);
+  d.set("nothing", flag(!any));
+  if (Web::is_htmx(req)) {
+    http::Response r;
+    r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+    r.headers.emplace_back("Vary", "HX-Request");
+    r.body = web.fragment("suggestions", d);
+    return r;
+  }
+  return web.render(req, v, "suggestions", d, web.t(v, "suggestions_title") + " " + req.params.at(0), 200, "incidents");
+}
+
+}  // namespace
+
+void register_resolution_pages(http::Router& router, Web& web) {
+  router.add("GET", "/r/incidents/{key}/suggestions",
+             web.page([&web](http::Request& req, Visitor& v) { return suggestions(web, req, v); }));
+}
+
+}  // namespace kanri::ui
