@@ -1,6 +1,7 @@
 #include "jobs/events.h"
 
 #include <mutex>
+#include <set>
 
 #include "core/crypto.h"
 #include "engine/field_codec.h"
@@ -71,16 +72,17 @@ void wake() {
 
 namespace {
 
-// The event's job, whoever listens (the caller has checked that someone does).
-void enqueue_event(store::Connection& c, const Event& e, EpochMs now) {
+// The event's job, whoever listens (the caller has checked that someone does). Takes the
+// event's data: a record's snapshot and changes are copied into no other object on the way.
+void enqueue_event(store::Connection& c, Event&& e, EpochMs now) {
   store::JobSpec spec;
   spec.kind = kEventJob;
   spec.due_at = now;
   spec.org_id = e.org_id;
   // The event's own id names what it makes (its notifications), whatever the job's id.
   spec.payload = {{"event", e.name},         {"event_id", random_token(12)}, {"record_type", e.record_type},
-                  {"record_id", e.record_id}, {"actor", e.actor},            {"at", now},
-                  {"data", e.data}};
+                  {"record_id", e.record_id}, {"actor", e.actor},            {"at", now}};
+  spec.payload["data"] = std::move(e.data);
   if (e.actor_id) spec.payload["actor_id"] = *e.actor_id;
   store::schedule_job(c, spec, now);
 }
@@ -91,8 +93,14 @@ void observe_record_events(engine::RuleRegistry& rules) {
   rules.add_observer("*", [](const engine::RecordChange& ch) -> Status {
     bool any = false;
     json snapshot;
-    for (auto& d : derive_events(ch)) {
-      if (!store::any_subscription(ch.connection, {d.name}, ch.record.type->name)) continue;
+    std::vector<Derived> derived = derive_events(ch);
+    if (derived.empty()) return ok_status();
+    std::vector<std::string> names;
+    for (auto& d : derived) names.push_back(d.name);
+    // One query per write for all its events (a create is "created" and "assigned").
+    const std::set<std::string> listened = store::subscribed_events(ch.connection, names, ch.record.type->name);
+    for (auto& d : derived) {
+      if (!listened.count(d.name)) continue;
       // The record as it was at the event: subscriptions' conditions are judged on it, not on
       // what it became by the time a worker runs the event. Made once per write.
       if (snapshot.is_null()) {
@@ -105,7 +113,7 @@ void observe_record_events(engine::RuleRegistry& rules) {
               ch.principal.display_name.empty() ? ch.principal.username : ch.principal.display_name,
               std::move(d.data)};
       e.data["snapshot"] = snapshot;
-      enqueue_event(ch.connection, e, ch.at);
+      enqueue_event(ch.connection, std::move(e), ch.at);
       any = true;
     }
     // Woken before the commit, the scheduler finds the job once the write is done (SQLite
@@ -124,7 +132,7 @@ const std::vector<std::string>& event_names() {
 
 bool emit_event(store::Connection& c, const Event& e, EpochMs now) {
   if (!store::any_subscription(c, {e.name}, e.record_type)) return false;
-  enqueue_event(c, e, now);
+  enqueue_event(c, Event(e), now);
   return true;
 }
 

@@ -128,6 +128,20 @@ bool any_subscription(Connection& c, const std::vector<std::string>& events, con
               .empty();
 }
 
+std::set<std::string> subscribed_events(Connection& c, const std::vector<std::string>& events, const std::string& type) {
+  std::set<std::string> out;
+  if (events.empty()) return out;
+  std::vector<Value> params;
+  std::string in = in_list(events, params);
+  params.emplace_back(type);
+  for (auto& r : c.query("SELECT DISTINCT event FROM subscriptions WHERE event IN (" + in +
+                             ") AND record_type IN (?, '*') AND active = 1",
+                         params)
+                     .rows)
+    out.insert(as_text(r[0]));
+  return out;
+}
+
 std::vector<std::int64_t> muted_subscriptions(Connection& c, std::int64_t user_id) {
   std::vector<std::int64_t> out;
   for (auto& r : c.query("SELECT subscription_id FROM subscription_mutes WHERE user_id = ? ORDER BY subscription_id",

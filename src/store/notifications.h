@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,8 @@ std::vector<Subscription> matching_subscriptions(Connection& c, const std::strin
 // Whether any active subscription listens to one of `events` on `type`: one index read, so a
 // write that nobody is subscribed to costs no job.
 bool any_subscription(Connection& c, const std::vector<std::string>& events, const std::string& type);
+// Which of `events` an active subscription listens to on `type` (one query for all of them).
+std::set<std::string> subscribed_events(Connection& c, const std::vector<std::string>& events, const std::string& type);
 
 std::vector<std::int64_t> muted_subscriptions(Connection& c, std::int64_t user_id);
 void set_mute(Connection& c, std::int64_t user_id, std::int64_t subscription_id, bool muted, EpochMs now);

@@ -331,6 +331,28 @@ std::set<std::string> existing_indexes(Connection& c) {
   return out;
 }
 
+// The model's indexes of each record table (named "ix_<type>_…"), by table: what a drop of
+// an index the model no longer declares is judged against.
+std::map<std::string, std::set<std::string>> existing_model_indexes(Connection& c) {
+  std::map<std::string, std::set<std::string>> out;
+  Rows r = c.dialect() == Dialect::sqlite
+               ? c.query("SELECT tbl_name, name FROM sqlite_master WHERE type = 'index' AND tbl_name LIKE 'rec\\_%' ESCAPE '\\'")
+               : c.query("SELECT tablename, indexname FROM pg_indexes WHERE schemaname = current_schema() AND "
+                         "tablename LIKE 'rec\\_%' ESCAPE '\\'");
+  for (auto& row : r.rows) out[as_text(row[0])].insert(as_text(row[1]));
+  return out;
+}
+
+// Every index the model asks of a type's table (the full-text index on PostgreSQL included).
+std::set<std::string> model_index_names(const model::TypeDef& t) {
+  std::set<std::string> out{"ix_" + t.name + "__updated", "ix_" + t.name + "__created", "ix_" + t.name + "__search"};
+  for (auto& ix : system_filter_indexes(t)) out.insert(ix.name);
+  for (auto& ix : declared_indexes(t)) out.insert(ix.name);
+  for (auto& f : t.fields)
+    if (f.indexed) out.insert(filter_index(t, f.name, true).name);
+  return out;
+}
+
 const std::set<std::string> kSystemColumns = {"id", "number", "state", "version", "org_id", "created_at",
                                               "updated_at", "created_by", "updated_by", "deleted_at",
                                               "search_text", "search"};
@@ -377,6 +399,7 @@ SchemaPlan plan_schema(Connection& c, const model::Catalogue& catalogue) {
   }
   if (fresh) plan.statements.push_back(kJournalHeadRow);
   auto tables = existing_record_tables(c);
+  auto model_indexes = existing_model_indexes(c);
   for (auto& tp : catalogue.types()) {
     const model::TypeDef& t = *tp;
     if (!tables.count(t.table())) {
@@ -401,6 +424,16 @@ SchemaPlan plan_schema(Connection& c, const model::Catalogue& catalogue) {
       std::string cols;
       for (auto& n : t.indexes[i]) cols += (cols.empty() ? "" : ", ") + n;
       plan.changes.push_back("index " + cols + " of " + t.name);
+    }
+    // An index the model no longer declares (a field no longer `indexed`, a dropped
+    // `indexes` entry) costs every write and serves no list the model offers: dropped, which
+    // loses no data (declaring it again brings it back). Indexes named otherwise (made by hand)
+    // are left alone.
+    const std::set<std::string> wanted = model_index_names(t);
+    for (auto& name : model_indexes[t.table()]) {
+      if (name.rfind("ix_" + t.name + "_", 0) != 0 || wanted.count(name)) continue;
+      plan.statements.push_back("DROP INDEX IF EXISTS " + name);
+      plan.changes.push_back("drop index " + name + " of " + t.name + " (no longer in the model)");
     }
     auto cols = existing_columns(c, t.table());
     for (auto& f : t.fields) {

@@ -776,6 +776,46 @@ TEST_F(StoreTest, DeclaredIndexIsPlannedForAnExistingTable) {
   EXPECT_TRUE(plan(tmp_.db(), *indexed).up_to_date());
 }
 
+TEST_F(StoreTest, AnIndexNoLongerDeclaredIsDroppedAndAHandMadeOneKept) {
+  auto files = real_model_files();
+  const std::string crit = "[service.fields.criticality]";
+  auto at = files[1].second.find(crit);
+  ASSERT_NE(at, std::string::npos);
+  auto flag = files[1].second.find("indexed = true\n", at);
+  ASSERT_NE(flag, std::string::npos);
+  files[1].second.erase(flag, std::string("indexed = true\n").size());
+  auto unindexed = load_catalogue(files);
+  ASSERT_NE(unindexed, nullptr);
+  ASSERT_FALSE(unindexed->type("service")->field("criticality")->indexed);
+  ASSERT_TRUE(tmp_.db().write([](store::Connection& c) -> Status {
+    c.execute("CREATE INDEX by_hand_service_name ON rec_service (\"name\")");
+    return ok_status();
+  }).ok());
+
+  store::SchemaPlan p = plan(tmp_.db(), *unindexed);
+  EXPECT_TRUE(p.refused.empty()) << join(p.refused);
+  ASSERT_EQ(p.statements.size(), 1u) << join(p.statements);
+  EXPECT_EQ(p.statements[0], "DROP INDEX IF EXISTS ix_service_criticality_by_updated_at");
+  ASSERT_EQ(p.changes.size(), 1u);
+  EXPECT_EQ(p.changes[0], "drop index ix_service_criticality_by_updated_at of service (no longer in the model)");
+  ASSERT_TRUE(store::apply_schema(tmp_.db(), *unindexed, nullptr).ok());
+  EXPECT_TRUE(plan(tmp_.db(), *unindexed).up_to_date());
+  // Filters on the field still work, without the index.
+  RecordService unindexed_service(*unindexed, tmp_.db(), rules(), clock_);
+  ListRequest q;
+  q.filters.push_back({"criticality", "high"});
+  EXPECT_TRUE(unindexed_service.list(sys_, *unindexed->type("service"), q).ok());
+  // Declared again, it comes back.
+  store::SchemaPlan back = plan(tmp_.db(), *catalogue_);
+  ASSERT_EQ(back.changes.size(), 1u) << join(back.changes);
+  EXPECT_EQ(back.changes[0], "index field service.criticality");
+  std::size_t by_hand = 0;
+  tmp_.db().read([&](store::Connection& c) {
+    by_hand = c.query("SELECT 1 FROM sqlite_master WHERE name = 'by_hand_service_name'").size();
+  });
+  EXPECT_EQ(by_hand, 1u);
+}
+
 TEST_F(StoreTest, MissingFieldIsRefused) {
   auto files = real_model_files();
   files[1].second = remove_block(files[1].second, "[service.fields.support_hours]");

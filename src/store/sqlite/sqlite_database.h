@@ -54,6 +54,7 @@ class SqliteDatabase final : public Database {
   std::mutex queue_mutex_;
   std::deque<PendingWrite*> queue_;
   bool leader_active_ = false;
+  int next_wal_restart_ = 0;  // WAL frames at which the leader restarts the WAL (set at open)
   std::vector<std::unique_ptr<SqliteConnection>> readers_;
   std::vector<SqliteConnection*> idle_readers_;
   std::mutex read_mutex_;
