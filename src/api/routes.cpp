@@ -22,8 +22,6 @@ namespace {
 constexpr const char* kXlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 constexpr EpochMs kMsPerDay = 86'400'000;
 
-EpochMs floor_div(EpochMs a, EpochMs b) { return a / b - (a % b < 0 ? 1 : 0); }
-
 // Handlers hold a shared pointer to this object, which so lives as long as the router.
 class RecordRoutes : public std::enable_shared_from_this<RecordRoutes> {
  public:

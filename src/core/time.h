@@ -43,4 +43,7 @@ void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d);
 std::int64_t date_to_days(std::string_view date);
 std::string days_to_date(std::int64_t days);
 
+// a / b rounded towards minus infinity (b > 0): the day of an instant before 1970 too.
+inline std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
+
 }  // namespace kanri

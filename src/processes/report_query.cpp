@@ -13,8 +13,6 @@ namespace {
 constexpr std::int64_t kDay = 86'400'000;
 constexpr size_t kMaxPeriods = 120;
 
-std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - (a % b < 0 ? 1 : 0); }
-
 // `day` moved on by whole months, the day clamped to the month's length.
 std::int64_t add_months(std::int64_t day, std::int64_t months) {
   std::int64_t y;

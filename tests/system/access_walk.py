@@ -1147,6 +1147,8 @@ RULE_FIELDS = {
     "severity_scheme": {"kind": "binary", "definition": {"levels": ["A", "B"]}},
     "failure_cap": {"fiscal_year": 2026, "starts_on": "2026-04-01", "ends_on": "2027-03-31"},
     "failure": {"cause_process": "development"},
+    # A business calendar's zone is a real one and its hours name weekdays.
+    "business_calendar": {"time_zone": "Asia/Tokyo", "hours": {"mon": [["09:00", "18:00"]]}},
 }
 # Types made after all others: a failure names the incident or problem it describes.
 CREATE_LATE = ("failure",)

@@ -1,9 +1,9 @@
 #include "processes/service_level/service_rules.h"
 
 #include "core/time.h"
+#include "processes/service_level/calendar_rules.h"
 
 namespace kanri::processes::service_level {
-
 
 std::optional<std::string> next_review_date(const std::string& live_since, std::int64_t interval_ms,
                                             const std::string& today) {
@@ -17,6 +17,7 @@ std::optional<std::string> next_review_date(const std::string& live_since, std::
 }
 
 void register_rules(engine::RuleRegistry& rules) {
+  register_calendar_rules(rules);
   // A service that is not live (proposed, retired) has no review due; a live one is reviewed
   // every interval counted from its go-live date, so the date never drifts with edits.
   rules.add_computed("service_next_review", [](const store::Record& r, const model::FieldDef&) -> Value {

@@ -14,7 +14,7 @@ namespace kanri::processes::service_level {
 std::optional<std::string> next_review_date(const std::string& live_since, std::int64_t interval_ms,
                                             const std::string& today);
 
-// Registers "service_next_review" (computed field).
+// Registers "service_next_review" (computed field) and the business calendar's write rule.
 void register_rules(engine::RuleRegistry& rules);
 
 }  // namespace kanri::processes::service_level
