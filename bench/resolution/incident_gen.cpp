@@ -270,7 +270,7 @@ void copy_incidents(store::Connection& c, const model::TypeDef& t, std::int64_t 
                                   {Value(tbl)})
                         : c.query("SELECT name, sql FROM sqlite_master WHERE tbl_name = ? AND sql IS NOT NULL AND "
                                   "(type = 'index' OR (type = 'trigger' AND name = ?))",
-                                  {Value(tbl), Value("trg_" + t.name + "_ai")});
+                                  {Value(tbl), Value("trg_" + t.name + "_search_ai")});
   for (auto& d : defs.rows) {
     const std::string name = as_text(d[0]), ddl = as_text(d[1]);
     c.execute((ddl.rfind("CREATE TRIGGER", 0) == 0 ? "DROP TRIGGER " : "DROP INDEX ") + name);

@@ -3,6 +3,9 @@
 // temporary database file.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
@@ -657,6 +660,60 @@ TEST_F(StoreTest, FullTextSearchPaginates) {
   EXPECT_EQ(by_name.size(), 20u);
 }
 
+// Every search-index change of a write batch is applied once, before its commit: whatever a
+// batch did to a record (inserted, changed twice, deleted), the index ends as the table is.
+TEST_F(StoreTest, SearchIndexFollowsEveryChangeOfABatchAndStaysExact) {
+  Record a = create({{"name", "alpha"}});
+  Record b = create({{"name", "beta"}});
+  auto matches = [&](const std::string& term) {
+    std::vector<std::int64_t> ids;
+    tmp_.db().read([&](store::Connection& c) {
+      for (auto& r : c.query("SELECT rowid FROM fts_service WHERE fts_service MATCH ? ORDER BY rowid", {term}).rows)
+        ids.push_back(as_int(r[0]));
+    });
+    return ids;
+  };
+  using Ids = std::vector<std::int64_t>;
+  ASSERT_EQ(matches("alpha"), Ids{a.id});
+  Status s = tmp_.db().write([&](store::Connection& c) -> Status {
+    c.run("UPDATE rec_service SET search_text = 'gamma' WHERE id = ?", {a.id});
+    c.run("UPDATE rec_service SET search_text = 'delta' WHERE id = ?", {a.id});
+    c.run("DELETE FROM rec_service WHERE id = ?", {b.id});
+    return ok_status();
+  });
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(matches("delta"), Ids{a.id});
+  EXPECT_TRUE(matches("alpha").empty());
+  EXPECT_TRUE(matches("gamma").empty());
+  EXPECT_TRUE(matches("beta").empty());
+
+  // Concurrent writers share batches: each write's changes count, a refused write's do not.
+  std::vector<std::thread> writers;
+  std::atomic<int> refused{0};
+  for (int w = 0; w < 4; ++w)
+    writers.emplace_back([&, w] {
+      for (int i = 0; i < 25; ++i) {
+        auto r = svc_->create(sys_, *service_, {{"name", "batch" + std::to_string(w) + " epsilon"}});
+        if (!r.ok()) continue;
+        if (!svc_->update(sys_, *service_, r->number, {{"name", "batch" + std::to_string(w) + " zeta"}}, 1).ok())
+          ADD_FAILURE() << "update failed";
+        if (!svc_->create(sys_, *service_, {{"name", "eta"}, {"criticality", "urgent"}}).ok()) ++refused;
+      }
+    });
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(refused, 100);
+  EXPECT_TRUE(matches("epsilon").empty());
+  EXPECT_EQ(matches("zeta").size(), 100u);
+  EXPECT_TRUE(matches("eta").empty());
+  // FTS5's own check of an external-content index against its table, and nothing left queued.
+  Status check = tmp_.db().write([&](store::Connection& c) -> Status {
+    c.run("INSERT INTO fts_service(fts_service, rank) VALUES ('integrity-check', 1)");
+    EXPECT_EQ(as_int(c.query("SELECT COUNT(*) FROM fts_pending")[0][0]), 0);
+    return ok_status();
+  });
+  EXPECT_TRUE(check.ok());
+}
+
 // ---- journal -----------------------------------------------------------------------------------
 
 TEST_F(StoreTest, JournalVerifiesAndDetectsTampering) {
@@ -730,6 +787,21 @@ TEST_F(StoreTest, SecondPlanAfterApplyIsUpToDate) {
   std::vector<std::string> applied = {"sentinel"};
   ASSERT_TRUE(store::apply_schema(tmp_.db(), *catalogue_, &applied).ok());
   EXPECT_TRUE(applied.empty());
+}
+
+TEST_F(StoreTest, ADatabaseWhoseTriggersWroteTheSearchIndexDirectlyIsMigratedToTheQueue) {
+  Record a = create({{"name", "alpha"}});
+  // As databases made before the queue were: a trigger inserting into fts_service itself.
+  raw_write("DROP TRIGGER trg_service_search_ai");
+  raw_write("CREATE TRIGGER trg_service_ai AFTER INSERT ON rec_service BEGIN INSERT INTO fts_service(rowid, "
+            "search_text) VALUES (new.id, new.search_text); END");
+  store::SchemaPlan p = plan(tmp_.db(), *catalogue_);
+  EXPECT_EQ(p.changes, std::vector<std::string>{"search index of service updated once per write batch"});
+  ASSERT_TRUE(store::apply_schema(tmp_.db(), *catalogue_, nullptr).ok());
+  EXPECT_TRUE(plan(tmp_.db(), *catalogue_).up_to_date());
+  Record b = create({{"name", "alpha two"}});
+  ListRequest q{{}, "alpha", "", "", ""};
+  EXPECT_EQ(list_all(q).size(), 2u) << a.number << " " << b.number;
 }
 
 TEST_F(StoreTest, ExtraFieldPlansAnAddColumn) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <map>
 #include <unordered_map>
 
 namespace kanri::store {
@@ -169,6 +170,52 @@ class SqliteConnection final : public Connection {
   std::unordered_map<std::string, sqlite3_stmt*> cache_;
 };
 
+namespace {
+
+bool is_identifier(const std::string& s) {
+  if (s.empty()) return false;
+  for (char ch : s)
+    if (!(ch == '_' || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9'))) return false;
+  return true;
+}
+
+}  // namespace
+
+void SqliteDatabase::apply_search_changes() {
+  if (!search_queue_) {
+    // Created by `kanri migrate` (store/schema.cpp); until then no trigger queues anything.
+    if (writer_->query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'fts_pending'", {}).empty()) return;
+    search_queue_ = true;
+  }
+  Rows rows = writer_->query("SELECT type, rid, op, old_text, new_text FROM fts_pending ORDER BY seq", {});
+  if (rows.empty()) return;
+  // Per record: the text its index entry had before the batch (the first change's old text,
+  // unless the batch inserted it) and the text it has now (the last change's new text, unless
+  // the batch deleted it). Removing the old before adding the new keeps FTS5's external-content
+  // index exact whatever happened in between.
+  struct Net {
+    std::optional<Value> before, after;
+  };
+  std::map<std::pair<std::string, std::int64_t>, Net> net;
+  for (auto& r : rows.rows) {
+    const std::string op = as_text(r[2]);
+    auto [it, first] = net.try_emplace({as_text(r[0]), as_int(r[1])});
+    if (first && op != "i") it->second.before = r[3];
+    if (op == "d") it->second.after.reset();
+    else it->second.after = r[4];
+  }
+  for (auto& [key, n] : net) {
+    if (!n.before || !is_identifier(key.first)) continue;
+    writer_->run("INSERT INTO fts_" + key.first + "(fts_" + key.first + ", rowid, search_text) VALUES ('delete', ?, ?)",
+                 {key.second, *n.before});
+  }
+  for (auto& [key, n] : net) {
+    if (!n.after || !is_identifier(key.first)) continue;
+    writer_->run("INSERT INTO fts_" + key.first + "(rowid, search_text) VALUES (?, ?)", {key.second, *n.after});
+  }
+  writer_->run("DELETE FROM fts_pending", {});
+}
+
 SqliteDatabase::SqliteDatabase(const std::string& path, int read_connections) : path_(path) {
   auto parent = std::filesystem::path(path).parent_path();
   if (!parent.empty()) {
@@ -301,6 +348,7 @@ void SqliteDatabase::commit_batch(std::vector<PendingWrite*>& batch) {
     return;
   }
   try {
+    apply_search_changes();
     writer_->run("COMMIT", {});
   } catch (...) {
     // Nothing of the batch was stored: every write that thought it succeeded must hear so.

@@ -39,6 +39,9 @@ class SqliteDatabase final : public Database {
     std::condition_variable wake;  // one per waiter: a finished batch wakes only its own writers
   };
   void commit_batch(std::vector<PendingWrite*>& batch);
+  // Applies the batch's queued search-index changes (table fts_pending, see store/schema.cpp)
+  // inside its transaction, outside every write's savepoint.
+  void apply_search_changes();
 
   // Copies committed WAL pages into the database file on its own connection and thread, so a
   // commit never pays for a checkpoint.
@@ -54,6 +57,7 @@ class SqliteDatabase final : public Database {
   std::mutex queue_mutex_;
   std::deque<PendingWrite*> queue_;
   bool leader_active_ = false;
+  bool search_queue_ = false;  // whether fts_pending exists (checked until it does)
   int next_wal_restart_ = 0;  // WAL frames at which the leader restarts the WAL (set at open)
   std::vector<std::unique_ptr<SqliteConnection>> readers_;
   std::vector<SqliteConnection*> idle_readers_;
