@@ -49,13 +49,13 @@ void add_report_openapi(json& paths, json& schemas) {
                           {"schema", schema}, {"description", description}});
   }
   auto report = [&](const std::string& path, const std::string& id, const std::string& summary,
-                    const std::string& schema, const std::string& type) {
+                    const std::string& schema, const std::string& type, const json* own_parameters = nullptr) {
     paths[path] = {
         {"get",
          {{"operationId", id},
           {"tags", json::array({"reports"})},
           {"summary", summary},
-          {"parameters", parameters},
+          {"parameters", own_parameters ? *own_parameters : parameters},
           {"responses",
            {{"200", ok_json("The report", sref(schema))},
             {"400", problem("A parameter is missing or not valid")},
@@ -97,6 +97,34 @@ void add_report_openapi(json& paths, json& schemas) {
   report("/api/v1/reports/problems", "report_problems",
          "Problems raised and fixed, recurrence after the fix, effectiveness results; known errors open and their age",
          "ProblemReport", "problems");
+
+  // Chain consistency of the agreements (processes/service_level/agreements.cpp).
+  json ref_object{{"type", json::array({"object", "null"})},
+                  {"properties", {{"id", {{"type", "integer"}}}, {"number", {{"type", "string"}}}, {"display", {{"type", "string"}}}}}};
+  schemas["AgreementChainReport"] = {
+      {"type", "object"},
+      {"properties",
+       {{"services", {{"type", "integer"}}},
+        {"targets_checked", {{"type", "integer"}}},
+        {"findings",
+         {{"type", "array"},
+          {"items",
+           {{"type", "object"},
+            {"properties",
+             {{"service", ref_object},
+              {"problem", {{"type", "string"}, {"enum", json::array({"longer_time", "lower_availability", "unsupported"})}}},
+              {"metric", {{"type", "string"}}},
+              {"priority", {{"type", json::array({"string", "null"})}}},
+              {"customer_agreement", ref_object},
+              {"customer_target", ref_object},
+              {"supporting_agreement", ref_object},
+              {"supporting_target", ref_object}}}}}}}}}};
+  json chain_parameters = json::array({{{"name", "service"}, {"in", "query"}, {"required", false},
+                                        {"schema", {{"type", "string"}}},
+                                        {"description", "Only this service (id or number)"}}});
+  report("/api/v1/reports/agreement_chain", "report_agreement_chain",
+         "Supporting targets (OLAs, underpinning contracts) that do not support the customer's SLA targets, per service",
+         "AgreementChainReport", "agreements", &chain_parameters);
 }
 
 }  // namespace kanri::api

@@ -5,6 +5,7 @@
 #include "api/route_groups.h"
 #include "processes/resolution/failure_report.h"
 #include "processes/resolution/reports.h"
+#include "processes/service_level/agreements.h"
 
 namespace kanri::api {
 
@@ -20,7 +21,8 @@ void register_report_routes(http::Router& router, ApiContext& context, std::shar
   const std::pair<const char*, Report> reports[] = {{"failures", res::failure_report},
                                                     {"incidents", res::incident_report},
                                                     {"requests", res::request_report},
-                                                    {"problems", res::problem_report}};
+                                                    {"problems", res::problem_report},
+                                                    {"agreement_chain", processes::service_level::agreement_chain_report}};
   for (auto& [name, report] : reports) {
     router.add("GET", std::string("/api/v1/reports/") + name, gate->guarded([&context, gate, report](Call& call) {
       auto out = report(context.records, call.principal, call.request.query, context.clock.now_ms());

@@ -18,6 +18,15 @@ std::vector<PermissionRow> on_every_type(std::initializer_list<const char*> acti
   return out;
 }
 
+// `actions` on each of `types`.
+std::vector<PermissionRow> on_types(std::initializer_list<const char*> types, std::initializer_list<const char*> actions,
+                                    const char* scope) {
+  std::vector<PermissionRow> out;
+  for (auto* t : types)
+    for (auto* a : actions) out.push_back({t, a, scope});
+  return out;
+}
+
 std::vector<PermissionRow> operator+(std::vector<PermissionRow> a, const std::vector<PermissionRow>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
@@ -61,12 +70,16 @@ const std::vector<RoleDefinition>& default_roles() {
          "Works changes and releases and every record they touch; exports; sees reports.",
          kWorkTickets + on_every_type({"export"}, "all") + kSeeColleagues + kReports + kOwnNotifications + kShareViews},
         {"service_owner", "Service owner", "サービスオーナー",
-         "Reads everything; maintains the services they own; sees dashboards and reports.",
+         "Reads everything; maintains the services they own and the agreements, service level targets and business "
+         "calendars; approves agreement changes; sees dashboards and reports.",
          on_every_type({"read", "export"}, "all") +
              std::vector<PermissionRow>{{"service", "update", "own"}, {"service", "comment", "own"},
                                         {"service", "transition:*", "own"},
                                         // the approvals they are named on (service requests)
                                         {"approval", "transition:approve", "own"}, {"approval", "transition:reject", "own"}} +
+             // service level management: the agreements, their targets and calendars
+             on_types({"agreement", "service_level_target", "business_calendar"},
+                      {"create", "update", "comment", "transition:*"}, "all") +
              kSeeColleagues + kReports + kOwnNotifications + kShareViews},
         {"security_officer", "Security officer", "情報セキュリティ責任者",
          "Reads everything including the journal, sessions and tokens, and ends others' sessions and tokens; works "

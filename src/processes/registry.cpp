@@ -3,6 +3,7 @@
 #include "jobs/events.h"
 #include "processes/resolution/failure.h"
 #include "processes/resolution/resolution.h"
+#include "processes/service_level/agreements.h"
 #include "processes/service_level/service_rules.h"
 #include "processes/system/documents.h"
 #include "processes/system/periodic_activities.h"
@@ -11,6 +12,7 @@ namespace kanri::processes {
 
 void register_all(engine::RuleRegistry& rules) {
   service_level::register_rules(rules);
+  service_level::register_agreement_rules(rules);
   system::register_rules(rules);
   system::register_document_rules(rules);
   resolution::register_rules(rules);

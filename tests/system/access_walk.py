@@ -1149,6 +1149,9 @@ RULE_FIELDS = {
     "failure": {"cause_process": "development"},
     # A business calendar's zone is a real one and its hours name weekdays.
     "business_calendar": {"time_zone": "Asia/Tokyo", "hours": {"mon": [["09:00", "18:00"]]}},
+    # A target's fields follow its measure; a request type (a reference the walk fills) is for
+    # service requests only.
+    "service_level_target": {"metric": "resolution", "target_time": "PT4H", "applies_to": "service_request"},
 }
 # Types made after all others: a failure names the incident or problem it describes.
 CREATE_LATE = ("failure",)
