@@ -997,7 +997,7 @@ def setup(t: systest.Checks, s: Sender, admin: Principal, w: World):
         for ts, tag in ((w.B, "B"), (w.A, "A")):
             mark = b_marker(name) if tag == "B" else f"AMARK-{M}"
             # A's records refer to B's (a notification about them must not show them); B's to its own.
-            body = seed_body(tdef, name, mark, ts.org, ts.user.get("username"), refs=w.B)
+            body = seed_body(tdef, name, mark, ts.org, ts.user.get("username"), refs=w.B, own=ts)
             r = s.send(admin, "POST", f"{API}/{tdef['collection']}", body=body)
             t.check(r.status == 201, f"create a {name} record in {tag} from the model (the walker must learn "
                                      f"how, if this fails)", lambda: r.describe())
@@ -1160,16 +1160,22 @@ CREATE_LATE = ("failure",)
 AFTER_CREATE = {"request_type": "offer"}
 # References a rule keeps within one organization (a category's path shows its parents' names).
 SAME_ORG_REFS = {("category", "parent")}
+# References whose record's organization the record takes (a target is its agreement's): made to
+# the record's own organization's, so that A's record is in A.
+OWN_ORG_REFS = {("service_level_target", "agreement")}
 
 
 def seed_body(tdef: dict, label: str, mark: str, org: dict | None, owner: str | None,
-              refs: Targets | None = None) -> dict:
+              refs: Targets | None = None, own: Targets | None = None) -> dict:
     body = dict(RULE_FIELDS.get(tdef["name"], {}))
     for f in tdef["fields"]:
         if f["read_only"] or f["name"] in body:
             continue
         name = f["name"]
         if (tdef["name"], name) in SAME_ORG_REFS:
+            continue
+        if own is not None and (tdef["name"], name) in OWN_ORG_REFS and own.record(f["target"]) is not None:
+            body[name] = own.record(f["target"])["number"]
             continue
         if refs is not None and f["type"] == "ref" and refs.record(f["target"]) is not None:
             body[name] = refs.record(f["target"])["number"]
