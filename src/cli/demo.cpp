@@ -17,6 +17,8 @@ using nlohmann::json;
 
 void load_resolution_demo(App& app, const std::map<std::string, std::int64_t>& orgs,
                           const std::map<std::string, std::int64_t>& services);
+int load_service_level_demo(App& app, const std::map<std::string, std::int64_t>& orgs,
+                            const std::map<std::string, std::int64_t>& services);
 
 void load_demo_data(App& app) {
   engine::RecordService records(*app.catalogue, *app.db, app.rules, app.clock);
@@ -42,7 +44,7 @@ void load_demo_data(App& app) {
                              {"notes", "Logistics customer in Hamburg; support in English, business hours CET."}});
   auto cloud = make(org, {{"name", "Acme Cloud Inc."}, {"kind", "supplier"}, {"country", "US"},
                           {"notes", "IaaS supplier under an underpinning contract."}});
-  make(org, {{"name", "社内インフラ部"}, {"kind", "internal_supplier"}, {"country", "JP"}, {"parent", provider.id}});
+  auto infra = make(org, {{"name", "社内インフラ部"}, {"kind", "internal_supplier"}, {"country", "JP"}, {"parent", provider.id}});
 
   auto mail = make(svc, {{"name", "メールサービス（Microsoft 365）"}, {"description", "メール、予定表、Teams の提供と障害対応。"},
                          {"provider", provider.id}, {"owner", "admin"}, {"criticality", "high"},
@@ -134,10 +136,13 @@ void load_demo_data(App& app) {
       ++activities;
     }
   }
-  load_resolution_demo(app, {{"provider", provider.id}, {"bank", bank.id}, {"nordwind", nordwind.id}, {"cloud", cloud.id}},
-                       {{"mail", mail.id}, {"erp", erp.id}, {"vpn", vpn.id}});
+  const std::map<std::string, std::int64_t> demo_orgs = {
+      {"provider", provider.id}, {"bank", bank.id}, {"nordwind", nordwind.id}, {"cloud", cloud.id}, {"infra", infra.id}};
+  const std::map<std::string, std::int64_t> demo_services = {{"mail", mail.id}, {"erp", erp.id}, {"vpn", vpn.id}};
+  const int agreements = load_service_level_demo(app, demo_orgs, demo_services);
+  load_resolution_demo(app, demo_orgs, demo_services);
   std::cerr << "init: loaded demo data (5 organizations, 4 services, links, 7 users, " << activities
-            << " periodic activities)\n"
+            << " periodic activities, 3 business calendars, " << agreements << " agreements)\n"
             << "init: demo users sato, suzuki, takahashi, ito, watanabe, tanaka, schmidt; their password is "
             << password << (given && *given ? " (from KANRI_DEMO_PASSWORD)" : "") << "\n";
 }

@@ -185,13 +185,17 @@ Result<json> agreement_chain_report(engine::RecordService& records, const engine
         const std::string metric = text(want, "metric");
         if (metric == "workload") continue;
         ++checked;
-        bool supported = false;
+        // A supporting agreement that sets this measure for these tickets is expected to set it
+        // for this priority too; one that does not set the measure at all leaves it with the
+        // provider (a contract for availability only says nothing about resolution times).
+        bool addressed = false, supported = false;
         for (auto& supplier : covered) {
           if (text(*supplier.agreement, "kind") == "sla") continue;
           for (auto& give : supplier.targets) {
-            // The same measure for the same tickets; a supplier target without a priority
+            // The same measure for the same tickets; a supporting target without a priority
             // covers every priority.
             if (text(give, "metric") != metric || text(give, "applies_to") != text(want, "applies_to")) continue;
+            addressed = true;
             if (!text(give, "priority").empty() && text(give, "priority") != text(want, "priority")) continue;
             supported = true;
             std::string problem;
@@ -212,7 +216,7 @@ Result<json> agreement_chain_report(engine::RecordService& records, const engine
                                 {"supporting_target", ref(give)}});
           }
         }
-        if (!supported && covered.size() > 1)
+        if (addressed && !supported)
           findings.push_back({{"service", services[service]},
                               {"problem", "unsupported"},
                               {"metric", metric},
