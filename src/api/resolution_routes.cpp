@@ -5,6 +5,7 @@
 #include "api/openapi_parts.h"
 #include "api/route_groups.h"
 #include "processes/resolution/service_desk.h"
+#include "processes/service_level/ticket_clocks.h"
 
 namespace kanri::api {
 
@@ -25,6 +26,18 @@ void register_resolution_routes(http::Router& router, ApiContext& ctx, std::shar
                  auto found = desk->suggestions(call.principal, call.request.params.at(0));
                  if (!found) return gate->fail(call, found.error(), incident);
                  return json_response(200, *found);
+               }));
+  if (incident)
+    router.add("GET", "/api/v1/" + incident->collection + "/{key}/clocks", gate->guarded([gate, &ctx, incident](Call& call) {
+                 if (!call.request.query.empty()) {
+                   Error e = Error::of(ErrorKind::bad_request, "query.invalid");
+                   e.fields.push_back({call.request.query[0].first, "query.unknown_parameter", {}});
+                   return gate->fail(call, e, incident);
+                 }
+                 auto clocks = processes::service_level::incident_clocks(ctx.records, call.principal,
+                                                                         call.request.params.at(0), ctx.clock.now_ms());
+                 if (!clocks) return gate->fail(call, clocks.error(), incident);
+                 return json_response(200, *clocks);
                }));
   if (proposal)
     router.add("POST", "/api/v1/" + proposal->collection + "/analyse", gate->guarded([gate, desk, proposal](Call& call) {
@@ -62,6 +75,37 @@ void add_resolution_openapi(json& paths, const model::Catalogue& catalogue) {
                                                 {"properties",
                                                  {{"known_errors", {{"type", "array"}, {"items", suggestion}}},
                                                   {"incidents", {{"type", "array"}, {"items", suggestion}}}}}}))}}}};
+    json text{{"type", "string"}}, moment{{"type", json::array({"string", "null"})}, {"format", "date-time"}};
+    json ref{{"type", json::array({"object", "null"})}};
+    json clock = {{"type", "object"},
+                  {"properties",
+                   {{"metric", {{"type", "string"}, {"enum", {"response", "resolution"}}}},
+                    {"state", {{"type", "string"}, {"enum", {"running", "paused", "stopped"}}}},
+                    {"target", ref},
+                    {"agreement", ref},
+                    {"agreement_version", {{"type", "integer"}}},
+                    {"calendar", ref},
+                    {"target_time", {{"type", json::array({"string", "null"})}}},
+                    {"elapsed", text},
+                    {"elapsed_ms", {{"type", "integer"}}},
+                    {"started_at", text},
+                    {"due_at", moment},
+                    {"breached", {{"type", "boolean"}}},
+                    {"breached_at", moment},
+                    {"stopped_at", moment},
+                    {"target_ref", text}}}};
+    paths["/api/v1/" + t->collection + "/{key}/clocks"] = {
+        {"get",
+         {{"operationId", "incidentClocks"},
+          {"tags", json::array({t->name})},
+          {"summary", "The incident's SLA clocks (response, resolution): state, business time used, due time, breach"},
+          {"parameters", json::array({{{"name", "key"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}},
+                                       {"description", "id or number"}}})},
+          {"responses", responses(oas::ok_json("The clocks, by measure",
+                                               {{"type", "object"},
+                                                {"properties",
+                                                 {{"incident", {{"type", "object"}}},
+                                                  {"items", {{"type", "array"}, {"items", clock}}}}}}))}}}};
   }
   if (const model::TypeDef* t = catalogue.type("problem_proposal")) {
     json count = {{"type", "integer"}};

@@ -5,6 +5,7 @@
 #include "processes/resolution/resolution.h"
 #include "processes/service_level/agreements.h"
 #include "processes/service_level/service_rules.h"
+#include "processes/service_level/ticket_clocks.h"
 #include "processes/system/documents.h"
 #include "processes/system/periodic_activities.h"
 
@@ -13,6 +14,7 @@ namespace kanri::processes {
 void register_all(engine::RuleRegistry& rules) {
   service_level::register_rules(rules);
   service_level::register_agreement_rules(rules);
+  service_level::register_ticket_clock_rules(rules);
   system::register_rules(rules);
   system::register_document_rules(rules);
   resolution::register_rules(rules);

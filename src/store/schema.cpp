@@ -150,6 +150,13 @@ std::vector<SystemTable> system_tables(Dialect d) {
       table("saved_views", "id " + id + ", record_type TEXT NOT NULL, name TEXT NOT NULL, owner_id " + big +
             " NOT NULL REFERENCES users(id), shared " + big + " NOT NULL DEFAULT 0, query TEXT NOT NULL DEFAULT '', "
             "created_at " + big + " NOT NULL, updated_at " + big + " NOT NULL, UNIQUE (record_type, owner_id, name)"),
+      // SLA clocks (store/sla_clocks.h): one per ticket and measure; times are epoch ms.
+      table("sla_clocks", "id " + id + ", record_type TEXT NOT NULL, record_id " + big + " NOT NULL, metric TEXT NOT NULL, "
+            "target_id " + big + ", agreement_id " + big + ", calendar_id " + big + ", agreement_version " + big +
+            " NOT NULL DEFAULT 0, mode TEXT NOT NULL, started_at " + big + " NOT NULL, since " + big + " NOT NULL, "
+            "elapsed_ms " + big + " NOT NULL DEFAULT 0, target_ms " + big + " NOT NULL DEFAULT 0, target_ref TEXT NOT NULL "
+            "DEFAULT '', due_at " + big + ", breached_at " + big + ", stopped_at " + big + ", ended " + big +
+            " NOT NULL DEFAULT 0, updated_at " + big + " NOT NULL, UNIQUE (record_type, record_id, metric)"),
       // The delivery log: one row per attempt to send a notification, with the other side's answer.
       table("notification_attempts", "id " + id + ", notification_id " + big + " NOT NULL REFERENCES notifications(id), "
             "attempt " + big + " NOT NULL, at " + big + " NOT NULL, ok " + big + " NOT NULL, code " + big +
@@ -202,6 +209,8 @@ std::vector<std::pair<std::string, std::string>> system_indexes() {
                                 "(record_type, record_id, id)"},
       {"ix_saved_views_shared", "CREATE INDEX IF NOT EXISTS ix_saved_views_shared ON saved_views (record_type, name) "
                                 "WHERE shared = 1"},
+      // Tickets at risk and the threshold timers: the running clocks by due time.
+      {"ix_sla_clocks_due", "CREATE INDEX IF NOT EXISTS ix_sla_clocks_due ON sla_clocks (due_at) WHERE mode = 'running'"},
       {"ix_subscriptions_event", "CREATE INDEX IF NOT EXISTS ix_subscriptions_event ON subscriptions (event, record_type)"},
   };
 }

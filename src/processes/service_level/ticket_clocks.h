@@ -1,0 +1,28 @@
+// The live SLA clocks of incidents: after every change of an incident, in its transaction, the
+// response and resolution clocks of the agreement that applies are advanced by the change
+// (clock.h) and stored (store/sla_clocks.h) with their due time.
+//
+// The agreement that applies: an active SLA that covers the incident's service and is agreed
+// with the incident's organization (the lowest number when several do). Its target for a
+// measure: the one for the incident's priority, else the one for every priority. Its calendar:
+// the agreement's business calendar, around the clock in UTC when it names none. A clock keeps
+// the calendar it started under; its target follows the priority and the agreement (clock.h
+// says how a changed target counts).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "engine/record_service.h"
+#include "engine/rules.h"
+
+namespace kanri::processes::service_level {
+
+void register_ticket_clock_rules(engine::RuleRegistry& rules);
+
+// The clocks of an incident as the API shows them, evaluated at `now`; the incident is read
+// with the principal's rights (not found when it may not read it).
+Result<nlohmann::json> incident_clocks(engine::RecordService& records, const engine::Principal& p,
+                                       const std::string& key, EpochMs now);
+
+}  // namespace kanri::processes::service_level

@@ -1,0 +1,86 @@
+#include "store/sla_clocks.h"
+
+namespace kanri::store {
+
+namespace {
+
+constexpr const char* kColumns =
+    "id, record_type, record_id, metric, target_id, agreement_id, calendar_id, agreement_version, mode, started_at, "
+    "since, elapsed_ms, target_ms, target_ref, due_at, breached_at, stopped_at, ended, updated_at";
+
+std::optional<std::int64_t> opt(const Value& v) {
+  if (is_null(v)) return std::nullopt;
+  return as_int(v);
+}
+Value val(const std::optional<std::int64_t>& v) { return v ? Value(*v) : Value(); }
+
+}  // namespace
+
+std::vector<StoredClock> ticket_clocks(Connection& c, const std::string& record_type, std::int64_t record_id) {
+  std::vector<StoredClock> out;
+  for (auto& r : c.query(std::string("SELECT ") + kColumns +
+                             " FROM sla_clocks WHERE record_type = ? AND record_id = ? ORDER BY metric",
+                         {record_type, record_id})
+                     .rows) {
+    StoredClock k;
+    k.id = as_int(r[0]);
+    k.record_type = as_text(r[1]);
+    k.record_id = as_int(r[2]);
+    k.metric = as_text(r[3]);
+    k.target_id = opt(r[4]);
+    k.agreement_id = opt(r[5]);
+    k.calendar_id = opt(r[6]);
+    k.agreement_version = as_int(r[7]);
+    k.mode = as_text(r[8]);
+    k.started_at = as_int(r[9]);
+    k.since = as_int(r[10]);
+    k.elapsed_ms = as_int(r[11]);
+    k.target_ms = as_int(r[12]);
+    k.target_ref = as_text(r[13]);
+    k.due_at = opt(r[14]);
+    k.breached_at = opt(r[15]);
+    k.stopped_at = opt(r[16]);
+    k.ended = as_int(r[17]) != 0;
+    k.updated_at = as_int(r[18]);
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+std::int64_t save_clock(Connection& c, const StoredClock& k) {
+  std::vector<Value> values;
+  values.reserve(19);
+  values.emplace_back(k.record_type);
+  values.emplace_back(k.record_id);
+  values.emplace_back(k.metric);
+  values.push_back(val(k.target_id));
+  values.push_back(val(k.agreement_id));
+  values.push_back(val(k.calendar_id));
+  values.emplace_back(k.agreement_version);
+  values.emplace_back(k.mode);
+  values.emplace_back(k.started_at);
+  values.emplace_back(k.since);
+  values.emplace_back(k.elapsed_ms);
+  values.emplace_back(k.target_ms);
+  values.emplace_back(k.target_ref);
+  values.push_back(val(k.due_at));
+  values.push_back(val(k.breached_at));
+  values.push_back(val(k.stopped_at));
+  values.emplace_back(std::int64_t{k.ended ? 1 : 0});
+  values.emplace_back(k.updated_at);
+  if (k.id != 0) {
+    values.push_back(k.id);
+    c.run("UPDATE sla_clocks SET record_type = ?, record_id = ?, metric = ?, target_id = ?, agreement_id = ?, "
+          "calendar_id = ?, agreement_version = ?, mode = ?, started_at = ?, since = ?, elapsed_ms = ?, target_ms = ?, "
+          "target_ref = ?, due_at = ?, breached_at = ?, stopped_at = ?, ended = ?, updated_at = ? WHERE id = ?",
+          values);
+    return k.id;
+  }
+  Rows r = c.query("INSERT INTO sla_clocks (record_type, record_id, metric, target_id, agreement_id, calendar_id, "
+                   "agreement_version, mode, started_at, since, elapsed_ms, target_ms, target_ref, due_at, breached_at, "
+                   "stopped_at, ended, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                   values);
+  return as_int(r[0][0]);
+}
+
+}  // namespace kanri::store

@@ -1,0 +1,37 @@
+// The SLA clocks of tickets (processes/service_level/ticket_clocks.h keeps them): one row per
+// ticket and measure, written in the transaction of the ticket's change. A platform table, not
+// a record type: nobody edits a clock; it follows from the ticket's journal.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/time.h"
+#include "store/database.h"
+
+namespace kanri::store {
+
+struct StoredClock {
+  std::int64_t id = 0;
+  std::string record_type;
+  std::int64_t record_id = 0;
+  std::string metric;  // response, resolution
+  std::optional<std::int64_t> target_id, agreement_id, calendar_id;
+  std::int64_t agreement_version = 0;
+  std::string mode;  // running, paused, stopped
+  EpochMs started_at = 0, since = 0;
+  std::int64_t elapsed_ms = 0, target_ms = 0;
+  std::string target_ref;
+  std::optional<EpochMs> due_at, breached_at, stopped_at;
+  bool ended = false;
+  EpochMs updated_at = 0;
+};
+
+// The clocks of one ticket, by measure.
+std::vector<StoredClock> ticket_clocks(Connection& c, const std::string& record_type, std::int64_t record_id);
+// Inserts the clock (id 0) or replaces it; returns its id.
+std::int64_t save_clock(Connection& c, const StoredClock& clock);
+
+}  // namespace kanri::store
