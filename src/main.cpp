@@ -62,6 +62,12 @@ int main(int argc, char** argv) {
   auto* journal = cli.add_subcommand("journal", "The tamper-evident journal");
   journal->require_subcommand(1);
   auto* verify = journal->add_subcommand("verify", "Check the hash chain of every entry");
+  auto* sla = cli.add_subcommand("sla", "Service level clocks");
+  sla->require_subcommand(1);
+  bool sla_fix = false;
+  auto* recompute = sla->add_subcommand("recompute",
+                                        "Recompute every SLA clock from the journal and compare it with the live clock");
+  recompute->add_flag("--fix", sla_fix, "Replace a clock that differs by its recomputation");
   kanri::cli::ImportCommand import_cmd;
   auto* import = cli.add_subcommand("import", "Import records from a CSV file through a mapping file (docs/import.md)");
   import->add_option("--type", import_cmd.type, "Record type (checked against the mapping's)");
@@ -97,6 +103,7 @@ int main(int argc, char** argv) {
     if (role_revoke->parsed()) return kanri::cli::run_role_grant(*app, name, role, false);
     if (verify->parsed()) return kanri::cli::run_journal_verify(*app);
     if (import->parsed()) return kanri::cli::run_import(*app, import_cmd);
+    if (recompute->parsed()) return kanri::cli::run_sla_recompute(*app, sla_fix);
   } catch (const std::exception& e) {
     std::cerr << "kanri: " << e.what() << "\n";
     return 2;

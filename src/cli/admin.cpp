@@ -6,7 +6,9 @@
 #include "auth/default_roles.h"
 #include "auth/password.h"
 #include "cli/app.h"
+#include "engine/record_service.h"
 #include "notify/defaults.h"
+#include "processes/service_level/ticket_clocks.h"
 #include "store/accounts.h"
 #include "store/journal.h"
 #include "store/schema.h"
@@ -90,6 +92,16 @@ int run_journal_verify(App& app) {
   }
   std::cout << "FAILED at entry " << v.first_bad_seq << ": " << v.reason << "\n";
   return 1;
+}
+
+int run_sla_recompute(App& app, bool fix) {
+  engine::RecordService records(*app.catalogue, *app.db, app.rules, app.clock);
+  auto report = processes::service_level::recompute_clocks(records, fix);
+  for (auto& d : report.differences) std::cout << "DIFFERS " << d << "\n";
+  std::cout << (report.differences.empty() ? "OK: " : "") << report.clocks << " clocks of " << report.tickets
+            << " tickets recomputed from the journal; " << report.differences.size() << " differ from the live clocks"
+            << (fix && !report.differences.empty() ? " (replaced by their recomputation)" : "") << "\n";
+  return report.differences.empty() || fix ? 0 : 1;
 }
 
 }  // namespace kanri::cli

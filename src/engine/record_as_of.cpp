@@ -35,6 +35,39 @@ Value from_journal(const model::FieldDef& f, const json& v) {
 
 }  // namespace
 
+Result<Record> RecordService::as_of_within(store::Connection& c, const model::TypeDef& t, std::string_view key,
+                                           EpochMs at) {
+  std::optional<Record> current = find_any(c, t, key);
+  if (!current) return Error::of(ErrorKind::not_found, "record.not_found", {{"type", t.name}, {"key", std::string(key)}});
+  Record r = *current;
+  std::fill(r.fields.begin(), r.fields.end(), Value());
+  r.state.clear();
+  r.version = 0;
+  r.deleted_at.reset();
+  bool existed = false;
+  for (auto& e : store::record_history(c, t.name, r.id)) {
+    if (e.at > at) continue;  // entries are in chain order, which concurrent writers may interleave
+    bool changes_record = e.action == "create" || e.action == "update" || e.action == "delete" ||
+                          e.action.rfind("transition:", 0) == 0;
+    if (!changes_record) continue;
+    existed = true;
+    json changes = json::parse(e.changes, nullptr, false);
+    if (!changes.is_object()) continue;
+    for (auto& [name, pair] : changes.items()) {
+      if (!pair.is_array() || pair.size() != 2) continue;
+      if (name == "state") r.state = pair[1].is_string() ? pair[1].get<std::string>() : "";
+      else if (name == "deleted_at") r.deleted_at = e.at;
+      else if (const model::FieldDef* f = t.field(name)) r.fields[f->position] = from_journal(*f, pair[1]);
+    }
+    ++r.version;
+    r.updated_at = e.at;
+    r.updated_by = e.principal_id;
+  }
+  if (!existed || r.deleted_at)
+    return Error::of(ErrorKind::not_found, "record.not_at_time", {{"key", std::string(key)}, {"at", format_timestamp(at)}});
+  return r;
+}
+
 Result<Record> RecordService::as_of(const Principal& p, const model::TypeDef& t, std::string_view key, EpochMs at) {
   std::optional<Result<Record>> out;
   db_.read([&](store::Connection& c) {
@@ -43,35 +76,7 @@ Result<Record> RecordService::as_of(const Principal& p, const model::TypeDef& t,
       out = Error::of(ErrorKind::not_found, "record.not_found", {{"type", t.name}, {"key", std::string(key)}});
       return;
     }
-    Record r = *current;
-    std::fill(r.fields.begin(), r.fields.end(), Value());
-    r.state.clear();
-    r.version = 0;
-    r.deleted_at.reset();
-    bool existed = false;
-    for (auto& e : store::record_history(c, t.name, r.id)) {
-      if (e.at > at) continue;  // entries are in chain order, which concurrent writers may interleave
-      bool changes_record = e.action == "create" || e.action == "update" || e.action == "delete" ||
-                            e.action.rfind("transition:", 0) == 0;
-      if (!changes_record) continue;
-      existed = true;
-      json changes = json::parse(e.changes, nullptr, false);
-      if (!changes.is_object()) continue;
-      for (auto& [name, pair] : changes.items()) {
-        if (!pair.is_array() || pair.size() != 2) continue;
-        if (name == "state") r.state = pair[1].is_string() ? pair[1].get<std::string>() : "";
-        else if (name == "deleted_at") r.deleted_at = e.at;
-        else if (const model::FieldDef* f = t.field(name)) r.fields[f->position] = from_journal(*f, pair[1]);
-      }
-      ++r.version;
-      r.updated_at = e.at;
-      r.updated_by = e.principal_id;
-    }
-    if (!existed || r.deleted_at) {
-      out = Error::of(ErrorKind::not_found, "record.not_at_time", {{"key", std::string(key)}, {"at", format_timestamp(at)}});
-      return;
-    }
-    out = std::move(r);
+    out = as_of_within(c, t, key, at);
   });
   return std::move(*out);
 }

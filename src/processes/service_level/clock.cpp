@@ -106,33 +106,39 @@ bool breached(const ClockState& clock, EpochMs now, const BusinessCalendar& cale
   return elapsed_at(clock, now, calendar) > clock.target_ms;
 }
 
+void TimelineBuilder::close(EpochMs to, const BusinessCalendar& calendar) {
+  const ClockState& c = clock_;
+  if (!c.started || to <= c.since) return;
+  ClockSegment s{c.since, to, c.mode, state_, c.mode == ClockMode::running ? calendar.between(c.since, to) : 0,
+                 c.target_ms, c.target_ref};
+  if (!out_.empty()) {
+    ClockSegment& last = out_.back();
+    if (last.to == s.from && last.mode == s.mode && last.state == s.state && last.target_ms == s.target_ms &&
+        last.target_ref == s.target_ref) {
+      last.to = s.to;
+      last.business_ms += s.business_ms;
+      return;
+    }
+  }
+  out_.push_back(std::move(s));
+}
+
+void TimelineBuilder::add(const ClockEvent& event, const BusinessCalendar& calendar) {
+  close(std::max(event.at, clock_.since), calendar);
+  clock_ = advance(clock_, event, calendar, policy_);
+  state_ = event.state;
+}
+
+std::vector<ClockSegment> TimelineBuilder::finish(EpochMs until, const BusinessCalendar& calendar) {
+  close(until, calendar);
+  return std::move(out_);
+}
+
 std::vector<ClockSegment> timeline(const std::vector<ClockEvent>& events, EpochMs until,
                                    const BusinessCalendar& calendar, const ClockPolicy& policy) {
-  std::vector<ClockSegment> out;
-  ClockState c;
-  std::string state;
-  auto close = [&](EpochMs to) {
-    if (!c.started || to <= c.since) return;
-    ClockSegment s{c.since, to, c.mode, state, c.mode == ClockMode::running ? calendar.between(c.since, to) : 0,
-                   c.target_ms, c.target_ref};
-    if (!out.empty()) {
-      ClockSegment& last = out.back();
-      if (last.to == s.from && last.mode == s.mode && last.state == s.state && last.target_ms == s.target_ms &&
-          last.target_ref == s.target_ref) {
-        last.to = s.to;
-        last.business_ms += s.business_ms;
-        return;
-      }
-    }
-    out.push_back(std::move(s));
-  };
-  for (auto& e : events) {
-    close(std::max(e.at, c.since));
-    c = advance(c, e, calendar, policy);
-    state = e.state;
-  }
-  close(until);
-  return out;
+  TimelineBuilder b(policy);
+  for (auto& e : events) b.add(e, calendar);
+  return b.finish(until, calendar);
 }
 
 }  // namespace kanri::processes::service_level

@@ -95,6 +95,24 @@ struct ClockSegment {
   std::string target_ref;
   bool operator==(const ClockSegment&) const = default;
 };
+// A timeline built event by event, each advanced in the calendar it was advanced in live (a
+// calendar may be edited while a clock runs: its new holidays count from then on).
+class TimelineBuilder {
+ public:
+  explicit TimelineBuilder(const ClockPolicy& policy) : policy_(policy) {}
+  void add(const ClockEvent& event, const BusinessCalendar& calendar);
+  // The segments up to `until` (the last one counted in `calendar`).
+  std::vector<ClockSegment> finish(EpochMs until, const BusinessCalendar& calendar);
+  const ClockState& clock() const { return clock_; }
+
+ private:
+  void close(EpochMs to, const BusinessCalendar& calendar);
+  const ClockPolicy& policy_;
+  ClockState clock_;
+  std::string state_;
+  std::vector<ClockSegment> out_;
+};
+
 // The timeline from the events up to `until`, consecutive segments of the same mode, state and
 // target joined. Its running segments add up to elapsed_at(replay(events), until).
 std::vector<ClockSegment> timeline(const std::vector<ClockEvent>& events, EpochMs until,

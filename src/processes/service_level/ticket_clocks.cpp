@@ -1,8 +1,11 @@
 #include "processes/service_level/ticket_clocks.h"
 
+#include <type_traits>
+
 #include "processes/record_fields.h"
 #include "processes/service_level/calendar_rules.h"
 #include "processes/service_level/clock.h"
+#include "store/journal.h"
 #include "store/sla_clocks.h"
 
 namespace kanri::processes::service_level {
@@ -90,6 +93,10 @@ Applicable applicable(store::Connection& c, engine::RecordService& records, cons
   return out;
 }
 
+json event_json(const ClockEvent& e) {
+  return {{"at", e.at}, {"state", e.state}, {"target_ms", e.target_ms}, {"target_ref", e.target_ref}};
+}
+
 Status incident_changed(const engine::RecordChange& ch) {
   if (!ch.records || !(ch.action == "create" || ch.action == "update" || ch.action.rfind("transition:", 0) == 0))
     return ok_status();
@@ -97,6 +104,9 @@ Status incident_changed(const engine::RecordChange& ch) {
   auto clocks = store::ticket_clocks(ch.connection, "incident", incident.id);
   Applicable now = applicable(ch.connection, *ch.records, incident);
   if (clocks.empty() && now.targets.empty()) return ok_status();  // no agreement, no clock
+  // What each clock was advanced by, journaled on the incident: the source of its timeline and
+  // of `kanri sla recompute`, and the record of which target applied when.
+  json journaled = json::object();
   for (const char* metric : kMetrics) {
     auto stored = std::find_if(clocks.begin(), clocks.end(), [&](auto& k) { return k.metric == metric; });
     auto target = now.targets.find(metric);
@@ -120,11 +130,15 @@ Status incident_changed(const engine::RecordChange& ch) {
     const ClockPolicy policy = std::string(metric) == "response" ? ClockPolicy::incident_response()
                                                                  : ClockPolicy::incident_resolution();
     ClockState c = stored == clocks.end() ? ClockState{} : state_of(k);
+    json applied = json::array();
     if (stored == clocks.end()) {
       const EpochMs opened = opt_int(incident, "opened_at").value_or(ch.at);
-      c = advance(c, {std::min(opened, ch.at), "new", e.target_ms, e.target_ref}, cal, policy);
+      ClockEvent start{std::min(opened, ch.at), "new", e.target_ms, e.target_ref};
+      c = advance(c, start, cal, policy);
+      applied.push_back(event_json(start));
     }
     c = advance(c, e, cal, policy);
+    applied.push_back(event_json(e));
     if (target != now.targets.end()) {
       k.target_id = target->second.id;
       k.agreement_id = now.agreement->id;
@@ -144,8 +158,101 @@ Status incident_changed(const engine::RecordChange& ch) {
     k.due_at = c.target_ms > 0 ? due_at(c, cal) : std::nullopt;
     k.updated_at = ch.at;
     store::save_clock(ch.connection, k);
+    journaled[metric] = {{"events", applied},
+                         {"calendar", k.calendar_id ? json(*k.calendar_id) : json(nullptr)},
+                         {"state", k.mode},
+                         {"elapsed_ms", k.elapsed_ms},
+                         {"due_at", k.due_at ? json(*k.due_at) : json(nullptr)}};
   }
+  if (!journaled.empty())
+    store::journal_event(ch.connection, store::Actor{}, ch.at, "incident", incident.id, incident.number, "sla_clock",
+                         journaled.dump());
   return ok_status();
+}
+
+// Calendars as they were when a journal entry was written: the current one while it has not
+// changed since, else rebuilt from its own journal.
+class CalendarsAsOf {
+ public:
+  CalendarsAsOf(store::Connection& c, engine::RecordService& records) : c_(c), records_(records) {}
+  const BusinessCalendar& at(std::optional<std::int64_t> id, EpochMs when) {
+    const model::TypeDef* t = records_.catalogue().type("business_calendar");
+    if (!id || !t) return fallback_;
+    auto& cur = current_[*id];
+    if (!cur.loaded) {
+      cur.loaded = true;
+      if (auto r = records_.store().find(c_, *t, *id)) {
+        cur.updated_at = r->updated_at;
+        cur.number = r->number;
+        cur.calendar = build(*r);
+      }
+    }
+    if (!cur.calendar) return fallback_;
+    if (cur.updated_at <= when) return *cur.calendar;
+    auto old = records_.as_of_within(c_, *t, cur.number, when);
+    past_ = old ? build(*old) : std::nullopt;
+    return past_ ? *past_ : fallback_;
+  }
+
+ private:
+  static std::optional<BusinessCalendar> build(const store::Record& r) {
+    auto d = calendar_of(r);
+    if (!d) return std::nullopt;
+    return BusinessCalendar::make(std::move(d).value());
+  }
+  struct Current {
+    bool loaded = false;
+    EpochMs updated_at = 0;
+    std::string number;
+    std::optional<BusinessCalendar> calendar;
+  };
+  store::Connection& c_;
+  engine::RecordService& records_;
+  std::map<std::int64_t, Current> current_;
+  std::optional<BusinessCalendar> past_;
+  BusinessCalendar fallback_ = around_the_clock();
+};
+
+struct Replayed {
+  ClockState clock;
+  std::vector<ClockSegment> timeline;
+  std::optional<std::int64_t> calendar_id;
+  EpochMs last_written = 0;
+};
+
+// Every clock of the ticket replayed from its "sla_clock" journal entries, the timelines up to
+// `until`.
+std::map<std::string, Replayed> replay_ticket(store::Connection& c, engine::RecordService& records,
+                                              CalendarsAsOf& calendars, const std::string& type, std::int64_t id,
+                                              EpochMs until) {
+  std::map<std::string, Replayed> out;
+  std::map<std::string, TimelineBuilder> builders;
+  std::map<std::string, ClockPolicy> policies;
+  for (auto& e : store::record_history(c, type, id)) {
+    if (e.action != "sla_clock") continue;
+    json entry = json::parse(e.changes, nullptr, false);
+    if (!entry.is_object()) continue;
+    for (auto& [metric, part] : entry.items()) {
+      if (!part.is_object()) continue;
+      auto [pit, _] = policies.try_emplace(metric, metric == "response" ? ClockPolicy::incident_response()
+                                                                        : ClockPolicy::incident_resolution());
+      auto bit = builders.try_emplace(metric, pit->second).first;
+      Replayed& r = out[metric];
+      if (part.contains("calendar") && part["calendar"].is_number_integer()) r.calendar_id = part["calendar"].get<std::int64_t>();
+      const BusinessCalendar& cal = calendars.at(r.calendar_id, e.at);
+      for (auto& ev : part.value("events", json::array()))
+        bit->second.add({ev.value("at", EpochMs{0}), ev.value("state", ""), ev.value("target_ms", std::int64_t{0}),
+                         ev.value("target_ref", "")},
+                        cal);
+      r.last_written = e.at;
+    }
+  }
+  for (auto& [metric, b] : builders) {
+    Replayed& r = out[metric];
+    r.clock = b.clock();
+    r.timeline = b.finish(until, calendars.at(r.calendar_id, until));
+  }
+  return out;
 }
 
 json ref_of(store::Connection& c, engine::RecordService& records, const char* type, std::optional<std::int64_t> id) {
@@ -160,6 +267,78 @@ json ref_of(store::Connection& c, engine::RecordService& records, const char* ty
 
 void register_ticket_clock_rules(engine::RuleRegistry& rules) { rules.add_observer("incident", incident_changed); }
 
+RecomputeReport recompute_clocks(engine::RecordService& records, bool fix) {
+  RecomputeReport report;
+  std::vector<store::StoredClock> fixes;
+  records.database().read([&](store::Connection& c) {
+    CalendarsAsOf calendars(c, records);
+    std::vector<std::pair<std::string, std::int64_t>> tickets;
+    for (auto& row : c.query("SELECT DISTINCT record_type, record_id FROM sla_clocks ORDER BY record_type, record_id", {}).rows)
+      tickets.emplace_back(as_text(row[0]), as_int(row[1]));
+    for (auto& [type, id] : tickets) {
+      ++report.tickets;
+      std::string number = type + " " + std::to_string(id);
+      if (const model::TypeDef* t = records.catalogue().type(type))
+        if (auto r = records.store().find(c, *t, id)) number = r->number;
+      auto replayed = replay_ticket(c, records, calendars, type, id, 0);
+      for (auto& k : store::ticket_clocks(c, type, id)) {
+        ++report.clocks;
+        auto it = replayed.find(k.metric);
+        if (it == replayed.end()) {
+          report.differences.push_back(number + " " + k.metric + ": no journal entry of this clock");
+          continue;
+        }
+        const ClockState& r = it->second.clock;
+        const BusinessCalendar& cal = calendars.at(k.calendar_id, it->second.last_written);
+        const std::optional<EpochMs> due = r.target_ms > 0 ? due_at(r, cal) : std::nullopt;
+        std::vector<std::string> diff;
+        auto compare = [&](const char* what, const auto& stored, const auto& again) {
+          auto show = [](const auto& v) -> std::string {
+            using V = std::decay_t<decltype(v)>;
+            if constexpr (std::is_same_v<V, std::optional<EpochMs>>) return v ? std::to_string(*v) : "none";
+            else if constexpr (std::is_same_v<V, std::string>) return v;
+            else return std::to_string(v);
+          };
+          if (stored != again) diff.push_back(std::string(what) + " " + show(stored) + " ≠ " + show(again));
+        };
+        compare("state", k.mode, std::string(mode_name(r.mode)));
+        compare("since", k.since, r.since);
+        compare("elapsed_ms", k.elapsed_ms, r.elapsed_ms);
+        compare("target_ms", k.target_ms, r.target_ms);
+        compare("target_ref", k.target_ref, r.target_ref);
+        compare("breached_at", k.breached_at, r.breached_at);
+        compare("stopped_at", k.stopped_at, r.stopped_at);
+        compare("due_at", k.due_at, due);
+        if (diff.empty()) continue;
+        std::string line = number + " " + k.metric + ":";
+        for (auto& d : diff) line += " " + d + ";";
+        line.pop_back();
+        report.differences.push_back(line);
+        store::StoredClock f = k;
+        f.mode = mode_name(r.mode);
+        f.started_at = r.started_at;
+        f.since = r.since;
+        f.elapsed_ms = r.elapsed_ms;
+        f.target_ms = r.target_ms;
+        f.target_ref = r.target_ref;
+        f.breached_at = r.breached_at;
+        f.stopped_at = r.stopped_at;
+        f.ended = r.ended;
+        f.due_at = due;
+        fixes.push_back(std::move(f));
+      }
+    }
+  });
+  if (fix && !fixes.empty()) {
+    Status s = records.database().write([&](store::Connection& c) -> Status {
+      for (auto& f : fixes) store::save_clock(c, f);
+      return ok_status();
+    });
+    if (!s) report.differences.push_back("the fixes could not be written: " + s.error().code);
+  }
+  return report;
+}
+
 Result<json> incident_clocks(engine::RecordService& records, const engine::Principal& p, const std::string& key,
                              EpochMs now) {
   const model::TypeDef* t = records.catalogue().type("incident");
@@ -168,7 +347,19 @@ Result<json> incident_clocks(engine::RecordService& records, const engine::Princ
   if (!incident) return incident.take_error();
   json items = json::array();
   records.database().read([&](store::Connection& c) {
+    CalendarsAsOf calendars(c, records);
+    auto replayed = replay_ticket(c, records, calendars, "incident", incident->id, now);
     for (auto& k : store::ticket_clocks(c, "incident", incident->id)) {
+      json segments = json::array();
+      for (auto& seg : replayed[k.metric].timeline)
+        segments.push_back({{"from", format_timestamp(seg.from)},
+                            {"to", format_timestamp(seg.to)},
+                            {"mode", mode_name(seg.mode)},
+                            {"state", seg.state},
+                            {"business_ms", seg.business_ms},
+                            {"business", format_duration(seg.business_ms)},
+                            {"target_time", seg.target_ms > 0 ? json(format_duration(seg.target_ms)) : json(nullptr)},
+                            {"target_ref", seg.target_ref}});
       const BusinessCalendar cal = calendar_for(c, records, k.calendar_id);
       ClockState s = state_of(k);
       auto when = [](const std::optional<EpochMs>& v) { return v ? json(format_timestamp(*v)) : json(nullptr); };
@@ -186,7 +377,8 @@ Result<json> incident_clocks(engine::RecordService& records, const engine::Princ
                        {"breached", k.target_ms > 0 && breached(s, now, cal)},
                        {"breached_at", when(k.breached_at)},
                        {"stopped_at", when(k.stopped_at)},
-                       {"target_ref", k.target_ref}});
+                       {"target_ref", k.target_ref},
+                       {"timeline", segments}});
     }
   });
   return json{{"incident", {{"id", incident->id}, {"number", incident->number}}}, {"items", items}};

@@ -10,6 +10,9 @@
 // says how a changed target counts).
 #pragma once
 
+#include <string>
+#include <vector>
+
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
@@ -20,8 +23,17 @@ namespace kanri::processes::service_level {
 
 void register_ticket_clock_rules(engine::RuleRegistry& rules);
 
-// The clocks of an incident as the API shows them, evaluated at `now`; the incident is read
-// with the principal's rights (not found when it may not read it).
+// `kanri sla recompute`: every stored clock replayed from its ticket's journal and compared
+// with what the live clock stored; with `fix`, a clock that differs is replaced by its replay.
+struct RecomputeReport {
+  std::int64_t tickets = 0, clocks = 0;
+  std::vector<std::string> differences;  // "INC-000012 resolution: elapsed_ms 3600000 ≠ 3599000", …
+};
+RecomputeReport recompute_clocks(engine::RecordService& records, bool fix);
+
+// The clocks of an incident as the API shows them, evaluated at `now`, each with its timeline
+// replayed from the incident's journal; the incident is read with the principal's rights (not
+// found when it may not read it).
 Result<nlohmann::json> incident_clocks(engine::RecordService& records, const engine::Principal& p,
                                        const std::string& key, EpochMs now);
 
