@@ -154,6 +154,25 @@ std::optional<std::int64_t> parse_duration(std::string_view s) {
   return static_cast<std::int64_t>(std::llround(total));
 }
 
+std::string readable_duration(std::int64_t ms) {
+  std::string out;
+  if (ms < 0) {
+    out = "-";
+    ms = -ms;
+  }
+  const std::size_t sign = out.size();
+  auto part = [&](std::int64_t unit, const char* name) {
+    if (ms < unit) return;
+    out += (out.size() == sign ? "" : " ") + std::to_string(ms / unit) + " " + name;
+    ms %= unit;
+  };
+  part(86'400'000, "d");
+  part(3'600'000, "h");
+  part(60'000, "min");
+  part(1'000, "s");
+  return out.size() == sign ? "0 s" : out;
+}
+
 std::string format_duration(std::int64_t ms) {
   if (ms < 0) ms = 0;
   std::int64_t days = ms / 86400000, rem = ms % 86400000;

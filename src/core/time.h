@@ -35,6 +35,8 @@ bool is_valid_date(std::string_view text);
 std::optional<std::int64_t> parse_duration(std::string_view text);
 // The canonical ISO 8601 form of a non-negative duration: "P2DT4H30M", "PT0S".
 std::string format_duration(std::int64_t ms);
+// The same as people read it in either language: "4 h", "1 d 2 h 30 min", "45 s", "0 s".
+std::string readable_duration(std::int64_t ms);
 
 // Days since 1970-01-01 for a civil date, and back (Howard Hinnant's algorithms).
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d);

@@ -4,6 +4,7 @@
 
 #include "api/problem_render.h"
 #include "processes/resolution/service_desk.h"
+#include "processes/service_level/ticket_clocks.h"
 #include "ui/record_view.h"
 
 namespace kanri::ui {
@@ -64,9 +65,78 @@ http::Response suggestions(Web& web, http::Request& req, Visitor& v) {
   return web.render(req, v, "suggestions", d, web.t(v, "suggestions_title") + " " + req.params.at(0), 200, "incidents");
 }
 
+// /r/incidents/{key}/clocks: the incident's SLA clocks with their timelines, as a panel for
+// htmx or a page of its own.
+http::Response clocks(Web& web, http::Request& req, Visitor& v) {
+  const model::Catalogue& cat = web.ctx().records.catalogue();
+  const model::TypeDef* incident = cat.type("incident");
+  auto found = processes::service_level::incident_clocks(web.ctx().records, v.principal, req.params.at(0),
+                                                         web.ctx().clock.now_ms());
+  data d{data::type::object};
+  d.set("lang", v.lang);
+  d.set("number", req.params.at(0));
+  d.set("back", "/r/incidents/" + req.params.at(0));
+  if (!found) {
+    d.set("error", error_data(web, v, found.error(), incident));
+    return web.render(req, v, "error", d, web.t(v, "error_title"), api::status_for(found.error().kind));
+  }
+  auto when = [&](const json& iso) -> std::string {
+    auto ms = iso.is_string() ? parse_timestamp(iso.get<std::string>()) : std::nullopt;
+    return ms ? v.format.datetime(*ms) : "—";
+  };
+  auto span = [](const json& iso) -> std::string {
+    auto ms = iso.is_string() ? parse_duration(iso.get<std::string>()) : std::nullopt;
+    return ms ? readable_duration(*ms) : "—";
+  };
+  const model::TypeDef* agreement = cat.type("agreement");
+  data list{data::type::list};
+  for (auto& k : (*found)["items"]) {
+    data c{data::type::object};
+    const std::string metric = k.value("metric", "");
+    c.set("metric", metric);
+    c.set("measure", web.t(v, "clock_metric_" + metric));
+    c.set("mode", web.t(v, "clock_mode_" + k.value("state", "stopped")));
+    c.set("breached", flag(k.value("breached", false)));
+    c.set("breached_at", when(k["breached_at"]));
+    c.set("target", span(k["target_time"]));
+    c.set("used", readable_duration(k.value("elapsed_ms", std::int64_t{0})));
+    c.set("due", when(k["due_at"]));
+    if (agreement && k["agreement"].is_object() && k["agreement"].contains("number")) {
+      c.set("agreement", k["agreement"]["number"].get<std::string>());
+      c.set("agreement_href", "/r/" + agreement->collection + "/" + k["agreement"]["number"].get<std::string>());
+      c.set("version", std::to_string(k.value("agreement_version", 0)));
+    }
+    data segments{data::type::list};
+    for (auto& seg : k["timeline"]) {
+      data s{data::type::object};
+      s.set("from", when(seg["from"]));
+      s.set("to", when(seg["to"]));
+      s.set("mode", web.t(v, "clock_mode_" + seg.value("mode", "stopped")));
+      s.set("state", incident && incident->lifecycle ? state_label(*incident, seg.value("state", ""), v.lang) : seg.value("state", ""));
+      s.set("counted", readable_duration(seg.value("business_ms", std::int64_t{0})));
+      s.set("target", span(seg["target_time"]));
+      segments << s;
+    }
+    c.set("segments", segments);
+    list << c;
+  }
+  d.set("clocks", list);
+  d.set("none", flag(list.is_empty_list()));
+  if (Web::is_htmx(req)) {
+    http::Response r;
+    r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+    r.headers.emplace_back("Vary", "HX-Request");
+    r.body = web.fragment("clocks", d);
+    return r;
+  }
+  return web.render(req, v, "clocks", d, web.t(v, "clocks_title") + " " + req.params.at(0), 200, "incidents");
+}
+
 }  // namespace
 
 void register_resolution_pages(http::Router& router, Web& web) {
+  router.add("GET", "/r/incidents/{key}/clocks",
+             web.page([&web](http::Request& req, Visitor& v) { return clocks(web, req, v); }));
   router.add("GET", "/r/incidents/{key}/suggestions",
              web.page([&web](http::Request& req, Visitor& v) { return suggestions(web, req, v); }));
 }

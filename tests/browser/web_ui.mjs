@@ -36,6 +36,7 @@ const DISPLAY_NAME = env('KANRI_DISPLAY_NAME');
 const REQUESTER = env('KANRI_REQUESTER');
 const REQUESTER_PASSWORD = env('KANRI_REQUESTER_PASSWORD');
 const AGENT_TOKEN = env('KANRI_AGENT_TOKEN');
+const SLA_SERVICE = Number(env('KANRI_SLA_SERVICE'));
 const ORG = env('KANRI_ORG');               // organization A: the browser user's and the requester's
 const OTHER_ORG = env('KANRI_OTHER_ORG');   // organization B: not the requester's
 const TASKS = env('KANRI_TASKS').split(',');  // two open tasks, for the bulk transition
@@ -789,6 +790,40 @@ async function incidentSuggestions(b) {
   b.checkClean(page, 'no console error or CSP violation with the suggestions');
 }
 
+// SLA clocks: an incident of the organization on the service its SLA covers shows its
+// response and resolution clocks, their targets and due times, and each clock's timeline; taken
+// on, the response clock stops.
+async function incidentClocks(b) {
+  const page = await b.newPage();
+  await b.signIn(page, USER, PASSWORD, { lang: 'ja' });
+  const api = async (method, path, body) => {
+    const r = await fetch(b.url(path), {
+      method, headers: { Authorization: `Bearer ${AGENT_TOKEN}`, 'Content-Type': 'application/json' },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const text = await r.text();
+    b.check(r.ok, `${method} ${path}`, `${r.status} ${text}`);
+    return JSON.parse(text);
+  };
+  const inc = await api('POST', '/api/v1/incidents', { title: 'メールが届かない（SLA）', service: SLA_SERVICE, organization: ORG });
+  await page.goto(b.url(`/r/incidents/${inc.number}`));
+  await page.waitForSelector('#clock-table');
+  const table = await text(page, '#clock-table');
+  b.check(table.includes('応答') && table.includes('解決') && table.includes('計測中') && table.includes('8 h')
+    && table.includes('1 h'), 'the incident page shows its response and resolution clocks running, with their targets', table);
+  b.check((await page.locator('#clock-table a[href^="/r/agreements/AGR-"]').count()) === 2,
+    'each naming the agreement it counts against', table);
+  await api('POST', `/api/v1/incidents/${inc.number}/transitions/take`, { assignee: USER });
+  await page.reload();
+  await page.waitForSelector('#clock-table');
+  const after = await text(page, '.clock-response');
+  b.check(after.includes('停止'), 'taken on, the response clock stops', after);
+  await page.click('#timeline-resolution summary');
+  const timeline = await text(page, '#timeline-resolution');
+  b.check(timeline.includes('計測中') && timeline.includes('新規'), 'and the resolution timeline shows its segments', timeline);
+  b.checkClean(page, 'no console error or CSP violation with the clocks');
+}
+
 // Reports: the incident report counts what the user may read as key figures, charts and the
 // tables of their numbers, each row linking to the list it counts; a bad range is refused with
 // the reason, in the user's language.
@@ -826,7 +861,7 @@ async function reportPages(b) {
 }
 
 const TESTS = [signInPage, wrongPassword, signInToHome, createRecord, transitionWithFields, formDefaults, searchJapanese, exportList,
-  bulkTransition, listPartialUpdate, editConflict, keyboard, requesterPortal, requesterOrders, requesterReportsAndConfirms, incidentSuggestions, reportPages, requesterAccess, englishPages];
+  bulkTransition, listPartialUpdate, editConflict, keyboard, requesterPortal, requesterOrders, requesterReportsAndConfirms, incidentSuggestions, incidentClocks, reportPages, requesterAccess, englishPages];
 
 await run('web_ui.mjs', 'the web UI in Chromium: sign-in, records, transitions, history, search, export, bulk, '
   + 'access, keyboard, phone width, both languages', TESTS);

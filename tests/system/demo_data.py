@@ -9,6 +9,8 @@ Asserted, on a database that `kanri init` made and a running `kanri serve` share
     end, Hamburg, around the clock); an SLA with each customer on its own calendar, an OLA and
     an underpinning contract, all active at version 1 and approved by the service owner, not by
     who submitted them;
+  - the month's incidents of the customers have SLA clocks, a few breached, and recomputing them
+    from the journal gives the same clocks;
   - the deliberate inconsistency: the chain report finds the OLA's priority 1 resolution time
     longer than each customer's, on the services both cover, and nothing else.
 
@@ -82,6 +84,16 @@ def test(args, t: systest.Checks):
         targets = items("/api/v1/service_level_targets?limit=200")
         t.check(len(targets) >= 15 and {"response", "resolution", "availability", "workload"} <= {x["metric"] for x in targets},
                 f"{len(targets)} targets of every measure", lambda: [x["summary"] for x in targets])
+
+        t.step("the month's SLA clocks")
+        db = systest.Db(stack.database_url)
+        modes = dict((m, int(n)) for m, n in db.query("SELECT mode, COUNT(*) FROM sla_clocks GROUP BY mode"))
+        breaches = int(db.query("SELECT COUNT(*) FROM sla_clocks WHERE breached_at IS NOT NULL")[0][0])
+        t.check(modes.get("stopped", 0) > 0 and modes.get("running", 0) > 0 and breaches > 0,
+                f"the customers' incidents have clocks ({modes}), a few breached ({breaches})", lambda: modes)
+        r = srv.run("sla", "recompute", check=False)
+        t.check(r.returncode == 0 and "0 differ" in r.stdout, "and recomputed from the journal they are the same",
+                lambda: r.stdout + r.stderr)
 
         t.step("the deliberate inconsistency")
         chain = srv.request("GET", "/api/v1/reports/agreement_chain")

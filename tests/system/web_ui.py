@@ -135,6 +135,28 @@ def test(args, t: systest.Checks):
         t.check(r.status == 201 and r.json().get("secret"), "an API token of the agent, for what the service desk does "
                                                             "while the requester waits", r.describe)
         agent_token = r.json()["secret"]
+        # An SLA of organization A on the mail service, around the clock: the incident page shows
+        # the clocks of the incidents it covers. Drafted by the agent, approved by the admin.
+        always = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+        r = srv.request("POST", "/api/v1/business_calendars", json={"name": "24時間365日", "time_zone": "Asia/Tokyo",
+                                                                     "national_holidays": "none", "hours": always})
+        t.check(r.status == 201, "a business calendar around the clock", r.describe)
+        r = srv.request("POST", "/api/v1/agreements", token=agent_token, json={
+            "title": "SLA 画面試験", "kind": "sla", "customer": org, "calendar": r.json()["id"]})
+        t.check(r.status == 201, "an SLA with organization A", r.describe)
+        sla = r.json()["id"]
+        for body in ({"relation": "covers", "target": service_id},):
+            r = srv.request("POST", f"/api/v1/agreements/{sla}/links", token=agent_token, json=body)
+            t.check(r.status == 201, "covering the mail service", r.describe)
+        for metric, time in (("response", "PT1H"), ("resolution", "PT8H")):
+            r = srv.request("POST", "/api/v1/service_level_targets", token=agent_token,
+                            json={"agreement": sla, "metric": metric, "target_time": time})
+            t.check(r.status == 201, f"its {metric} target", r.describe)
+        r = srv.request("POST", f"/api/v1/agreements/{sla}/transitions/submit", token=agent_token,
+                        json={"change_summary": "初版"})
+        t.check(r.status == 200, "submitted by the agent", r.describe)
+        r = srv.request("POST", f"/api/v1/agreements/{sla}/transitions/approve", json={})
+        t.check(r.status == 200, "approved by the administrator", r.describe)
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("KANRI_")}
         env.update({
@@ -150,6 +172,7 @@ def test(args, t: systest.Checks):
             "KANRI_TASKS": ",".join(tasks),
             "KANRI_REQUEST_TYPE": request_type,
             "KANRI_ARTICLE": article,
+            "KANRI_SLA_SERVICE": str(service_id),
             "KANRI_DOWNLOADS": str(downloads),
             "KANRI_ARTIFACTS": str(artifacts),
             "KANRI_CHROMIUM": CHROMIUM,

@@ -51,21 +51,6 @@ Status agreement_write(engine::WriteContext& w) {
   return ok_status();
 }
 
-// 4 h, 1 d 2 h 30 min, 45 s: a target time as people read it.
-std::string readable_duration(std::int64_t ms) {
-  std::string out;
-  auto part = [&](std::int64_t unit, const char* name) {
-    if (ms < unit) return;
-    out += (out.empty() ? "" : " ") + std::to_string(ms / unit) + " " + name;
-    ms %= unit;
-  };
-  part(kDay, "d");
-  part(3'600'000, "h");
-  part(60'000, "min");
-  part(1'000, "s");
-  return out.empty() ? "0 s" : out;
-}
-
 // "Resolution p1: 4 h", "Availability: 99.9 % per month": the target at a glance.
 std::string summary_of(const store::Record& r, const model::TypeDef& t) {
   const std::string metric = text(r, "metric");
