@@ -13,6 +13,19 @@ using nlohmann::json;
 
 namespace {
 
+// A panel of the incident's page: the fragment alone for htmx, which loads it in place, or a
+// page of its own (titled "<template>_title" and the incident's number) without JavaScript.
+http::Response panel(Web& web, http::Request& req, Visitor& v, const std::string& name, data& d) {
+  if (Web::is_htmx(req)) {
+    http::Response r;
+    r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
+    r.headers.emplace_back("Vary", "HX-Request");
+    r.body = web.fragment(name, d);
+    return r;
+  }
+  return web.render(req, v, name, d, web.t(v, name + "_title") + " " + req.params.at(0), 200, "incidents");
+}
+
 // /r/incidents/{key}/suggestions: the panel alone for htmx (the detail page loads it in
 // place), or a page of its own without JavaScript.
 http::Response suggestions(Web& web, http::Request& req, Visitor& v) {
@@ -55,14 +68,7 @@ http::Response suggestions(Web& web, http::Request& req, Visitor& v) {
   }
   d.set("groups", groups);
   d.set("nothing", flag(!any));
-  if (Web::is_htmx(req)) {
-    http::Response r;
-    r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
-    r.headers.emplace_back("Vary", "HX-Request");
-    r.body = web.fragment("suggestions", d);
-    return r;
-  }
-  return web.render(req, v, "suggestions", d, web.t(v, "suggestions_title") + " " + req.params.at(0), 200, "incidents");
+  return panel(web, req, v, "suggestions", d);
 }
 
 // /r/incidents/{key}/clocks: the incident's SLA clocks with their timelines, as a panel for
@@ -122,14 +128,7 @@ http::Response clocks(Web& web, http::Request& req, Visitor& v) {
   }
   d.set("clocks", list);
   d.set("none", flag(list.is_empty_list()));
-  if (Web::is_htmx(req)) {
-    http::Response r;
-    r.headers.emplace_back("Content-Type", "text/html; charset=utf-8");
-    r.headers.emplace_back("Vary", "HX-Request");
-    r.body = web.fragment("clocks", d);
-    return r;
-  }
-  return web.render(req, v, "clocks", d, web.t(v, "clocks_title") + " " + req.params.at(0), 200, "incidents");
+  return panel(web, req, v, "clocks", d);
 }
 
 }  // namespace

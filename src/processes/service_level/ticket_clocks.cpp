@@ -35,6 +35,19 @@ ClockState state_of(const store::StoredClock& k) {
   return c;
 }
 
+// The clock's state into its row (the row keeps its ticket, measure, target and calendar).
+void put_state(store::StoredClock& k, const ClockState& c) {
+  k.mode = mode_name(c.mode);
+  k.started_at = c.started_at;
+  k.since = c.since;
+  k.elapsed_ms = c.elapsed_ms;
+  k.target_ms = c.target_ms;
+  k.target_ref = c.target_ref;
+  k.breached_at = c.breached_at;
+  k.stopped_at = c.stopped_at;
+  k.ended = c.ended;
+}
+
 BusinessCalendar around_the_clock() {
   CalendarDefinition d;
   for (auto& day : d.week) day = {{0, 86'400'000}};
@@ -146,15 +159,7 @@ Status incident_changed(const engine::RecordChange& ch) {
     } else {
       k.target_id.reset();
     }
-    k.mode = mode_name(c.mode);
-    k.started_at = c.started_at;
-    k.since = c.since;
-    k.elapsed_ms = c.elapsed_ms;
-    k.target_ms = c.target_ms;
-    k.target_ref = c.target_ref;
-    k.breached_at = c.breached_at;
-    k.stopped_at = c.stopped_at;
-    k.ended = c.ended;
+    put_state(k, c);
     k.due_at = c.target_ms > 0 ? due_at(c, cal) : std::nullopt;
     k.updated_at = ch.at;
     store::save_clock(ch.connection, k);
@@ -317,15 +322,7 @@ RecomputeReport recompute_clocks(engine::RecordService& records, bool fix) {
         line.pop_back();
         report.differences.push_back(line);
         store::StoredClock f = k;
-        f.mode = mode_name(r.mode);
-        f.started_at = r.started_at;
-        f.since = r.since;
-        f.elapsed_ms = r.elapsed_ms;
-        f.target_ms = r.target_ms;
-        f.target_ref = r.target_ref;
-        f.breached_at = r.breached_at;
-        f.stopped_at = r.stopped_at;
-        f.ended = r.ended;
+        put_state(f, r);
         f.due_at = due;
         fixes.push_back(std::move(f));
       }
