@@ -26,6 +26,7 @@ void register_all(engine::RuleRegistry& rules) {
 void register_jobs(jobs::Registry& registry, engine::RecordService& records, const std::string& site_url) {
   system::register_jobs(registry, records, site_url);
   resolution::register_jobs(registry, records);
+  service_level::register_ticket_clock_jobs(registry, records);
 }
 
 }  // namespace kanri::processes

@@ -156,7 +156,8 @@ std::vector<SystemTable> system_tables(Dialect d) {
             " NOT NULL DEFAULT 0, mode TEXT NOT NULL, started_at " + big + " NOT NULL, since " + big + " NOT NULL, "
             "elapsed_ms " + big + " NOT NULL DEFAULT 0, target_ms " + big + " NOT NULL DEFAULT 0, target_ref TEXT NOT NULL "
             "DEFAULT '', due_at " + big + ", breached_at " + big + ", stopped_at " + big + ", ended " + big +
-            " NOT NULL DEFAULT 0, updated_at " + big + " NOT NULL, UNIQUE (record_type, record_id, metric)"),
+            " NOT NULL DEFAULT 0, updated_at " + big + " NOT NULL, thresholds_fired TEXT NOT NULL DEFAULT '', "
+            "UNIQUE (record_type, record_id, metric)"),
       // The delivery log: one row per attempt to send a notification, with the other side's answer.
       table("notification_attempts", "id " + id + ", notification_id " + big + " NOT NULL REFERENCES notifications(id), "
             "attempt " + big + " NOT NULL, at " + big + " NOT NULL, ok " + big + " NOT NULL, code " + big +

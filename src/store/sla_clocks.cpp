@@ -6,7 +6,7 @@ namespace {
 
 constexpr const char* kColumns =
     "id, record_type, record_id, metric, target_id, agreement_id, calendar_id, agreement_version, mode, started_at, "
-    "since, elapsed_ms, target_ms, target_ref, due_at, breached_at, stopped_at, ended, updated_at";
+    "since, elapsed_ms, target_ms, target_ref, due_at, breached_at, stopped_at, ended, updated_at, thresholds_fired";
 
 std::optional<std::int64_t> opt(const Value& v) {
   if (is_null(v)) return std::nullopt;
@@ -42,6 +42,7 @@ std::vector<StoredClock> ticket_clocks(Connection& c, const std::string& record_
     k.stopped_at = opt(r[16]);
     k.ended = as_int(r[17]) != 0;
     k.updated_at = as_int(r[18]);
+    k.thresholds_fired = as_text(r[19]);
     out.push_back(std::move(k));
   }
   return out;
@@ -49,7 +50,7 @@ std::vector<StoredClock> ticket_clocks(Connection& c, const std::string& record_
 
 std::int64_t save_clock(Connection& c, const StoredClock& k) {
   std::vector<Value> values;
-  values.reserve(19);
+  values.reserve(20);
   values.emplace_back(k.record_type);
   values.emplace_back(k.record_id);
   values.emplace_back(k.metric);
@@ -68,17 +69,20 @@ std::int64_t save_clock(Connection& c, const StoredClock& k) {
   values.push_back(val(k.stopped_at));
   values.emplace_back(std::int64_t{k.ended ? 1 : 0});
   values.emplace_back(k.updated_at);
+  values.emplace_back(k.thresholds_fired);
   if (k.id != 0) {
     values.push_back(k.id);
     c.run("UPDATE sla_clocks SET record_type = ?, record_id = ?, metric = ?, target_id = ?, agreement_id = ?, "
           "calendar_id = ?, agreement_version = ?, mode = ?, started_at = ?, since = ?, elapsed_ms = ?, target_ms = ?, "
-          "target_ref = ?, due_at = ?, breached_at = ?, stopped_at = ?, ended = ?, updated_at = ? WHERE id = ?",
+          "target_ref = ?, due_at = ?, breached_at = ?, stopped_at = ?, ended = ?, updated_at = ?, thresholds_fired = ? "
+          "WHERE id = ?",
           values);
     return k.id;
   }
   Rows r = c.query("INSERT INTO sla_clocks (record_type, record_id, metric, target_id, agreement_id, calendar_id, "
                    "agreement_version, mode, started_at, since, elapsed_ms, target_ms, target_ref, due_at, breached_at, "
-                   "stopped_at, ended, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                   "stopped_at, ended, updated_at, thresholds_fired) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                   "RETURNING id",
                    values);
   return as_int(r[0][0]);
 }

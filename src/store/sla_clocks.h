@@ -27,6 +27,7 @@ struct StoredClock {
   std::optional<EpochMs> due_at, breached_at, stopped_at;
   bool ended = false;
   EpochMs updated_at = 0;
+  std::string thresholds_fired;  // "50,75": the thresholds already passed under the current target
 };
 
 // The clocks of one ticket, by measure.

@@ -1,10 +1,14 @@
 #include "processes/service_level/ticket_clocks.h"
 
+#include <cmath>
 #include <type_traits>
 
 #include "processes/record_fields.h"
 #include "processes/service_level/calendar_rules.h"
 #include "processes/service_level/clock.h"
+#include "core/text.h"
+#include "jobs/events.h"
+#include "store/jobs.h"
 #include "store/journal.h"
 #include "store/sla_clocks.h"
 
@@ -15,6 +19,54 @@ using json = nlohmann::json;
 namespace {
 
 const char* const kMetrics[] = {"response", "resolution"};
+// The shares of a target at which a running clock's timer fires: a notice at each (the
+// sla_threshold event, which subscriptions turn into mails), and at 100 % the breach.
+const int kThresholds[] = {50, 75, 100};
+constexpr const char* kThresholdJob = "sla.threshold";
+
+std::string threshold_key(const store::StoredClock& k, int percent) {
+  return "sla:" + k.record_type + ":" + std::to_string(k.record_id) + ":" + k.metric + ":" + std::to_string(percent);
+}
+
+bool fired(const store::StoredClock& k, int percent) {
+  const std::string p = std::to_string(percent);
+  std::size_t from = 0;
+  while (from <= k.thresholds_fired.size()) {
+    std::size_t to = k.thresholds_fired.find(',', from);
+    if (to == std::string::npos) to = k.thresholds_fired.size();
+    if (k.thresholds_fired.compare(from, to - from, p) == 0) return true;
+    from = to + 1;
+  }
+  return false;
+}
+
+// The clock's threshold timers after a change: set (or moved) to when a running clock reaches
+// each share not yet passed under its target, cancelled while it is paused or stopped. A share
+// already reached fires at once.
+void set_threshold_timers(store::Connection& c, const store::StoredClock& k, const ClockState& clock,
+                          const BusinessCalendar& cal, std::optional<std::int64_t> org_id, EpochMs now) {
+  bool any = false;
+  for (int percent : kThresholds) {
+    const std::string key = threshold_key(k, percent);
+    std::optional<EpochMs> at;
+    if (clock.mode == ClockMode::running && clock.target_ms > 0 && !fired(k, percent))
+      at = threshold_at(clock, percent / 100.0, cal);
+    if (!at) {
+      store::cancel_job(c, key, now);
+      continue;
+    }
+    store::JobSpec spec;
+    spec.kind = kThresholdJob;
+    spec.key = key;
+    spec.due_at = std::max(*at, now);
+    spec.org_id = org_id;
+    spec.payload = {{"record_type", k.record_type}, {"record_id", k.record_id}, {"metric", k.metric},
+                    {"percent", percent},           {"target_ref", k.target_ref}};
+    store::schedule_job(c, spec, now);
+    any = true;
+  }
+  if (any) jobs::wake();
+}
 
 ClockMode mode_of(const std::string& name) {
   return name == "running" ? ClockMode::running : name == "paused" ? ClockMode::paused : ClockMode::stopped;
@@ -162,7 +214,9 @@ Status incident_changed(const engine::RecordChange& ch) {
     put_state(k, c);
     k.due_at = c.target_ms > 0 ? due_at(c, cal) : std::nullopt;
     k.updated_at = ch.at;
+    if (stored != clocks.end() && stored->target_ref != k.target_ref) k.thresholds_fired.clear();  // a new target
     store::save_clock(ch.connection, k);
+    set_threshold_timers(ch.connection, k, c, cal, incident.org_id, ch.at);
     journaled[metric] = {{"events", applied},
                          {"calendar", k.calendar_id ? json(*k.calendar_id) : json(nullptr)},
                          {"state", k.mode},
@@ -273,6 +327,81 @@ json ref_of(store::Connection& c, engine::RecordService& records, const char* ty
 }  // namespace
 
 void register_ticket_clock_rules(engine::RuleRegistry& rules) { rules.add_observer("incident", incident_changed); }
+
+void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService& records) {
+  // A threshold reached: the notice to whoever subscribes to sla_threshold and, at 100 %, the
+  // breach journaled on the ticket and an improvement opportunity for the service review. A
+  // timer whose clock has since paused, stopped or changed target does nothing (the change
+  // moved or cancelled its timers); one that fires early (the calendar was edited) waits again.
+  registry.add(kThresholdJob, jobs::KindDef{[&records](jobs::JobContext& ctx) -> jobs::Outcome {
+    const json& p = ctx.job.payload;
+    const std::string type = p.value("record_type", ""), metric = p.value("metric", "");
+    const std::int64_t id = p.value("record_id", std::int64_t{0});
+    const int percent = p.value("percent", 0);
+    const model::TypeDef* t = records.catalogue().type(type);
+    if (!t) return jobs::Outcome::done();
+    std::optional<EpochMs> later;
+    Status s = ctx.finish_with([&](store::Connection& c) -> Status {
+      auto clocks = store::ticket_clocks(c, type, id);
+      auto k = std::find_if(clocks.begin(), clocks.end(), [&](auto& x) { return x.metric == metric; });
+      if (k == clocks.end() || k->mode != "running" || k->target_ref != p.value("target_ref", "") || fired(*k, percent))
+        return ok_status();
+      const ClockState clock = state_of(*k);
+      const BusinessCalendar cal = calendar_for(c, records, k->calendar_id);
+      const EpochMs now = ctx.clock.now_ms();
+      const auto amount = static_cast<std::int64_t>(std::llround(static_cast<double>(clock.target_ms) * percent / 100.0));
+      if (elapsed_at(clock, now, cal) < amount) {
+        later = threshold_at(clock, percent / 100.0, cal);
+        return ok_status();
+      }
+      auto record = records.store().find(c, *t, id);
+      if (!record) return ok_status();
+      k->thresholds_fired += (k->thresholds_fired.empty() ? "" : ",") + std::to_string(percent);
+      store::save_clock(c, *k);
+      const auto reached = threshold_at(clock, percent / 100.0, cal).value_or(now);
+      const auto due = due_at(clock, cal);
+      json data{{"threshold",
+                 {{"label", metric + " " + std::to_string(percent) + " % (" + readable_duration(clock.target_ms) + ")"},
+                  {"metric", metric},
+                  {"percent", percent},
+                  {"at", format_timestamp(reached)},
+                  {"due_at", due ? format_timestamp(*due) : std::string()},
+                  {"target_time", format_duration(clock.target_ms)},
+                  {"target_ref", k->target_ref}}}};
+      jobs::emit_event(c, jobs::Event{"sla_threshold", type, id, record->org_id, std::nullopt, "system", data}, now);
+      if (percent < 100) return ok_status();
+      store::journal_event(c, store::Actor{}, now, type, id, record->number, "sla_breach",
+                           json{{"metric", metric}, {"due_at", format_timestamp(reached)}, {"target_ref", k->target_ref}}.dump());
+      const model::TypeDef* improvement = records.catalogue().type("improvement");
+      if (!improvement) return ok_status();
+      json body{{"title", utf8_prefix(record->number + " " + metric + " target missed: " + text(*record, "title"), 300)},
+                {"source", "service_review"},
+                {"source_number", record->number},
+                {"description", "The " + metric + " target (" + readable_duration(clock.target_ms) + ", " + k->target_ref +
+                                    ") was missed at " + format_timestamp(reached) + "."}};
+      if (auto svc = opt_int(*record, "service")) body["service"] = *svc;
+      if (record->org_id) body["organization"] = *record->org_id;
+      auto made = records.create_within(c, engine::Principal::system(), *improvement, body, engine::Scope::all);
+      return made ? ok_status() : made.take_error();
+    });
+    if (!s) return jobs::Outcome::retry(s.error().code);
+    if (later) {
+      // The timer fired before its time: set again (a new job of the same key).
+      Status again = records.database().write([&](store::Connection& c) -> Status {
+        store::JobSpec spec;
+        spec.kind = kThresholdJob;
+        spec.key = ctx.job.key;
+        spec.due_at = *later;
+        spec.org_id = ctx.job.org_id;
+        spec.payload = p;
+        store::schedule_job(c, spec, ctx.clock.now_ms());
+        return ok_status();
+      });
+      if (!again) return jobs::Outcome::retry(again.error().code);
+    }
+    return jobs::Outcome::done();
+  }});
+}
 
 RecomputeReport recompute_clocks(engine::RecordService& records, bool fix) {
   RecomputeReport report;

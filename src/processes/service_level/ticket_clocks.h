@@ -18,10 +18,15 @@
 #include "core/error.h"
 #include "engine/record_service.h"
 #include "engine/rules.h"
+#include "jobs/scheduler.h"
 
 namespace kanri::processes::service_level {
 
 void register_ticket_clock_rules(engine::RuleRegistry& rules);
+// The threshold timers' job (sla.threshold): the sla_threshold event at 50, 75 and 100 % of a
+// running clock's target; at 100 % the breach journaled on the ticket (sla_breach) and an
+// improvement opportunity (source service_review) for the missed target.
+void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService& records);
 
 // `kanri sla recompute`: every stored clock replayed from its ticket's journal and compared
 // with what the live clock stored; with `fix`, a clock that differs is replaced by its replay.
