@@ -13,6 +13,22 @@ using nlohmann::json;
 
 namespace {
 
+// What every panel of the incident's page starts with, and its answer when the incident cannot
+// be read (or the panel cannot be made).
+data panel_data(http::Request& req, Visitor& v) {
+  data d{data::type::object};
+  d.set("lang", v.lang);
+  d.set("number", req.params.at(0));
+  d.set("back", "/r/incidents/" + req.params.at(0));
+  return d;
+}
+
+http::Response panel_error(Web& web, http::Request& req, Visitor& v, data& d, const Error& e,
+                           const model::TypeDef* incident) {
+  d.set("error", error_data(web, v, e, incident));
+  return web.render(req, v, "error", d, web.t(v, "error_title"), api::status_for(e.kind));
+}
+
 // A panel of the incident's page: the fragment alone for htmx, which loads it in place, or a
 // page of its own (titled "<template>_title" and the incident's number) without JavaScript.
 http::Response panel(Web& web, http::Request& req, Visitor& v, const std::string& name, data& d) {
@@ -34,14 +50,8 @@ http::Response suggestions(Web& web, http::Request& req, Visitor& v) {
   processes::resolution::ServiceDesk desk(web.ctx().records);
   auto found = incident ? desk.suggestions(v.principal, req.params.at(0))
                         : Result<json>(Error::of(ErrorKind::not_found, "record.not_found"));
-  data d{data::type::object};
-  d.set("lang", v.lang);
-  d.set("number", req.params.at(0));
-  d.set("back", "/r/incidents/" + req.params.at(0));
-  if (!found) {
-    d.set("error", error_data(web, v, found.error(), incident));
-    return web.render(req, v, "error", d, web.t(v, "error_title"), api::status_for(found.error().kind));
-  }
+  data d = panel_data(req, v);
+  if (!found) return panel_error(web, req, v, d, found.error(), incident);
   data groups{data::type::list};
   bool any = false;
   for (auto& [key, type] : std::vector<std::pair<const char*, const char*>>{
@@ -78,14 +88,8 @@ http::Response clocks(Web& web, http::Request& req, Visitor& v) {
   const model::TypeDef* incident = cat.type("incident");
   auto found = processes::service_level::incident_clocks(web.ctx().records, v.principal, req.params.at(0),
                                                          web.ctx().clock.now_ms());
-  data d{data::type::object};
-  d.set("lang", v.lang);
-  d.set("number", req.params.at(0));
-  d.set("back", "/r/incidents/" + req.params.at(0));
-  if (!found) {
-    d.set("error", error_data(web, v, found.error(), incident));
-    return web.render(req, v, "error", d, web.t(v, "error_title"), api::status_for(found.error().kind));
-  }
+  data d = panel_data(req, v);
+  if (!found) return panel_error(web, req, v, d, found.error(), incident);
   auto when = [&](const json& iso) -> std::string {
     auto ms = iso.is_string() ? parse_timestamp(iso.get<std::string>()) : std::nullopt;
     return ms ? v.format.datetime(*ms) : "—";
