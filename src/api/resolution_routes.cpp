@@ -27,18 +27,21 @@ void register_resolution_routes(http::Router& router, ApiContext& ctx, std::shar
                  if (!found) return gate->fail(call, found.error(), incident);
                  return json_response(200, *found);
                }));
-  if (incident)
-    router.add("GET", "/api/v1/" + incident->collection + "/{key}/clocks", gate->guarded([gate, &ctx, incident](Call& call) {
+  for (const char* type : {"incident", "service_request"}) {
+    const model::TypeDef* ticket = ctx.records.catalogue().type(type);
+    if (!ticket) continue;
+    router.add("GET", "/api/v1/" + ticket->collection + "/{key}/clocks", gate->guarded([gate, &ctx, ticket](Call& call) {
                  if (!call.request.query.empty()) {
                    Error e = Error::of(ErrorKind::bad_request, "query.invalid");
                    e.fields.push_back({call.request.query[0].first, "query.unknown_parameter", {}});
-                   return gate->fail(call, e, incident);
+                   return gate->fail(call, e, ticket);
                  }
-                 auto clocks = processes::service_level::incident_clocks(ctx.records, call.principal,
-                                                                         call.request.params.at(0), ctx.clock.now_ms());
-                 if (!clocks) return gate->fail(call, clocks.error(), incident);
+                 auto clocks = processes::service_level::ticket_clocks_json(
+                     ctx.records, call.principal, ticket->name, call.request.params.at(0), ctx.clock.now_ms());
+                 if (!clocks) return gate->fail(call, clocks.error(), ticket);
                  return json_response(200, *clocks);
                }));
+  }
   if (proposal)
     router.add("POST", "/api/v1/" + proposal->collection + "/analyse", gate->guarded([gate, desk, proposal](Call& call) {
                  auto run = desk->analyse(call.principal);
@@ -94,18 +97,24 @@ void add_resolution_openapi(json& paths, const model::Catalogue& catalogue) {
                     {"breached_at", moment},
                     {"stopped_at", moment},
                     {"target_ref", text}}}};
-    paths["/api/v1/" + t->collection + "/{key}/clocks"] = {
-        {"get",
-         {{"operationId", "incidentClocks"},
-          {"tags", json::array({t->name})},
-          {"summary", "The incident's SLA clocks (response, resolution): state, business time used, due time, breach"},
-          {"parameters", json::array({{{"name", "key"}, {"in", "path"}, {"required", true}, {"schema", {{"type", "string"}}},
-                                       {"description", "id or number"}}})},
-          {"responses", responses(oas::ok_json("The clocks, by measure",
-                                               {{"type", "object"},
-                                                {"properties",
-                                                 {{"incident", {{"type", "object"}}},
-                                                  {"items", {{"type", "array"}, {"items", clock}}}}}}))}}}};
+    for (const char* type : {"incident", "service_request"}) {
+      const model::TypeDef* ticket = catalogue.type(type);
+      if (!ticket) continue;
+      const bool inc = std::string(type) == "incident";
+      paths["/api/v1/" + ticket->collection + "/{key}/clocks"] = {
+          {"get",
+           {{"operationId", inc ? "incidentClocks" : "requestClocks"},
+            {"tags", json::array({ticket->name})},
+            {"summary", std::string(inc ? "The incident's" : "The service request's") +
+                            " SLA clocks (response, resolution): state, business time used, due time, breach, timeline"},
+            {"parameters", json::array({{{"name", "key"}, {"in", "path"}, {"required", true},
+                                         {"schema", {{"type", "string"}}}, {"description", "id or number"}}})},
+            {"responses", responses(oas::ok_json("The clocks, by measure",
+                                                 {{"type", "object"},
+                                                  {"properties",
+                                                   {{inc ? "incident" : "ticket", {{"type", "object"}}},
+                                                    {"items", {{"type", "array"}, {"items", clock}}}}}}))}}}};
+    }
   }
   if (const model::TypeDef* t = catalogue.type("problem_proposal")) {
     json count = {{"type", "integer"}};

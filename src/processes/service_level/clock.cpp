@@ -22,6 +22,28 @@ ClockPolicy ClockPolicy::incident_response() {
   return p;
 }
 
+ClockPolicy ClockPolicy::request_fulfilment() {
+  ClockPolicy p;
+  p.states = {{"awaiting_approval", ClockMode::paused}, {"fulfilled", ClockMode::stopped},
+              {"closed", ClockMode::stopped},           {"rejected", ClockMode::stopped},
+              {"cancelled", ClockMode::stopped},        {"reclassified", ClockMode::stopped}};
+  p.otherwise = ClockMode::running;
+  return p;
+}
+
+ClockPolicy ClockPolicy::request_response() {
+  ClockPolicy p;
+  p.states = {{"submitted", ClockMode::running}};
+  p.otherwise = ClockMode::stopped;
+  p.stops_once = true;
+  return p;
+}
+
+ClockPolicy ClockPolicy::of(const std::string& type, const std::string& metric) {
+  if (type == "service_request") return metric == "response" ? request_response() : request_fulfilment();
+  return metric == "response" ? incident_response() : incident_resolution();
+}
+
 const char* mode_name(ClockMode mode) {
   switch (mode) {
     case ClockMode::running: return "running";

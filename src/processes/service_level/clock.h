@@ -34,6 +34,12 @@ struct ClockPolicy {
   // resolved or closed. Response: running while new, stopped for good when first taken on.
   static ClockPolicy incident_resolution();
   static ClockPolicy incident_response();
+  // A service request's fulfilment: paused while awaiting approval, stopped once fulfilled,
+  // closed, rejected, cancelled or reclassified. Its response: running while submitted.
+  static ClockPolicy request_fulfilment();
+  static ClockPolicy request_response();
+  // The policy of a ticket type's measure (incident or service_request; response or resolution).
+  static ClockPolicy of(const std::string& type, const std::string& metric);
 };
 
 // Something that happened to the ticket: its state from `at` on, and the target in force from

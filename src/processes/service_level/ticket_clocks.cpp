@@ -125,14 +125,16 @@ struct Applicable {
   std::map<std::string, store::Record> targets;  // by measure
 };
 
-// The SLA that applies to the incident now, and its targets for the incident's priority.
-Applicable applicable(store::Connection& c, engine::RecordService& records, const store::Record& incident) {
+// The SLA that applies to the ticket now, and its targets for the ticket: of its type, and the
+// most particular one of each measure (its request type and priority, then its request type or
+// priority, then every ticket).
+Applicable applicable(store::Connection& c, engine::RecordService& records, const store::Record& ticket) {
   Applicable out;
   const model::TypeDef* agreement_t = records.catalogue().type("agreement");
   const model::TypeDef* target_t = records.catalogue().type("service_level_target");
-  auto service = opt_int(incident, "service");
+  auto service = opt_int(ticket, "service");
   if (!agreement_t || !target_t || !service) return out;
-  const auto org = opt_int(incident, "organization");
+  const auto org = opt_int(ticket, "organization");
   for (auto& row : c.query("SELECT from_id FROM links WHERE to_type = 'service' AND to_id = ? AND relation = 'covers' "
                            "AND from_type = 'agreement' ORDER BY from_id",
                            {*service})
@@ -143,17 +145,24 @@ Applicable applicable(store::Connection& c, engine::RecordService& records, cons
     break;
   }
   if (!out.agreement) return out;
-  const std::string priority = text(incident, "priority");
+  const std::string priority = text(ticket, "priority");
+  const auto request_type = opt_int(ticket, "request_type");
+  std::map<std::string, int> best;
   for (auto& row : c.query("SELECT id FROM " + target_t->table() +
                                " WHERE \"agreement\" = ? AND deleted_at IS NULL ORDER BY id",
                            {out.agreement->id})
                        .rows) {
     auto t = records.store().find(c, *target_t, as_int(row[0]));
-    if (!t || text(*t, "applies_to") != "incident") continue;
+    if (!t || text(*t, "applies_to") != ticket.type->name) continue;
     const std::string metric = text(*t, "metric"), p = text(*t, "priority");
+    const auto rt = opt_int(*t, "request_type");
     if (metric != "response" && metric != "resolution") continue;
-    if (p == priority) out.targets.insert_or_assign(metric, std::move(*t));       // this priority's wins
-    else if (p.empty()) out.targets.try_emplace(metric, std::move(*t));           // else every priority's
+    if ((!p.empty() && p != priority) || (rt && rt != request_type)) continue;
+    const int score = (rt ? 2 : 0) + (p.empty() ? 0 : 1);
+    auto it = best.find(metric);
+    if (it != best.end() && it->second >= score) continue;
+    best[metric] = score;
+    out.targets.insert_or_assign(metric, std::move(*t));
   }
   return out;
 }
@@ -162,11 +171,12 @@ json event_json(const ClockEvent& e) {
   return {{"at", e.at}, {"state", e.state}, {"target_ms", e.target_ms}, {"target_ref", e.target_ref}};
 }
 
-Status incident_changed(const engine::RecordChange& ch) {
+Status ticket_changed(const engine::RecordChange& ch) {
   if (!ch.records || !(ch.action == "create" || ch.action == "update" || ch.action.rfind("transition:", 0) == 0))
     return ok_status();
-  const store::Record& incident = ch.record;
-  auto clocks = store::ticket_clocks(ch.connection, "incident", incident.id);
+  const store::Record& incident = ch.record;  // an incident or a service request
+  const std::string& type = incident.type->name;
+  auto clocks = store::ticket_clocks(ch.connection, type, incident.id);
   Applicable now = applicable(ch.connection, *ch.records, incident);
   if (clocks.empty() && now.targets.empty()) return ok_status();  // no agreement, no clock
   // What each clock was advanced by, journaled on the incident: the source of its timeline and
@@ -186,19 +196,19 @@ Status incident_changed(const engine::RecordChange& ch) {
     // A new clock starts when the incident was opened (an incident recorded afterwards, as
     // imported ones are, has used the time since), under its agreement's calendar.
     if (stored == clocks.end()) {
-      k.record_type = "incident";
+      k.record_type = type;
       k.record_id = incident.id;
       k.metric = metric;
       k.calendar_id = opt_int(*now.agreement, "calendar");
     }
     const BusinessCalendar cal = calendar_for(ch.connection, *ch.records, k.calendar_id);
-    const ClockPolicy policy = std::string(metric) == "response" ? ClockPolicy::incident_response()
-                                                                 : ClockPolicy::incident_resolution();
+    const ClockPolicy policy = ClockPolicy::of(type, metric);
     ClockState c = stored == clocks.end() ? ClockState{} : state_of(k);
     json applied = json::array();
     if (stored == clocks.end()) {
       const EpochMs opened = opt_int(incident, "opened_at").value_or(ch.at);
-      ClockEvent start{std::min(opened, ch.at), "new", e.target_ms, e.target_ref};
+      const std::string first = incident.type->lifecycle ? incident.type->lifecycle->initial : incident.state;
+      ClockEvent start{std::min(opened, ch.at), first, e.target_ms, e.target_ref};
       c = advance(c, start, cal, policy);
       applied.push_back(event_json(start));
     }
@@ -224,7 +234,7 @@ Status incident_changed(const engine::RecordChange& ch) {
                          {"due_at", k.due_at ? json(*k.due_at) : json(nullptr)}};
   }
   if (!journaled.empty())
-    store::journal_event(ch.connection, store::Actor{}, ch.at, "incident", incident.id, incident.number, "sla_clock",
+    store::journal_event(ch.connection, store::Actor{}, ch.at, type, incident.id, incident.number, "sla_clock",
                          journaled.dump());
   return ok_status();
 }
@@ -295,8 +305,7 @@ std::map<std::string, Replayed> replay_ticket(store::Connection& c, engine::Reco
     if (!entry.is_object()) continue;
     for (auto& [metric, part] : entry.items()) {
       if (!part.is_object()) continue;
-      auto [pit, _] = policies.try_emplace(metric, metric == "response" ? ClockPolicy::incident_response()
-                                                                        : ClockPolicy::incident_resolution());
+      auto [pit, _] = policies.try_emplace(metric, ClockPolicy::of(type, metric));
       auto bit = builders.try_emplace(metric, pit->second).first;
       Replayed& r = out[metric];
       if (part.contains("calendar") && part["calendar"].is_number_integer()) r.calendar_id = part["calendar"].get<std::int64_t>();
@@ -326,7 +335,10 @@ json ref_of(store::Connection& c, engine::RecordService& records, const char* ty
 
 }  // namespace
 
-void register_ticket_clock_rules(engine::RuleRegistry& rules) { rules.add_observer("incident", incident_changed); }
+void register_ticket_clock_rules(engine::RuleRegistry& rules) {
+  rules.add_observer("incident", ticket_changed);
+  rules.add_observer("service_request", ticket_changed);
+}
 
 void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService& records) {
   // A threshold reached: the notice to whoever subscribes to sla_threshold and, at 100 %, the
@@ -469,15 +481,20 @@ RecomputeReport recompute_clocks(engine::RecordService& records, bool fix) {
 
 Result<json> incident_clocks(engine::RecordService& records, const engine::Principal& p, const std::string& key,
                              EpochMs now) {
-  const model::TypeDef* t = records.catalogue().type("incident");
-  if (!t) return Error::of(ErrorKind::not_found, "report.unavailable", {{"type", "incident"}});
+  return ticket_clocks_json(records, p, "incident", key, now);
+}
+
+Result<json> ticket_clocks_json(engine::RecordService& records, const engine::Principal& p, const std::string& type,
+                                const std::string& key, EpochMs now) {
+  const model::TypeDef* t = records.catalogue().type(type);
+  if (!t) return Error::of(ErrorKind::not_found, "report.unavailable", {{"type", type}});
   auto incident = records.get(p, *t, key);
   if (!incident) return incident.take_error();
   json items = json::array();
   records.database().read([&](store::Connection& c) {
     CalendarsAsOf calendars(c, records);
-    auto replayed = replay_ticket(c, records, calendars, "incident", incident->id, now);
-    for (auto& k : store::ticket_clocks(c, "incident", incident->id)) {
+    auto replayed = replay_ticket(c, records, calendars, type, incident->id, now);
+    for (auto& k : store::ticket_clocks(c, type, incident->id)) {
       json segments = json::array();
       for (auto& seg : replayed[k.metric].timeline)
         segments.push_back({{"from", format_timestamp(seg.from)},
@@ -509,7 +526,8 @@ Result<json> incident_clocks(engine::RecordService& records, const engine::Princ
                        {"timeline", segments}});
     }
   });
-  return json{{"incident", {{"id", incident->id}, {"number", incident->number}}}, {"items", items}};
+  return json{{type == "incident" ? "incident" : "ticket", {{"id", incident->id}, {"number", incident->number}}},
+              {"items", items}};
 }
 
 }  // namespace kanri::processes::service_level

@@ -1,13 +1,13 @@
-// The live SLA clocks of incidents: after every change of an incident, in its transaction, the
-// response and resolution clocks of the agreement that applies are advanced by the change
-// (clock.h) and stored (store/sla_clocks.h) with their due time.
+// The live SLA clocks of incidents and service requests: after every change of one, in its
+// transaction, the response and resolution clocks of the agreement that applies are advanced
+// by the change (clock.h) and stored (store/sla_clocks.h) with their due time.
 //
-// The agreement that applies: an active SLA that covers the incident's service and is agreed
-// with the incident's organization (the lowest number when several do). Its target for a
-// measure: the one for the incident's priority, else the one for every priority. Its calendar:
-// the agreement's business calendar, around the clock in UTC when it names none. A clock keeps
-// the calendar it started under; its target follows the priority and the agreement (clock.h
-// says how a changed target counts).
+// The agreement that applies: an active SLA that covers the ticket's service and is agreed
+// with the ticket's organization (the lowest number when several do). Its target for a
+// measure: the most particular of the ticket's type (for the request type and priority, then
+// either, then every ticket). Its calendar: the agreement's business calendar, around the
+// clock in UTC when it names none. A clock keeps the calendar it started under; its target
+// follows the priority and the agreement (clock.h says how a changed target counts).
 #pragma once
 
 #include <string>
@@ -41,5 +41,8 @@ RecomputeReport recompute_clocks(engine::RecordService& records, bool fix);
 // found when it may not read it).
 Result<nlohmann::json> incident_clocks(engine::RecordService& records, const engine::Principal& p,
                                        const std::string& key, EpochMs now);
+// The same for any ticket type with clocks (incident, service_request).
+Result<nlohmann::json> ticket_clocks_json(engine::RecordService& records, const engine::Principal& p,
+                                          const std::string& type, const std::string& key, EpochMs now);
 
 }  // namespace kanri::processes::service_level
