@@ -69,22 +69,32 @@ std::int64_t save_clock(Connection& c, const StoredClock& k) {
   values.push_back(val(k.stopped_at));
   values.emplace_back(std::int64_t{k.ended ? 1 : 0});
   values.emplace_back(k.updated_at);
-  values.emplace_back(k.thresholds_fired);
   if (k.id != 0) {
     values.push_back(k.id);
     c.run("UPDATE sla_clocks SET record_type = ?, record_id = ?, metric = ?, target_id = ?, agreement_id = ?, "
           "calendar_id = ?, agreement_version = ?, mode = ?, started_at = ?, since = ?, elapsed_ms = ?, target_ms = ?, "
-          "target_ref = ?, due_at = ?, breached_at = ?, stopped_at = ?, ended = ?, updated_at = ?, thresholds_fired = ? "
-          "WHERE id = ?",
+          "target_ref = ?, due_at = ?, breached_at = ?, stopped_at = ?, ended = ?, updated_at = ? WHERE id = ?",
           values);
     return k.id;
   }
+  values.emplace_back(k.thresholds_fired);
   Rows r = c.query("INSERT INTO sla_clocks (record_type, record_id, metric, target_id, agreement_id, calendar_id, "
                    "agreement_version, mode, started_at, since, elapsed_ms, target_ms, target_ref, due_at, breached_at, "
                    "stopped_at, ended, updated_at, thresholds_fired) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                    "RETURNING id",
                    values);
   return as_int(r[0][0]);
+}
+
+bool add_fired_threshold(Connection& c, std::int64_t clock_id, const std::string& target_ref, int percent) {
+  const std::string p = std::to_string(percent);
+  return c.run("UPDATE sla_clocks SET thresholds_fired = CASE WHEN thresholds_fired = '' THEN ? ELSE thresholds_fired || ',' || ? "
+               "END WHERE id = ? AND target_ref = ? AND mode = 'running'",
+               {p, p, clock_id, target_ref}) == 1;
+}
+
+void clear_fired_thresholds(Connection& c, std::int64_t clock_id) {
+  c.run("UPDATE sla_clocks SET thresholds_fired = '' WHERE id = ?", {clock_id});
 }
 
 }  // namespace kanri::store

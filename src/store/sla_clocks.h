@@ -32,7 +32,13 @@ struct StoredClock {
 
 // The clocks of one ticket, by measure.
 std::vector<StoredClock> ticket_clocks(Connection& c, const std::string& record_type, std::int64_t record_id);
-// Inserts the clock (id 0) or replaces it; returns its id.
+// Inserts the clock (id 0) or replaces it, all but its thresholds_fired (a threshold job may
+// have written that meanwhile); returns its id.
 std::int64_t save_clock(Connection& c, const StoredClock& clock);
+// Adds `percent` to the thresholds a clock passed, if it still counts against `target_ref`
+// (one statement, so a concurrent change of the clock is not overwritten); false otherwise.
+bool add_fired_threshold(Connection& c, std::int64_t clock_id, const std::string& target_ref, int percent);
+// Forgets the thresholds passed (a new target starts over).
+void clear_fired_thresholds(Connection& c, std::int64_t clock_id);
 
 }  // namespace kanri::store

@@ -224,8 +224,12 @@ Status ticket_changed(const engine::RecordChange& ch) {
     put_state(k, c);
     k.due_at = c.target_ms > 0 ? due_at(c, cal) : std::nullopt;
     k.updated_at = ch.at;
-    if (stored != clocks.end() && stored->target_ref != k.target_ref) k.thresholds_fired.clear();  // a new target
-    store::save_clock(ch.connection, k);
+    const bool new_target = stored != clocks.end() && stored->target_ref != k.target_ref;
+    k.id = store::save_clock(ch.connection, k);
+    if (new_target) {  // a new target: its thresholds start over
+      store::clear_fired_thresholds(ch.connection, k.id);
+      k.thresholds_fired.clear();
+    }
     set_threshold_timers(ch.connection, k, c, cal, incident.org_id, ch.at);
     journaled[metric] = {{"events", applied},
                          {"calendar", k.calendar_id ? json(*k.calendar_id) : json(nullptr)},
@@ -368,8 +372,8 @@ void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService&
       }
       auto record = records.store().find(c, *t, id);
       if (!record) return ok_status();
-      k->thresholds_fired += (k->thresholds_fired.empty() ? "" : ",") + std::to_string(percent);
-      store::save_clock(c, *k);
+      // Only this mark is written: the clock's state stays whatever a change made it meanwhile.
+      if (!store::add_fired_threshold(c, k->id, k->target_ref, percent)) return ok_status();
       const auto reached = threshold_at(clock, percent / 100.0, cal).value_or(now);
       const auto due = due_at(clock, cal);
       json data{{"threshold",
