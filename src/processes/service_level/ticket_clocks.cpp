@@ -182,6 +182,7 @@ Status ticket_changed(const engine::RecordChange& ch) {
   // What each clock was advanced by, journaled on the incident: the source of its timeline and
   // of `kanri sla recompute`, and the record of which target applied when.
   json journaled = json::object();
+  std::map<std::optional<std::int64_t>, BusinessCalendar> calendars;
   for (const char* metric : kMetrics) {
     auto stored = std::find_if(clocks.begin(), clocks.end(), [&](auto& k) { return k.metric == metric; });
     auto target = now.targets.find(metric);
@@ -201,7 +202,11 @@ Status ticket_changed(const engine::RecordChange& ch) {
       k.metric = metric;
       k.calendar_id = opt_int(*now.agreement, "calendar");
     }
-    const BusinessCalendar cal = calendar_for(ch.connection, *ch.records, k.calendar_id);
+    // Read and built once per write: a ticket's clocks mostly share their calendar.
+    auto built = calendars.find(k.calendar_id);
+    if (built == calendars.end())
+      built = calendars.emplace(k.calendar_id, calendar_for(ch.connection, *ch.records, k.calendar_id)).first;
+    const BusinessCalendar& cal = built->second;
     const ClockPolicy policy = ClockPolicy::of(type, metric);
     ClockState c = stored == clocks.end() ? ClockState{} : state_of(k);
     json applied = json::array();
