@@ -30,6 +30,8 @@ struct ApiContext {
   engine::CommentService& comments;
   engine::AttachmentService& attachments;
   engine::SavedViewService& views;
+  // Set only when the server runs with KANRI_TEST_CLOCK: the clock PUT /api/v1/test/clock holds.
+  SettableClock* test_clock = nullptr;
 };
 
 class Gate;

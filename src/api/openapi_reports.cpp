@@ -125,6 +125,92 @@ void add_report_openapi(json& paths, json& schemas) {
   report("/api/v1/reports/agreement_chain", "report_agreement_chain",
          "Supporting targets (OLAs, underpinning contracts) that do not support the customer's SLA targets, per service",
          "AgreementChainReport", "agreements", &chain_parameters);
+
+  // Service level attainment, at risk, breaches, availability (processes/service_level/sla_reports.cpp).
+  auto own = [&](json base, std::initializer_list<std::pair<const char*, const char*>> extra) {
+    for (auto& [name, description] : extra)
+      base.push_back({{"name", name}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}},
+                      {"description", description}});
+    return base;
+  };
+  json number{{"type", json::array({"number", "null"})}};
+  json cell{{"type", "object"},
+            {"properties",
+             {{"met", {{"type", "integer"}}}, {"breached", {{"type", "integer"}}}, {"decided", {{"type", "integer"}}},
+              {"attainment", number}}}};
+  json attainment_row = cell;
+  attainment_row["properties"]["periods"] = {{"type", "array"}, {"items", cell}};
+  attainment_row["properties"]["trend"] = number;
+  schemas["ServiceLevelReport"] = with({{"group_by", {{"type", "string"}, {"enum", json::array({"agreement", "service", "customer"})}}},
+                                        {"metric", {{"type", json::array({"string", "null"})}}},
+                                        {"items", {{"type", "array"}, {"items", attainment_row}}},
+                                        {"total", attainment_row}});
+  json ticket{{"type", "object"},
+              {"properties",
+               {{"type", {{"type", "string"}}}, {"id", {{"type", "integer"}}}, {"number", {{"type", "string"}}},
+                {"title", {{"type", "string"}}}, {"clocks", {{"type", "string"}}}}}};
+  schemas["SlaAtRiskReport"] = {
+      {"type", "object"},
+      {"properties",
+       {{"at", {{"type", "string"}, {"format", "date-time"}}},
+        {"within", {{"type", "string"}}},
+        {"truncated", {{"type", "boolean"}}},
+        {"items",
+         {{"type", "array"},
+          {"items",
+           {{"type", "object"},
+            {"properties",
+             {{"ticket", ticket}, {"metric", {{"type", "string"}}}, {"agreement", ref_object},
+              {"target_ref", {{"type", "string"}}}, {"target_time", {{"type", "string"}}},
+              {"due_at", {{"type", json::array({"string", "null"})}}}, {"elapsed_ms", {{"type", "integer"}}},
+              {"used_percent", number}, {"left", {{"type", "string"}}}, {"left_ms", {{"type", "integer"}}},
+              {"breached", {{"type", "boolean"}}}}}}}}}}}};
+  schemas["SlaBreachReport"] = with(
+      {{"metric", {{"type", json::array({"string", "null"})}}},
+       {"count", {{"type", "integer"}}},
+       {"truncated", {{"type", "boolean"}}},
+       {"items",
+        {{"type", "array"},
+         {"items",
+          {{"type", "object"},
+           {"properties",
+            {{"ticket", ticket}, {"metric", {{"type", "string"}}}, {"agreement", ref_object},
+             {"agreement_version", {{"type", "integer"}}}, {"target_ref", {{"type", "string"}}},
+             {"target_time", {{"type", "string"}}}, {"breached_at", {{"type", "string"}, {"format", "date-time"}}},
+             {"state", {{"type", "string"}}}, {"timeline", {{"type", "array"}, {"items", object}}}}}}}}}});
+  schemas["AvailabilityReport"] = with(
+      {{"formula", {{"type", "string"}}},
+       {"items",
+        {{"type", "array"},
+         {"items",
+          {{"type", "object"},
+           {"properties",
+            {{"agreement", ref_object}, {"target", ref_object}, {"service", ref_object}, {"calendar", ref_object},
+             {"target_percent", {{"type", "number"}}}, {"target_period", {{"type", "string"}}},
+             {"periods", {{"type", "array"}, {"items", object}}}, {"agreed_ms", {{"type", "integer"}}},
+             {"downtime_ms", {{"type", "integer"}}}, {"availability", number},
+             {"met", {{"type", json::array({"boolean", "null"})}}},
+             {"outages", {{"type", "array"}, {"items", object}}}}}}}}}});
+  json attainment_parameters = own(parameters, {{"group_by", "agreement (default), service or customer"},
+                                                {"metric", "response or resolution (default both)"}});
+  report("/api/v1/reports/service_levels", "report_service_levels",
+         "Service level attainment per agreement, service or customer and period: met, breached, attainment, trend",
+         "ServiceLevelReport", "incidents and service requests", &attainment_parameters);
+  json risk_parameters = own(json::array(), {{"within", "How far ahead (ISO 8601 duration, default PT4H)"},
+                                             {"metric", "response or resolution"},
+                                             {"service", "Only this service (id or number)"},
+                                             {"limit", "1-500, default 50"}});
+  report("/api/v1/reports/sla_at_risk", "report_sla_at_risk",
+         "Running SLA clocks due soon or past due, earliest first, with the share used and the business time left",
+         "SlaAtRiskReport", "incidents and service requests", &risk_parameters);
+  json breach_parameters = own(parameters, {{"metric", "response or resolution"}, {"limit", "1-500, default 100"}});
+  report("/api/v1/reports/sla_breaches", "report_sla_breaches",
+         "SLA clocks breached in the range, each with its ticket, target and timeline", "SlaBreachReport",
+         "incidents and service requests", &breach_parameters);
+  json availability_parameters = own(parameters, {{"agreement", "Only this agreement (id or number)"}});
+  report("/api/v1/reports/availability", "report_availability",
+         "Availability per availability target and covered service and period, from outage records",
+         "AvailabilityReport", "agreements", &availability_parameters);
 }
 
 }  // namespace kanri::api

@@ -20,7 +20,8 @@ struct App {
   engine::RuleRegistry rules;
   std::unique_ptr<model::Catalogue> catalogue;
   std::unique_ptr<store::Database> db;
-  SystemClock clock;
+  // The system's time; only a server started with KANRI_TEST_CLOCK lets it be held.
+  SettableClock clock;
 };
 
 // Loads everything; on failure prints each problem to stderr and returns null.

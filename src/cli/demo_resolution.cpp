@@ -255,7 +255,8 @@ void load_resolution_demo(App& app, const std::map<std::string, std::int64_t>& o
   auto mi = make(who("sato"), "incident", {{"title", "基幹会計システムが全面停止"}, {"symptom", "全端末でログイン不可"},
                                           {"service", services.at("erp")}, {"category", cats.at("erp").id}, {"impact", "high"},
                                           {"urgency", "high"}, {"channel", "monitoring"}, {"users_affected", 300},
-                                          {"organization", orgs.at("bank")}, {"reporter", "tanaka"}});
+                                          {"organization", orgs.at("bank")}, {"reporter", "tanaka"},
+                                          {"outage_started_at", format_timestamp(clock.now)}});
   clock.now += 8 * kMinute;
   mi = step(who("admin"), "incident", mi, "declare_major",
             {{"major_manager", "takahashi"}, {"major_update", "月次締め処理中に基幹会計が停止。対策本部を設置し、復旧見込みは2時間後。"}});
@@ -263,7 +264,8 @@ void load_resolution_demo(App& app, const std::map<std::string, std::int64_t>& o
   mi = step(who("sato"), "incident", mi, "escalate", {{"group", groups["vendor"].number}, {"escalation_reason", "ストレージ障害の疑い（供給者の調査が必要）"}});
   clock.now += 2 * kHour;
   mi = step(who("suzuki"), "incident", mi, "resolve",
-            {{"resolution", "ストレージコントローラーを交換し、データベースを復旧。締め処理を再開。"}, {"resolution_code", "solved"}});
+            {{"resolution", "ストレージコントローラーを交換し、データベースを復旧。締め処理を再開。"}, {"resolution_code", "solved"},
+             {"outage_ended_at", format_timestamp(clock.now)}});
   clock.now += kDay;
   step(who("sato"), "incident", mi, "close",
        {{"confirmation_note", "東都フィナンシャル 田中様と電話で復旧を確認（翌日 10:00）"},

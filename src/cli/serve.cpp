@@ -27,6 +27,11 @@ int run_serve(App& app) {
     std::cerr << "kanri: KANRI_LISTEN '" << app.config.listen << "' is not host:port (e.g. 127.0.0.1:8080)\n";
     return 2;
   }
+  if (app.config.test_clock && host != "127.0.0.1" && host != "::1" && host != "localhost") {
+    std::cerr << "kanri: KANRI_TEST_CLOCK lets administrators move the server's time; it is refused on "
+              << host << " (listen on 127.0.0.1)\n";
+    return 2;
+  }
   store::SchemaPlan plan;
   app.db->read([&](store::Connection& c) { plan = store::plan_schema(c, *app.catalogue); });
   if (!plan.up_to_date()) {
@@ -51,7 +56,7 @@ int run_serve(App& app) {
   engine::AttachmentService attachments(records, {app.config.attachments_dir(), app.config.attachments.max_bytes});
   engine::SavedViewService views(records);
   api::ApiContext ctx{records,    directory, authenticator, app.messages, app.clock, app.config, work,
-                      comments,   attachments, views};
+                      comments,   attachments, views, app.config.test_clock ? &app.clock : nullptr};
   http::Router router;
   auto gate = api::register_routes(router, ctx);
   try {

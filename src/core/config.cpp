@@ -220,6 +220,7 @@ Config Config::load() {
   if (auto v = env("KANRI_HTTP_THREADS")) c.http_threads = std::atoi(v);
   if (auto v = env("KANRI_READ_CONNECTIONS")) c.read_connections = std::atoi(v);
   if (auto v = env("KANRI_LOG_LEVEL")) c.log_level = v;
+  if (auto v = env("KANRI_TEST_CLOCK")) c.test_clock = std::string_view(v) == "1";
   if (auto v = env("KANRI_EXPORT_MAX_ROWS")) c.export_max_rows = std::strtoull(v, nullptr, 10);
   if (auto v = env("KANRI_ATTACHMENTS_DIR")) c.attachments.dir = v;
   if (auto v = env("KANRI_ATTACHMENT_MAX_BYTES")) c.attachments.max_bytes = std::strtoull(v, nullptr, 10);

@@ -84,6 +84,9 @@ struct Config {
   int read_connections = 4;                           // KANRI_READ_CONNECTIONS
   std::string log_level = "info";                     // KANRI_LOG_LEVEL
   std::size_t export_max_rows = 100000;               // KANRI_EXPORT_MAX_ROWS
+  // KANRI_TEST_CLOCK=1: administrators may hold the server's clock at a chosen time
+  // (PUT /api/v1/test/clock) so API scenarios can show calendars; loopback servers only.
+  bool test_clock = false;
   AuthSettings auth;
   JobSettings jobs;
   MailSettings mail;

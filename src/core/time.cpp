@@ -14,6 +14,19 @@ EpochMs SystemClock::now_ms() const {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+EpochMs SettableClock::now_ms() const {
+  EpochMs at = held_.load(std::memory_order_relaxed);
+  return at != 0 ? at : SystemClock().now_ms();
+}
+
+bool SettableClock::hold(EpochMs at) {
+  EpochMs seen = held_.load(std::memory_order_relaxed);
+  do {
+    if (at < (seen != 0 ? seen : SystemClock().now_ms())) return false;
+  } while (!held_.compare_exchange_weak(seen, at, std::memory_order_relaxed));
+  return true;
+}
+
 std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;

@@ -2,6 +2,7 @@
 // ISO 8601 timestamps, calendar dates and durations as the API writes them.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,20 @@ class Clock {
 class SystemClock final : public Clock {
  public:
   EpochMs now_ms() const override;
+};
+
+// The system clock, which an API scenario may hold at a chosen time (KANRI_TEST_CLOCK, never in
+// production): held, it stands still until it is moved again, and it only moves forward, so
+// the journal's times stay in order.
+class SettableClock final : public Clock {
+ public:
+  EpochMs now_ms() const override;
+  // Holds the clock at `at`; false (and nothing changes) when `at` is before now.
+  bool hold(EpochMs at);
+  bool held() const { return held_.load(std::memory_order_relaxed) != 0; }
+
+ private:
+  std::atomic<EpochMs> held_{0};  // 0: not held, the system's time
 };
 
 // "2026-11-22T03:18:00.000Z" for an epoch-ms value.

@@ -131,7 +131,8 @@ const std::vector<std::string>& event_names() {
 }
 
 bool emit_event(store::Connection& c, const Event& e, EpochMs now) {
-  if (!store::any_subscription(c, {e.name}, e.record_type)) return false;
+  const bool named = e.data.contains("recipient_ids") && !e.data["recipient_ids"].empty();
+  if (!named && !store::any_subscription(c, {e.name}, e.record_type)) return false;
   enqueue_event(c, Event(e), now);
   return true;
 }

@@ -29,11 +29,13 @@ struct Event {
   std::optional<std::int64_t> actor_id;  // who caused it; none for the system
   std::string actor;                     // their display name
   // Event-specific facts for the templates: "transition", "changes", "assignee_id",
-  // "activity", "threshold", "comment", "approval", "task".
+  // "activity", "threshold", "comment", "approval", "task"; "recipient_ids": users the process
+  // itself names, told whatever the subscriptions (an SLA threshold's notify action).
   nlohmann::json data = nlohmann::json::object();
 };
 
-// Enqueues the event in the caller's transaction, unless no active subscription listens to it.
+// Enqueues the event in the caller's transaction, unless no active subscription listens to it
+// and it names no recipients.
 // Returns whether it was enqueued.
 bool emit_event(store::Connection& c, const Event& e, EpochMs now);
 

@@ -226,6 +226,55 @@ Outcome Notifier::handle_event(jobs::JobContext& ctx) {
     };
     std::map<std::int64_t, Person> people;
     std::set<std::int64_t> told;
+    // Tells one person by e-mail, once per event, when they may read the record; `sub` is the
+    // subscription that reaches them (none for the people a process names itself).
+    auto tell = [&](std::int64_t uid, std::optional<std::int64_t> sub_id, bool mandatory) {
+      // One mail per person per event, whichever subscriptions reach them.
+      if (told.count(uid)) return;
+      // Whoever caused the change knows of it, unless the rule says everyone must be told.
+      if (actor_id && uid == *actor_id && !mandatory) return;
+      Person& person = people.try_emplace(uid).first->second;
+      if (!person.loaded) {
+        person.loaded = true;
+        person.user = store::find_user(c, uid);
+        if (person.user && person.user->active) {
+          person.muted = store::muted_subscriptions(c, uid);
+          person.principal = authenticator_.principal_for(c, *person.user);
+          // Nobody is told of a record they may not read: a notification must not leak it.
+          person.may_read = engine::may_read(person.principal, r);
+          // A work-log entry is internal: only those who may update the record are told of it.
+          if (data.contains("comment") && data["comment"].is_object() &&
+              data["comment"].value("kind", "") == "work_log")
+            person.may_read = person.may_read &&
+                              engine::within_scope(person.principal, person.principal.scope(t->name, "update"), r);
+        }
+      }
+      if (!person.may_read) return;
+      if (!mandatory && sub_id && std::find(person.muted.begin(), person.muted.end(), *sub_id) != person.muted.end())
+        return;
+      told.insert(uid);
+      const store::User* u = &*person.user;
+      const engine::Principal& rp = person.principal;
+      store::Notification n;
+      n.dedupe = event_key + ":user" + std::to_string(uid);  // a retried event makes it once
+      n.subscription_id = sub_id;
+      n.recipient_user_id = uid;
+      n.recipient = u->email;
+      n.channel = "email";
+      n.language = u->language == "en" ? "en" : "ja";
+      Rendered text = templates_.render(event, n.language, template_data(c, p, r, n.language, u->display_name, rp));
+      n.subject = text.subject;
+      n.body = text.body;
+      if (u->email.empty()) {
+        n.state = "skipped";
+        n.last_error = "the user has no e-mail address";
+      }
+      queue(std::move(n));
+    };
+    // The people the process itself names (an SLA threshold's notify action), whoever subscribes.
+    if (data.contains("recipient_ids") && data["recipient_ids"].is_array())
+      for (auto& id : data["recipient_ids"])
+        if (id.is_number_integer()) tell(id.get<std::int64_t>(), std::nullopt, true);
     for (const store::Subscription& sub : store::matching_subscriptions(c, event, t->name)) {
       if (sub.org_id && r.org_id != sub.org_id) continue;
       if (!conditions_hold(sub, r, data.contains("snapshot") ? data["snapshot"] : json())) continue;
@@ -265,50 +314,7 @@ Outcome Notifier::handle_event(jobs::JobContext& ctx) {
         if (data.contains("assignee_id") && data["assignee_id"].is_number_integer())
           users.push_back(data["assignee_id"].get<std::int64_t>());
       }
-      for (std::int64_t uid : users) {
-        // One mail per person per event, whichever subscriptions reach them.
-        if (told.count(uid)) continue;
-        // Whoever caused the change knows of it, unless the rule says everyone must be told.
-        if (actor_id && uid == *actor_id && !sub.mandatory) continue;
-        Person& person = people.try_emplace(uid).first->second;
-        if (!person.loaded) {
-          person.loaded = true;
-          person.user = store::find_user(c, uid);
-          if (person.user && person.user->active) {
-            person.muted = store::muted_subscriptions(c, uid);
-            person.principal = authenticator_.principal_for(c, *person.user);
-            // Nobody is told of a record they may not read: a notification must not leak it.
-            person.may_read = engine::may_read(person.principal, r);
-            // A work-log entry is internal: only those who may update the record are told of it.
-            if (data.contains("comment") && data["comment"].is_object() &&
-                data["comment"].value("kind", "") == "work_log")
-              person.may_read = person.may_read &&
-                                engine::within_scope(person.principal, person.principal.scope(t->name, "update"), r);
-          }
-        }
-        if (!person.may_read) continue;
-        if (!sub.mandatory && std::find(person.muted.begin(), person.muted.end(), sub.id) != person.muted.end())
-          continue;
-        told.insert(uid);
-        const store::User* u = &*person.user;
-        const engine::Principal& rp = person.principal;
-        store::Notification n;
-        n.dedupe = event_key + ":user" + std::to_string(uid);  // a retried event makes it once
-        n.subscription_id = sub.id;
-        n.recipient_user_id = uid;
-        n.recipient = u->email;
-        n.channel = "email";
-        n.language = u->language == "en" ? "en" : "ja";
-        Rendered text =
-            templates_.render(event, n.language, template_data(c, p, r, n.language, u->display_name, rp));
-        n.subject = text.subject;
-        n.body = text.body;
-        if (u->email.empty()) {
-          n.state = "skipped";
-          n.last_error = "the user has no e-mail address";
-        }
-        queue(std::move(n));
-      }
+      for (std::int64_t uid : users) tell(uid, sub.id, sub.mandatory);
     }
     return ok_status();
   });

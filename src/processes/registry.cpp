@@ -6,6 +6,7 @@
 #include "processes/service_level/agreements.h"
 #include "processes/service_level/service_rules.h"
 #include "processes/service_level/ticket_clocks.h"
+#include "processes/service_level/sla_reports.h"
 #include "processes/system/documents.h"
 #include "processes/system/periodic_activities.h"
 
@@ -15,6 +16,7 @@ void register_all(engine::RuleRegistry& rules) {
   service_level::register_rules(rules);
   service_level::register_agreement_rules(rules);
   service_level::register_ticket_clock_rules(rules);
+  service_level::register_outage_rules(rules);
   system::register_rules(rules);
   system::register_document_rules(rules);
   resolution::register_rules(rules);

@@ -14,14 +14,9 @@ std::optional<std::int64_t> opt(const Value& v) {
 }
 Value val(const std::optional<std::int64_t>& v) { return v ? Value(*v) : Value(); }
 
-}  // namespace
-
-std::vector<StoredClock> ticket_clocks(Connection& c, const std::string& record_type, std::int64_t record_id) {
+std::vector<StoredClock> read_clocks(Connection& c, const std::string& where, const std::vector<Value>& params) {
   std::vector<StoredClock> out;
-  for (auto& r : c.query(std::string("SELECT ") + kColumns +
-                             " FROM sla_clocks WHERE record_type = ? AND record_id = ? ORDER BY metric",
-                         {record_type, record_id})
-                     .rows) {
+  for (auto& r : c.query(std::string("SELECT ") + kColumns + " FROM sla_clocks WHERE " + where, params).rows) {
     StoredClock k;
     k.id = as_int(r[0]);
     k.record_type = as_text(r[1]);
@@ -46,6 +41,26 @@ std::vector<StoredClock> ticket_clocks(Connection& c, const std::string& record_
     out.push_back(std::move(k));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<StoredClock> ticket_clocks(Connection& c, const std::string& record_type, std::int64_t record_id) {
+  return read_clocks(c, "record_type = ? AND record_id = ? ORDER BY metric", {record_type, record_id});
+}
+
+std::vector<StoredClock> clocks_decided_between(Connection& c, EpochMs from, EpochMs to, EpochMs now) {
+  return read_clocks(c,
+                     "target_ms > 0 AND ((breached_at >= ? AND breached_at < ?)"
+                     " OR (breached_at IS NULL AND mode = 'stopped' AND stopped_at >= ? AND stopped_at < ?)"
+                     " OR (breached_at IS NULL AND mode = 'running' AND due_at >= ? AND due_at < ? AND due_at <= ?))"
+                     " ORDER BY id",
+                     {from, to, from, to, from, to, now});
+}
+
+std::vector<StoredClock> running_clocks_due_before(Connection& c, EpochMs until, int limit) {
+  return read_clocks(c, "mode = 'running' AND due_at IS NOT NULL AND due_at < ? ORDER BY due_at, id LIMIT ?",
+                     {until, static_cast<std::int64_t>(limit)});
 }
 
 std::int64_t save_clock(Connection& c, const StoredClock& k) {

@@ -32,6 +32,13 @@ struct StoredClock {
 
 // The clocks of one ticket, by measure.
 std::vector<StoredClock> ticket_clocks(Connection& c, const std::string& record_type, std::int64_t record_id);
+// The clocks with a target whose outcome was decided in [from, to): breached then (a running
+// clock past its due time by `now` is breached at its due time), or stopped then within the
+// target. Each clock is decided once, so a month's figures do not move when a ticket is
+// worked on later (a reopened ticket's clock is decided again when it stops again).
+std::vector<StoredClock> clocks_decided_between(Connection& c, EpochMs from, EpochMs to, EpochMs now);
+// Running clocks due before `until`, earliest first (the partial due index), at most `limit`.
+std::vector<StoredClock> running_clocks_due_before(Connection& c, EpochMs until, int limit);
 // Inserts the clock (id 0) or replaces it, all but its thresholds_fired (a threshold job may
 // have written that meanwhile); returns its id.
 std::int64_t save_clock(Connection& c, const StoredClock& clock);

@@ -461,10 +461,8 @@ class RecordPages : public std::enable_shared_from_this<RecordPages> {
     d.set("transitions", transitions);
     // The resolution process's suggestions for an incident, loaded into the page by htmx
     // (ui/resolution_pages.h); without JavaScript the link opens them as a page.
-    if (t.name == "incident" && !v.portal_only) {
-      d.set("suggestions_href", base + "/suggestions");
-      d.set("clocks_href", base + "/clocks");
-    }
+    if (t.name == "incident" && !v.portal_only) d.set("suggestions_href", base + "/suggestions");
+    if ((t.name == "incident" || t.name == "service_request") && !v.portal_only) d.set("clocks_href", base + "/clocks");
     put(d, "links", links_data(v, t, *r));
     put(d, "extras", extras_data(v, t, *r, extra));
     put(d, "history", history_data(v, t, *r));

@@ -5,6 +5,7 @@
 #include "api/problem_render.h"
 #include "processes/resolution/failure_report.h"
 #include "processes/resolution/reports.h"
+#include "processes/service_level/sla_reports.h"
 #include "ui/record_view.h"
 
 namespace kanri::ui {
@@ -22,11 +23,32 @@ struct ReportDef {
   Report make;
 };
 
+// The service levels page: the attainment of the range, and the clocks at risk now and the
+// breaches of the range beside it (three reports of the API on one page).
+Result<json> service_level_page(engine::RecordService& records, const engine::Principal& p, const Params& params,
+                                EpochMs now) {
+  namespace sl = processes::service_level;
+  auto attainment = sl::service_level_report(records, p, params, now);
+  if (!attainment) return attainment.take_error();
+  Params risk{{"within", "PT8H"}, {"limit", "20"}};
+  for (auto& [k, v] : params)
+    if (k == "service") risk.push_back({k, v});
+  auto at_risk = sl::sla_at_risk_report(records, p, risk, now);
+  if (!at_risk) return at_risk.take_error();
+  Params breach_params = params;
+  breach_params.push_back({"limit", "50"});
+  auto breaches = sl::sla_breach_report(records, p, breach_params, now);
+  if (!breaches) return breaches.take_error();
+  return json{{"attainment", std::move(*attainment)}, {"at_risk", std::move(*at_risk)}, {"breaches", std::move(*breaches)}};
+}
+
 constexpr ReportDef kReports[] = {
     {"incidents", "incident", processes::resolution::incident_report},
     {"requests", "service_request", processes::resolution::request_report},
     {"problems", "problem", processes::resolution::problem_report},
     {"failures", "failure", processes::resolution::failure_report},
+    {"service_levels", "agreement", service_level_page},
+    {"availability", "agreement", processes::service_level::availability_report},
 };
 
 std::int64_t int_of(const json& v) { return v.is_number() ? v.get<std::int64_t>() : 0; }
@@ -286,6 +308,118 @@ class ReportPages : public std::enable_shared_from_this<ReportPages> {
     out.push_back(std::move(s));
   }
 
+  // A reference of a report ({id, number, display}) shown as a link to its record.
+  Shown ref_shown(const json& ref, const char* collection) {
+    if (!ref.is_object()) return {"—", ""};
+    const std::string number = ref.value("number", "");
+    return {ref.value("display", number), number.empty() ? "" : std::string("/r/") + collection + "/" + number};
+  }
+  std::string points(const Visitor& v, const json& value) {
+    return value.is_number() ? v.format.number(value.get<double>(), 1) + " %" : "—";
+  }
+  std::string when(const Visitor& v, const json& iso) {
+    auto ms = iso.is_string() ? parse_timestamp(iso.get<std::string>()) : std::nullopt;
+    return ms ? v.format.datetime(*ms) : "—";
+  }
+  Shown ticket_shown(const json& ticket) {
+    const std::string number = ticket.value("number", "");
+    const char* collection = ticket.value("type", "") == "incident" ? "incidents" : "requests";
+    return {number + " " + ticket.value("title", ""), std::string("/r/") + collection + "/" + number};
+  }
+  std::string measure(const Visitor& v, const json& metric) {
+    return web_.t(v, "clock_metric_" + (metric.is_string() ? metric.get<std::string>() : std::string("resolution")));
+  }
+
+  void service_levels(const Visitor& v, const json& r, data& figures, std::vector<Section>& out) {
+    const json& a = r["attainment"];
+    const json& total = a["total"];
+    figures << figure(web_.t(v, "report_sla_decided"), count(v, total["decided"]));
+    figures << figure(web_.t(v, "report_sla_met"), count(v, total["met"]));
+    figures << figure(web_.t(v, "report_sla_breached"), count(v, total["breached"]));
+    figures << figure(web_.t(v, "report_sla_attainment"), points(v, total["attainment"]));
+    figures << figure(web_.t(v, "report_sla_at_risk"), count(v, json(r["at_risk"]["items"].size())));
+
+    Section per{"attainment", web_.t(v, "report_sla_per_agreement"), {web_.t(v, "report_sla_agreement")}, {}, nullptr};
+    json labels = json::array();
+    for (auto& period : a["periods"]) {
+      per.columns.push_back(period.value("start", ""));
+      labels.push_back(period["start"]);
+    }
+    per.columns.push_back(web_.t(v, "report_total"));
+    per.columns.push_back(web_.t(v, "report_sla_trend"));
+    std::vector<std::pair<std::string, json>> series;
+    for (auto& row : a["items"]) {
+      Shown name = ref_shown(row["agreement"], "agreements");
+      std::vector<Shown> cells{name};
+      json values = json::array();
+      for (auto& cell : row["periods"]) {
+        cells.push_back({points(v, cell["attainment"]) + " (" + count(v, cell["met"]) + "/" + count(v, cell["decided"]) + ")", ""});
+        values.push_back(cell["attainment"]);
+      }
+      cells.push_back({points(v, row["attainment"]), ""});
+      cells.push_back({row["trend"].is_number() ? v.format.number(row["trend"].get<double>(), 1) : "—", ""});
+      per.rows.push_back(std::move(cells));
+      series.push_back({name.text, values});
+    }
+    per.chart = bar(labels, series, "line");
+    out.push_back(std::move(per));
+
+    Section risk{"at-risk", web_.t(v, "report_sla_at_risk_now"),
+                 {web_.t(v, "report_sla_ticket"), web_.t(v, "report_sla_measure"), web_.t(v, "report_sla_due"),
+                  web_.t(v, "report_sla_used"), web_.t(v, "report_sla_left")},
+                 {}, nullptr};
+    for (auto& item : r["at_risk"]["items"])
+      risk.rows.push_back({ticket_shown(item["ticket"]), {measure(v, item["metric"]), ""}, {when(v, item["due_at"]), ""},
+                           {points(v, item["used_percent"]), ""},
+                           {item.value("breached", false) ? web_.t(v, "clock_breached")
+                                                          : readable_duration(item.value("left_ms", std::int64_t{0})), ""}});
+    out.push_back(std::move(risk));
+
+    Section breaches{"breaches", web_.t(v, "report_sla_breaches"),
+                     {web_.t(v, "report_sla_ticket"), web_.t(v, "report_sla_measure"), web_.t(v, "report_sla_agreement"),
+                      web_.t(v, "report_sla_breached_at"), web_.t(v, "report_sla_timeline")},
+                     {}, nullptr};
+    for (auto& item : r["breaches"]["items"]) {
+      std::string segments;
+      for (auto& seg : item["timeline"])
+        if (seg.value("business_ms", std::int64_t{0}) > 0 || seg.value("mode", "") != "running")
+          segments += (segments.empty() ? "" : " → ") + web_.t(v, "clock_mode_" + seg.value("mode", "stopped")) + " " +
+                      readable_duration(seg.value("business_ms", std::int64_t{0}));
+      breaches.rows.push_back({ticket_shown(item["ticket"]), {measure(v, item["metric"]), ""},
+                               ref_shown(item["agreement"], "agreements"), {when(v, item["breached_at"]), ""},
+                               {segments, ""}});
+    }
+    out.push_back(std::move(breaches));
+  }
+
+  void availability(const Visitor& v, const json& r, data& figures, std::vector<Section>& out) {
+    std::int64_t met = 0, missed = 0;
+    Section s{"availability", web_.t(v, "report_availability"),
+              {web_.t(v, "report_sla_agreement"), web_.t(v, "report_service"), web_.t(v, "report_availability_target"),
+               web_.t(v, "report_availability_achieved"), web_.t(v, "report_availability_downtime"),
+               web_.t(v, "report_availability_outages")},
+              {}, nullptr};
+    json labels = json::array(), achieved = json::array(), wanted = json::array();
+    for (auto& row : r["items"]) {
+      if (row["met"].is_boolean()) (row["met"].get<bool>() ? met : missed)++;
+      std::string outages;
+      for (auto& o : row["outages"]) outages += (outages.empty() ? "" : ", ") + o["incident"].value("number", "");
+      Shown service = ref_shown(row["service"], "services");
+      s.rows.push_back({ref_shown(row["agreement"], "agreements"), service,
+                        {v.format.number(row.value("target_percent", 0.0), 3) + " %", ""},
+                        {row["availability"].is_number() ? v.format.number(row["availability"].get<double>(), 3) + " %" : "—", ""},
+                        {readable_duration(row.value("downtime_ms", std::int64_t{0})), ""},
+                        {outages.empty() ? "—" : outages, ""}});
+      labels.push_back(row["agreement"].value("number", "") + " " + service.text);
+      achieved.push_back(row["availability"]);
+      wanted.push_back(row["target_percent"]);
+    }
+    figures << figure(web_.t(v, "report_availability_met"), count(v, json(met)));
+    figures << figure(web_.t(v, "report_availability_missed"), count(v, json(missed)));
+    s.chart = bar(labels, {{web_.t(v, "report_availability_achieved"), achieved}, {web_.t(v, "report_availability_target"), wanted}});
+    out.push_back(std::move(s));
+  }
+
   // ---- the page ----
 
   http::Response report(http::Request& req, Visitor& v, const ReportDef& def) {
@@ -349,6 +483,8 @@ class ReportPages : public std::enable_shared_from_this<ReportPages> {
       if (name == "incidents") incidents(v, *result, figures, out);
       else if (name == "requests") requests(v, *result, figures, out);
       else if (name == "problems") problems(v, *result, figures, out);
+      else if (name == "service_levels") service_levels(v, *result, figures, out);
+      else if (name == "availability") availability(v, *result, figures, out);
       else failures(v, *result, figures, out);
       bool charts = false;
       for (auto& s : out) {

@@ -81,15 +81,15 @@ http::Response suggestions(Web& web, http::Request& req, Visitor& v) {
   return panel(web, req, v, "suggestions", d);
 }
 
-// /r/incidents/{key}/clocks: the incident's SLA clocks with their timelines, as a panel for
-// htmx or a page of its own.
-http::Response clocks(Web& web, http::Request& req, Visitor& v) {
+// /r/incidents/{key}/clocks and /r/requests/{key}/clocks: the ticket's SLA clocks with their
+// timelines, as a panel for htmx or a page of its own.
+http::Response clocks(Web& web, http::Request& req, Visitor& v, const char* type) {
   const model::Catalogue& cat = web.ctx().records.catalogue();
-  const model::TypeDef* incident = cat.type("incident");
-  auto found = processes::service_level::incident_clocks(web.ctx().records, v.principal, req.params.at(0),
-                                                         web.ctx().clock.now_ms());
+  const model::TypeDef* ticket = cat.type(type);
+  auto found = processes::service_level::ticket_clocks_json(web.ctx().records, v.principal, type, req.params.at(0),
+                                                            web.ctx().clock.now_ms());
   data d = panel_data(req, v);
-  if (!found) return panel_error(web, req, v, d, found.error(), incident);
+  if (!found) return panel_error(web, req, v, d, found.error(), ticket);
   auto when = [&](const json& iso) -> std::string {
     auto ms = iso.is_string() ? parse_timestamp(iso.get<std::string>()) : std::nullopt;
     return ms ? v.format.datetime(*ms) : "—";
@@ -122,7 +122,7 @@ http::Response clocks(Web& web, http::Request& req, Visitor& v) {
       s.set("from", when(seg["from"]));
       s.set("to", when(seg["to"]));
       s.set("mode", web.t(v, "clock_mode_" + seg.value("mode", "stopped")));
-      s.set("state", incident && incident->lifecycle ? state_label(*incident, seg.value("state", ""), v.lang) : seg.value("state", ""));
+      s.set("state", ticket && ticket->lifecycle ? state_label(*ticket, seg.value("state", ""), v.lang) : seg.value("state", ""));
       s.set("counted", readable_duration(seg.value("business_ms", std::int64_t{0})));
       s.set("target", span(seg["target_time"]));
       segments << s;
@@ -139,7 +139,9 @@ http::Response clocks(Web& web, http::Request& req, Visitor& v) {
 
 void register_resolution_pages(http::Router& router, Web& web) {
   router.add("GET", "/r/incidents/{key}/clocks",
-             web.page([&web](http::Request& req, Visitor& v) { return clocks(web, req, v); }));
+             web.page([&web](http::Request& req, Visitor& v) { return clocks(web, req, v, "incident"); }));
+  router.add("GET", "/r/requests/{key}/clocks",
+             web.page([&web](http::Request& req, Visitor& v) { return clocks(web, req, v, "service_request"); }));
   router.add("GET", "/r/incidents/{key}/suggestions",
              web.page([&web](http::Request& req, Visitor& v) { return suggestions(web, req, v); }));
 }

@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 REQUEST_RE = re.compile(r"^(%s) (\S.*)$" % "|".join(METHODS))
 HEADER_RE = re.compile(r"^([A-Za-z0-9!#$%&'*+.^_`|~-]+):[ \t]*(.*)$")
-STATUS_RE = re.compile(r"^=>[ \t]*([1-5][0-9xX]{2})[ \t]*$")
+STATUS_RE = re.compile(r"^=>[ \t]*([1-5][0-9xX]{2})(?:[ \t]+within[ \t]+([0-9]+(?:\.[0-9]+)?)[ \t]*s)?[ \t]*$")
 CAPTURE_RE = re.compile(r"^capture[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*=[ \t]*(.+)$")
 VAR_RE = re.compile(r"\{\{[ \t]*([A-Za-z_][A-Za-z0-9_]*)[ \t]*(?:\|[ \t]*(json|url)[ \t]*)?\}\}")
 OPS = ("==", "!=", ">=", "<=", ">", "<", "!~", "~", "!contains", "not contains", "contains",
@@ -88,6 +88,7 @@ class Step:
     parts: list | None = None                        # (kind, value, line): raw/text/repeat/bytes
     status: str = ""
     status_line: int = 0
+    within: float = 0.0                              # GET only: repeat until the checks hold
     checks: list = field(default_factory=list)
 
 
@@ -217,8 +218,12 @@ def parse_file(path: Path) -> list[Step]:
             m = STATUS_RE.match(stripped)
             if stripped.startswith("=>"):
                 if not m:
-                    raise ScenarioError(lineno, f"expected '=> STATUS' (e.g. => 201, => 4xx): {stripped!r}")
+                    raise ScenarioError(lineno, f"expected '=> STATUS' (e.g. => 201, => 4xx, => 200 within 10s): {stripped!r}")
                 step.status, step.status_line, state = m.group(1).lower(), lineno, "checks"
+                if m.group(2):
+                    if step.method != "GET":
+                        raise ScenarioError(lineno, "'within' repeats the request, so only a GET may have it")
+                    step.within = float(m.group(2))
                 continue
             if ln.startswith("<<<"):
                 if step.json_body is not None:
@@ -615,25 +620,23 @@ class Runner:
                 shown_req = [f"{step.method} {path_}"] + shown
                 if body is not None:
                     shown_req.append(body_preview(body))
-                try:
-                    resp = harness.http_request(self.host, self.port, step.method, path_, body, headers,
-                                                self.timeout)
-                except (OSError, http.client.HTTPException, ValueError) as e:
-                    raise StepFailure(step.line, f"a response to the request at line {step.line}",
-                                      f"{e.__class__.__name__}: {e}") from None
-                out = Outcome(resp)
-                want = step.status
-                got = str(resp.status)
-                if not all(w in ("x", g) for w, g in zip(want, got)):
-                    raise StepFailure(step.status_line, f"=> {want}", f"{resp.status} {resp.reason}")
-                for c in step.checks:
-                    if c.kind == "capture":
-                        v = out.value(c.subject, c.line, c.text)
-                        if v is MISSING:
-                            raise StepFailure(c.line, f"a value to capture: {c.text}", "(absent)")
-                        variables[c.var] = v
-                    else:
-                        check_assertion(c, out, variables)
+                # `=> 200 within 10s`: what a background job does shows up in its own time, so
+                # the GET is repeated until its checks hold or the time is up.
+                deadline = time.monotonic() + step.within
+                while True:
+                    try:
+                        resp = harness.http_request(self.host, self.port, step.method, path_, body, headers,
+                                                    self.timeout)
+                    except (OSError, http.client.HTTPException, ValueError) as e:
+                        raise StepFailure(step.line, f"a response to the request at line {step.line}",
+                                          f"{e.__class__.__name__}: {e}") from None
+                    try:
+                        self._check(step, resp, variables)
+                        break
+                    except StepFailure:
+                        if time.monotonic() >= deadline:
+                            raise
+                        time.sleep(0.1)
             except StepFailure as f:
                 result.ok = False
                 rep.append(f"{display}:{f.line}: failed")
@@ -658,6 +661,22 @@ class Runner:
             if self.verbose:
                 print(f"  {display}:{step.line}: {step.method} {step.path} => {resp.status}", flush=True)
         return result
+
+    @staticmethod
+    def _check(step: Step, resp, variables: dict):
+        out = Outcome(resp)
+        want = step.status
+        got = str(resp.status)
+        if not all(w in ("x", g) for w, g in zip(want, got)):
+            raise StepFailure(step.status_line, f"=> {want}", f"{resp.status} {resp.reason}")
+        for c in step.checks:
+            if c.kind == "capture":
+                v = out.value(c.subject, c.line, c.text)
+                if v is MISSING:
+                    raise StepFailure(c.line, f"a value to capture: {c.text}", "(absent)")
+                variables[c.var] = v
+            else:
+                check_assertion(c, out, variables)
 
     def _log_size(self) -> int:
         if self.server is None:
@@ -746,6 +765,9 @@ def main(argv=None) -> int:
             print(f"server: {base} (already running)", flush=True)
         else:
             stack = harness.Stack.from_args(args)
+            # The scenarios that hold the server's clock (PUT /api/v1/test/clock) are named 99_…,
+            # so they run last and every other file sees the real time.
+            stack.env.setdefault("KANRI_TEST_CLOCK", "1")
             print(f"engine: {args.engine}; starting kanri ({args.kanri})", flush=True)
             try:
                 stack.start()

@@ -821,6 +821,14 @@ async function incidentClocks(b) {
   await page.click('#timeline-resolution summary');
   const timeline = await text(page, '#timeline-resolution');
   b.check(timeline.includes('計測中') && timeline.includes('新規'), 'and the resolution timeline shows its segments', timeline);
+  // A service request of the same customer has its fulfilment clock on its page too.
+  const req = await api('POST', '/api/v1/requests', { request_type: REQUEST_TYPE, organization: ORG,
+    answers: { size: '5GB', mailbox: 'sla@example.jp' } });
+  await page.goto(b.url(`/r/requests/${req.number}`));
+  await page.waitForSelector('#clock-table');
+  const requestClocks = await text(page, '.clock-resolution');
+  b.check(requestClocks.includes('解決') && requestClocks.includes('計測中') && requestClocks.includes('3 d'),
+    'the request page shows its fulfilment clock running against the 3-day target', requestClocks);
   b.checkClean(page, 'no console error or CSP violation with the clocks');
 }
 
@@ -851,6 +859,18 @@ async function reportPages(b) {
     'a range that ends before it starts is refused (400) with the reason', await text(page, 'main'));
   b.expectStatus(page, 400, '/reports/incidents');
   b.check(await page.inputValue('#report-from') === '2026-05-01', 'with the range kept in the form');
+  // Service levels: the SLA's attainment (the incident taken on in time above is a met response
+  // target), the tickets at risk and the breaches, on one page.
+  await page.goto(b.url('/reports/service_levels'));
+  const attainment = await text(page, '#section-attainment');
+  b.check((await text(page, 'h1')) === 'サービスレベル' && attainment.includes('SLA 画面試験') && attainment.includes('100.0 %'),
+    'the service level report shows the SLA with the response target it met', await text(page, 'main'));
+  b.check((await text(page, '#report-figures')).includes('達成率') && await page.isVisible('#section-at-risk')
+    && await page.isVisible('#section-breaches'), 'with the attainment as a key figure, the tickets at risk and the breaches',
+  await text(page, 'main'));
+  await page.goto(b.url('/reports/availability'));
+  b.check((await text(page, 'h1')) === '可用性' && await page.isVisible('#section-availability'),
+    'the availability report has its page', await text(page, 'main'));
   await page.goto(b.url('/reports/incidents'));
   await switchLanguage(b, page);
   b.check((await text(page, 'h1')) === 'Incidents' && (await text(page, '#report-figures')).includes('Resolved at first contact'),

@@ -99,6 +99,23 @@ def test(args, t: systest.Checks):
         t.check(r.returncode == 0 and "0 differ" in r.stdout, "and recomputed from the journal they are the same",
                 lambda: r.stdout + r.stderr)
 
+        t.step("the month's service level reports")
+        import datetime
+        today = datetime.date.today()
+        span = f"from={(today - datetime.timedelta(days=45)).isoformat()}&to={today.isoformat()}&tz=Asia/Tokyo"
+        r = srv.request("GET", f"/api/v1/reports/service_levels?{span}")
+        total = r.json().get("total", {}) if r.status == 200 else {}
+        t.check(r.status == 200 and total.get("met", 0) > 0 and total.get("breached", 0) > 0
+                and len(r.json()["items"]) == 2, "attainment per agreement: both SLAs, most targets met and a few missed",
+                r.describe)
+        r = srv.request("GET", f"/api/v1/reports/availability?{span}")
+        rows = r.json().get("items", []) if r.status == 200 else []
+        acme = [x for x in rows if x["agreement"]["display"].startswith("Underpinning") and x["downtime_ms"] > 0]
+        t.check(r.status == 200 and len(acme) == 1 and acme[0]["met"] is False
+                and acme[0]["outages"][0]["incident"]["title"] == "基幹会計システムが全面停止",
+                "the major incident's outage of the accounting system is downtime against Acme's 99.95 % (missed)",
+                r.describe)
+
         t.step("the deliberate inconsistency")
         chain = srv.request("GET", "/api/v1/reports/agreement_chain")
         found = chain.json().get("findings", []) if chain.status == 200 else []

@@ -148,10 +148,11 @@ def test(args, t: systest.Checks):
         for body in ({"relation": "covers", "target": service_id},):
             r = srv.request("POST", f"/api/v1/agreements/{sla}/links", token=agent_token, json=body)
             t.check(r.status == 201, "covering the mail service", r.describe)
-        for metric, time in (("response", "PT1H"), ("resolution", "PT8H")):
+        for metric, time, applies_to in (("response", "PT1H", "incident"), ("resolution", "PT8H", "incident"),
+                                         ("resolution", "P3D", "service_request")):
             r = srv.request("POST", "/api/v1/service_level_targets", token=agent_token,
-                            json={"agreement": sla, "metric": metric, "target_time": time})
-            t.check(r.status == 201, f"its {metric} target", r.describe)
+                            json={"agreement": sla, "metric": metric, "target_time": time, "applies_to": applies_to})
+            t.check(r.status == 201, f"its {metric} target for {applies_to}", r.describe)
         r = srv.request("POST", f"/api/v1/agreements/{sla}/transitions/submit", token=agent_token,
                         json={"change_summary": "初版"})
         t.check(r.status == 200, "submitted by the agent", r.describe)

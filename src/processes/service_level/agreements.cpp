@@ -6,6 +6,7 @@
 #include "engine/refusals.h"
 #include "processes/record_fields.h"
 #include "processes/report_query.h"
+#include "processes/service_level/threshold_actions.h"
 
 namespace kanri::processes::service_level {
 
@@ -101,6 +102,11 @@ Status target_write(engine::WriteContext& w) {
   if (!is_null(field(r, "request_type")) && text(r, "applies_to") != "service_request")
     errors.push_back({"request_type", "target.request_type_for_requests", {}});
   if (!errors.empty()) return Error::invalid(std::move(errors));
+  if (const std::string actions = text(r, "threshold_actions"); !actions.empty()) {
+    if (!timed) return Error::invalid({{"threshold_actions", "target.not_for", {{"metric", metric}}}});
+    auto checked = read_threshold_actions(w.connection, *w.records, json::parse(actions, nullptr, false));
+    if (!checked) return checked.take_error();
+  }
   set(r, "summary", summary_of(r, *r.type));
   return ok_status();
 }

@@ -6,6 +6,8 @@
 #include "processes/record_fields.h"
 #include "processes/service_level/calendar_rules.h"
 #include "processes/service_level/clock.h"
+#include "processes/service_level/clock_store.h"
+#include "processes/service_level/threshold_actions.h"
 #include "core/text.h"
 #include "jobs/events.h"
 #include "store/jobs.h"
@@ -19,9 +21,9 @@ using json = nlohmann::json;
 namespace {
 
 const char* const kMetrics[] = {"response", "resolution"};
-// The shares of a target at which a running clock's timer fires: a notice at each (the
-// sla_threshold event, which subscriptions turn into mails), and at 100 % the breach.
-const int kThresholds[] = {50, 75, 100};
+// A running clock's timer fires at each of kThresholds (threshold_actions.h): a notice (the
+// sla_threshold event, which subscriptions turn into mails), the target's threshold actions,
+// and at 100 % the breach.
 constexpr const char* kThresholdJob = "sla.threshold";
 
 std::string threshold_key(const store::StoredClock& k, int percent) {
@@ -66,58 +68,6 @@ void set_threshold_timers(store::Connection& c, const store::StoredClock& k, con
     any = true;
   }
   if (any) jobs::wake();
-}
-
-ClockMode mode_of(const std::string& name) {
-  return name == "running" ? ClockMode::running : name == "paused" ? ClockMode::paused : ClockMode::stopped;
-}
-
-ClockState state_of(const store::StoredClock& k) {
-  ClockState c;
-  c.started = true;
-  c.mode = mode_of(k.mode);
-  c.started_at = k.started_at;
-  c.since = k.since;
-  c.elapsed_ms = k.elapsed_ms;
-  c.target_ms = k.target_ms;
-  c.target_ref = k.target_ref;
-  c.breached_at = k.breached_at;
-  c.stopped_at = k.stopped_at;
-  c.ended = k.ended;
-  return c;
-}
-
-// The clock's state into its row (the row keeps its ticket, measure, target and calendar).
-void put_state(store::StoredClock& k, const ClockState& c) {
-  k.mode = mode_name(c.mode);
-  k.started_at = c.started_at;
-  k.since = c.since;
-  k.elapsed_ms = c.elapsed_ms;
-  k.target_ms = c.target_ms;
-  k.target_ref = c.target_ref;
-  k.breached_at = c.breached_at;
-  k.stopped_at = c.stopped_at;
-  k.ended = c.ended;
-}
-
-BusinessCalendar around_the_clock() {
-  CalendarDefinition d;
-  for (auto& day : d.week) day = {{0, 86'400'000}};
-  return *BusinessCalendar::make(d);
-}
-
-// The calendar of a business_calendar record; around the clock when there is none or it cannot
-// be read (the write rule refuses calendars that cannot be read, so that is a deleted one).
-BusinessCalendar calendar_for(store::Connection& c, engine::RecordService& records, std::optional<std::int64_t> id) {
-  const model::TypeDef* t = records.catalogue().type("business_calendar");
-  if (!t || !id) return around_the_clock();
-  auto r = records.store().find(c, *t, *id);
-  if (!r) return around_the_clock();
-  auto d = calendar_of(*r);
-  if (!d) return around_the_clock();
-  auto cal = BusinessCalendar::make(std::move(d).value());
-  if (!cal) return around_the_clock();
-  return std::move(*cal);
 }
 
 struct Applicable {
@@ -171,9 +121,19 @@ json event_json(const ClockEvent& e) {
   return {{"at", e.at}, {"state", e.state}, {"target_ms", e.target_ms}, {"target_ref", e.target_ref}};
 }
 
+// Whether a write can move the ticket's clocks: a create, an edit or a transition, and a rule's
+// own change of what the clocks follow (an approval completing, an automatic closure, a
+// threshold action raising the priority). Not an import: an imported ticket brings its outcome.
+bool moves_clocks(const engine::RecordChange& ch) {
+  if (ch.action == "create" || ch.action == "update" || ch.action.rfind("transition:", 0) == 0) return true;
+  if (ch.action == "import" || !ch.changes.is_object()) return false;
+  for (const char* f : {"state", "priority", "service", "organization", "request_type"})
+    if (ch.changes.contains(f)) return true;
+  return false;
+}
+
 Status ticket_changed(const engine::RecordChange& ch) {
-  if (!ch.records || !(ch.action == "create" || ch.action == "update" || ch.action.rfind("transition:", 0) == 0))
-    return ok_status();
+  if (!ch.records || !moves_clocks(ch)) return ok_status();
   const store::Record& incident = ch.record;  // an incident or a service request
   const std::string& type = incident.type->name;
   auto clocks = store::ticket_clocks(ch.connection, type, incident.id);
@@ -248,100 +208,6 @@ Status ticket_changed(const engine::RecordChange& ch) {
   return ok_status();
 }
 
-// Calendars as they were when a journal entry was written: the current one while it has not
-// changed since, else rebuilt from its own journal.
-class CalendarsAsOf {
- public:
-  CalendarsAsOf(store::Connection& c, engine::RecordService& records) : c_(c), records_(records) {}
-  const BusinessCalendar& at(std::optional<std::int64_t> id, EpochMs when) {
-    const model::TypeDef* t = records_.catalogue().type("business_calendar");
-    if (!id || !t) return fallback_;
-    auto& cur = current_[*id];
-    if (!cur.loaded) {
-      cur.loaded = true;
-      if (auto r = records_.store().find(c_, *t, *id)) {
-        cur.updated_at = r->updated_at;
-        cur.number = r->number;
-        cur.calendar = build(*r);
-      }
-    }
-    if (!cur.calendar) return fallback_;
-    if (cur.updated_at <= when) return *cur.calendar;
-    // Edited since: as it was then. A calendar written after the entry's time (records dated
-    // in the past, as the demo's are) was read as it is by the live clock too.
-    auto old = records_.as_of_within(c_, *t, cur.number, when);
-    past_ = old ? build(*old) : std::nullopt;
-    return past_ ? *past_ : *cur.calendar;
-  }
-
- private:
-  static std::optional<BusinessCalendar> build(const store::Record& r) {
-    auto d = calendar_of(r);
-    if (!d) return std::nullopt;
-    return BusinessCalendar::make(std::move(d).value());
-  }
-  struct Current {
-    bool loaded = false;
-    EpochMs updated_at = 0;
-    std::string number;
-    std::optional<BusinessCalendar> calendar;
-  };
-  store::Connection& c_;
-  engine::RecordService& records_;
-  std::map<std::int64_t, Current> current_;
-  std::optional<BusinessCalendar> past_;
-  BusinessCalendar fallback_ = around_the_clock();
-};
-
-struct Replayed {
-  ClockState clock;
-  std::vector<ClockSegment> timeline;
-  std::optional<std::int64_t> calendar_id;
-  EpochMs last_written = 0;
-};
-
-// Every clock of the ticket replayed from its "sla_clock" journal entries, the timelines up to
-// `until`.
-std::map<std::string, Replayed> replay_ticket(store::Connection& c, engine::RecordService& records,
-                                              CalendarsAsOf& calendars, const std::string& type, std::int64_t id,
-                                              EpochMs until) {
-  std::map<std::string, Replayed> out;
-  std::map<std::string, TimelineBuilder> builders;
-  std::map<std::string, ClockPolicy> policies;
-  for (auto& e : store::record_history(c, type, id)) {
-    if (e.action != "sla_clock") continue;
-    json entry = json::parse(e.changes, nullptr, false);
-    if (!entry.is_object()) continue;
-    for (auto& [metric, part] : entry.items()) {
-      if (!part.is_object()) continue;
-      auto [pit, _] = policies.try_emplace(metric, ClockPolicy::of(type, metric));
-      auto bit = builders.try_emplace(metric, pit->second).first;
-      Replayed& r = out[metric];
-      if (part.contains("calendar") && part["calendar"].is_number_integer()) r.calendar_id = part["calendar"].get<std::int64_t>();
-      const BusinessCalendar& cal = calendars.at(r.calendar_id, e.at);
-      for (auto& ev : part.value("events", json::array()))
-        bit->second.add({ev.value("at", EpochMs{0}), ev.value("state", ""), ev.value("target_ms", std::int64_t{0}),
-                         ev.value("target_ref", "")},
-                        cal);
-      r.last_written = e.at;
-    }
-  }
-  for (auto& [metric, b] : builders) {
-    Replayed& r = out[metric];
-    r.clock = b.clock();
-    r.timeline = b.finish(until, calendars.at(r.calendar_id, until));
-  }
-  return out;
-}
-
-json ref_of(store::Connection& c, engine::RecordService& records, const char* type, std::optional<std::int64_t> id) {
-  const model::TypeDef* t = records.catalogue().type(type);
-  if (!t || !id) return nullptr;
-  auto r = records.store().find(c, *t, *id);
-  if (!r) return {{"id", *id}};
-  return {{"id", r->id}, {"number", r->number}};
-}
-
 }  // namespace
 
 void register_ticket_clock_rules(engine::RuleRegistry& rules) {
@@ -381,15 +247,37 @@ void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService&
       if (!store::add_fired_threshold(c, k->id, k->target_ref, percent)) return ok_status();
       const auto reached = threshold_at(clock, percent / 100.0, cal).value_or(now);
       const auto due = due_at(clock, cal);
+      const std::string label = metric + " " + std::to_string(percent) + " % (" + readable_duration(clock.target_ms) + ")";
+      // The target's actions at this share, done as the system in this transaction (a raised
+      // priority brings its own target: the clock observer runs on that change).
+      ThresholdOutcome outcome;
+      if (const model::TypeDef* targets = records.catalogue().type("service_level_target"); targets && k->target_id)
+        if (auto target = records.store().find(c, *targets, *k->target_id)) {
+          const std::string configured = text(*target, "threshold_actions");
+          auto actions = read_threshold_actions(c, records, configured.empty() ? json() : json::parse(configured, nullptr, false));
+          // A target whose actions no longer hold (a group since deleted) still gets its notice.
+          if (actions && !actions->empty()) {
+            auto ran = run_threshold_actions(c, records, *record, *actions, percent,
+                                             "SLA " + label + " reached, " + k->target_ref);
+            if (!ran) return ran.take_error();
+            outcome = std::move(*ran);
+          }
+        }
       json data{{"threshold",
-                 {{"label", metric + " " + std::to_string(percent) + " % (" + readable_duration(clock.target_ms) + ")"},
+                 {{"label", label},
                   {"metric", metric},
                   {"percent", percent},
                   {"at", format_timestamp(reached)},
                   {"due_at", due ? format_timestamp(*due) : std::string()},
                   {"target_time", format_duration(clock.target_ms)},
-                  {"target_ref", k->target_ref}}}};
+                  {"target_ref", k->target_ref},
+                  {"actions", outcome.done}}}};
+      if (!outcome.notify_users.empty()) data["recipient_ids"] = outcome.notify_users;
       jobs::emit_event(c, jobs::Event{"sla_threshold", type, id, record->org_id, std::nullopt, "system", data}, now);
+      if (!outcome.done.empty())
+        store::journal_event(c, store::Actor{}, now, type, id, record->number, "sla_threshold",
+                             json{{"metric", metric}, {"percent", percent}, {"target_ref", k->target_ref},
+                                  {"actions", outcome.done}}.dump());
       if (percent < 100) return ok_status();
       store::journal_event(c, store::Actor{}, now, type, id, record->number, "sla_breach",
                            json{{"metric", metric}, {"due_at", format_timestamp(reached)}, {"target_ref", k->target_ref}}.dump());
@@ -488,11 +376,6 @@ RecomputeReport recompute_clocks(engine::RecordService& records, bool fix) {
   return report;
 }
 
-Result<json> incident_clocks(engine::RecordService& records, const engine::Principal& p, const std::string& key,
-                             EpochMs now) {
-  return ticket_clocks_json(records, p, "incident", key, now);
-}
-
 Result<json> ticket_clocks_json(engine::RecordService& records, const engine::Principal& p, const std::string& type,
                                 const std::string& key, EpochMs now) {
   const model::TypeDef* t = records.catalogue().type(type);
@@ -504,16 +387,6 @@ Result<json> ticket_clocks_json(engine::RecordService& records, const engine::Pr
     CalendarsAsOf calendars(c, records);
     auto replayed = replay_ticket(c, records, calendars, type, incident->id, now);
     for (auto& k : store::ticket_clocks(c, type, incident->id)) {
-      json segments = json::array();
-      for (auto& seg : replayed[k.metric].timeline)
-        segments.push_back({{"from", format_timestamp(seg.from)},
-                            {"to", format_timestamp(seg.to)},
-                            {"mode", mode_name(seg.mode)},
-                            {"state", seg.state},
-                            {"business_ms", seg.business_ms},
-                            {"business", format_duration(seg.business_ms)},
-                            {"target_time", seg.target_ms > 0 ? json(format_duration(seg.target_ms)) : json(nullptr)},
-                            {"target_ref", seg.target_ref}});
       const BusinessCalendar cal = calendar_for(c, records, k.calendar_id);
       ClockState s = state_of(k);
       auto when = [](const std::optional<EpochMs>& v) { return v ? json(format_timestamp(*v)) : json(nullptr); };
@@ -532,7 +405,7 @@ Result<json> ticket_clocks_json(engine::RecordService& records, const engine::Pr
                        {"breached_at", when(k.breached_at)},
                        {"stopped_at", when(k.stopped_at)},
                        {"target_ref", k.target_ref},
-                       {"timeline", segments}});
+                       {"timeline", timeline_json(replayed[k.metric].timeline)}});
     }
   });
   return json{{type == "incident" ? "incident" : "ticket", {{"id", incident->id}, {"number", incident->number}}},

@@ -36,12 +36,9 @@ struct RecomputeReport {
 };
 RecomputeReport recompute_clocks(engine::RecordService& records, bool fix);
 
-// The clocks of an incident as the API shows them, evaluated at `now`, each with its timeline
-// replayed from the incident's journal; the incident is read with the principal's rights (not
-// found when it may not read it).
-Result<nlohmann::json> incident_clocks(engine::RecordService& records, const engine::Principal& p,
-                                       const std::string& key, EpochMs now);
-// The same for any ticket type with clocks (incident, service_request).
+// The clocks of a ticket (incident, service_request) as the API shows them, evaluated at
+// `now`, each with its timeline replayed from the ticket's journal; the ticket is read with the
+// principal's rights (not found when it may not read it).
 Result<nlohmann::json> ticket_clocks_json(engine::RecordService& records, const engine::Principal& p,
                                           const std::string& type, const std::string& key, EpochMs now);
 
