@@ -149,35 +149,35 @@ void add_report_openapi(json& paths, json& schemas) {
               {"properties",
                {{"type", {{"type", "string"}}}, {"id", {{"type", "integer"}}}, {"number", {{"type", "string"}}},
                 {"title", {{"type", "string"}}}, {"clocks", {{"type", "string"}}}}}};
+  // A clock of a ticket as the at-risk and breach lists show it, with each list's own fields.
+  auto clock_items = [&](json own) {
+    json props{{"ticket", ticket},
+               {"metric", {{"type", "string"}}},
+               {"agreement", ref_object},
+               {"target_ref", {{"type", "string"}}},
+               {"target_time", {{"type", "string"}}}};
+    props.update(own);
+    return json{{"type", "array"}, {"items", {{"type", "object"}, {"properties", props}}}};
+  };
   schemas["SlaAtRiskReport"] = {
       {"type", "object"},
       {"properties",
        {{"at", {{"type", "string"}, {"format", "date-time"}}},
         {"within", {{"type", "string"}}},
         {"truncated", {{"type", "boolean"}}},
-        {"items",
-         {{"type", "array"},
-          {"items",
-           {{"type", "object"},
-            {"properties",
-             {{"ticket", ticket}, {"metric", {{"type", "string"}}}, {"agreement", ref_object},
-              {"target_ref", {{"type", "string"}}}, {"target_time", {{"type", "string"}}},
-              {"due_at", {{"type", json::array({"string", "null"})}}}, {"elapsed_ms", {{"type", "integer"}}},
-              {"used_percent", number}, {"left", {{"type", "string"}}}, {"left_ms", {{"type", "integer"}}},
-              {"breached", {{"type", "boolean"}}}}}}}}}}}};
-  schemas["SlaBreachReport"] = with(
-      {{"metric", {{"type", json::array({"string", "null"})}}},
-       {"count", {{"type", "integer"}}},
-       {"truncated", {{"type", "boolean"}}},
-       {"items",
-        {{"type", "array"},
-         {"items",
-          {{"type", "object"},
-           {"properties",
-            {{"ticket", ticket}, {"metric", {{"type", "string"}}}, {"agreement", ref_object},
-             {"agreement_version", {{"type", "integer"}}}, {"target_ref", {{"type", "string"}}},
-             {"target_time", {{"type", "string"}}}, {"breached_at", {{"type", "string"}, {"format", "date-time"}}},
-             {"state", {{"type", "string"}}}, {"timeline", {{"type", "array"}, {"items", object}}}}}}}}}});
+        {"items", clock_items({{"due_at", {{"type", json::array({"string", "null"})}}},
+                               {"elapsed_ms", {{"type", "integer"}}},
+                               {"used_percent", number},
+                               {"left", {{"type", "string"}}},
+                               {"left_ms", {{"type", "integer"}}},
+                               {"breached", {{"type", "boolean"}}}})}}}};
+  schemas["SlaBreachReport"] = with({{"metric", {{"type", json::array({"string", "null"})}}},
+                                     {"count", {{"type", "integer"}}},
+                                     {"truncated", {{"type", "boolean"}}},
+                                     {"items", clock_items({{"agreement_version", {{"type", "integer"}}},
+                                                            {"breached_at", {{"type", "string"}, {"format", "date-time"}}},
+                                                            {"state", {{"type", "string"}}},
+                                                            {"timeline", {{"type", "array"}, {"items", object}}}})}});
   schemas["AvailabilityReport"] = with(
       {{"formula", {{"type", "string"}}},
        {"items",
