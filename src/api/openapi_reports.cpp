@@ -211,6 +211,31 @@ void add_report_openapi(json& paths, json& schemas) {
   report("/api/v1/reports/availability", "report_availability",
          "Availability per availability target and covered service and period, from outage records",
          "AvailabilityReport", "agreements", &availability_parameters);
+
+  // The service catalogue as its audience sees it (processes/service_level/catalogue.cpp).
+  schemas["ServiceCatalogue"] = {
+      {"type", "object"},
+      {"properties",
+       {{"audience", {{"type", "string"}, {"enum", json::array({"provider", "customer"})}}},
+        {"organizations", {{"type", "array"}, {"items", ref_object}}},
+        {"services", {{"type", "array"}, {"items", {{"type", "object"}}}}}}}};
+  json catalogue_parameters = json::array(
+      {{{"name", "organization"}, {"in", "query"}, {"required", false}, {"schema", {{"type", "string"}}},
+        {"description", "The customer organization (id or number) whose view to show; a requester may name only their own"}}});
+  paths["/api/v1/catalogue"] = {
+      {"get",
+       {{"operationId", "service_catalogue"},
+        {"tags", json::array({"service"})},
+        {"summary",
+         "The service catalogue for the caller: every service with its internal fields, customers, dependencies and "
+         "agreements for the provider's people; the live services serving their organization with the customer-facing "
+         "fields, service hours and agreed targets for a customer's user"},
+        {"parameters", catalogue_parameters},
+        {"responses",
+         {{"200", ok_json("The catalogue", sref("ServiceCatalogue"))},
+          {"400", problem("A parameter is not valid")},
+          {"401", problem("Not signed in, or the token or session is not valid")},
+          {"403", problem("Your roles may not read services")}}}}}};
 }
 
 }  // namespace kanri::api

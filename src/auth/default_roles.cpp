@@ -70,15 +70,16 @@ const std::vector<RoleDefinition>& default_roles() {
          "Works changes and releases and every record they touch; exports; sees reports.",
          kWorkTickets + on_every_type({"export"}, "all") + kSeeColleagues + kReports + kOwnNotifications + kShareViews},
         {"service_owner", "Service owner", "サービスオーナー",
-         "Reads everything; maintains the services they own and the agreements, service level targets and business "
-         "calendars; approves agreement changes; sees dashboards and reports.",
+         "Reads everything; maintains the services they own and the agreements, service level targets, business "
+         "calendars, importance schemes and service reviews; approves agreement changes; sees dashboards and reports.",
          on_every_type({"read", "export"}, "all") +
              std::vector<PermissionRow>{{"service", "update", "own"}, {"service", "comment", "own"},
                                         {"service", "transition:*", "own"},
                                         // the approvals they are named on (service requests)
                                         {"approval", "transition:approve", "own"}, {"approval", "transition:reject", "own"}} +
-             // service level management: the agreements, their targets and calendars
-             on_types({"agreement", "service_level_target", "business_calendar"},
+             // service level management: the agreements, their targets and calendars; the
+             // catalogue's importance schemes and the service reviews with the customers
+             on_types({"agreement", "service_level_target", "business_calendar", "importance_scheme", "service_review"},
                       {"create", "update", "comment", "transition:*"}, "all") +
              kSeeColleagues + kReports + kOwnNotifications + kShareViews},
         {"security_officer", "Security officer", "情報セキュリティ責任者",

@@ -69,7 +69,8 @@ int load_service_level_demo(App& app, const std::map<std::string, std::int64_t>&
     const char* value;     // a duration, a percentage or a limit
   };
   int agreements = 0;
-  auto agreement = [&](json body, std::initializer_list<const char*> covers, std::initializer_list<Target> targets) {
+  auto agreement = [&](json body, std::initializer_list<const char*> covers,
+                       std::initializer_list<Target> targets) -> std::int64_t {
     body["organization"] = orgs.at("provider");
     body["owner"] = "takahashi";
     auto a = check(records.create(who("admin"), *agreement_t, body), "agreement");
@@ -98,9 +99,10 @@ int load_service_level_demo(App& app, const std::map<std::string, std::int64_t>&
     check(records.transition(who("takahashi"), *agreement_t, submitted.number, "approve", json::object(), std::nullopt),
           "agreement approve");
     ++agreements;
+    return a.id;
   };
 
-  agreement({{"title", "SLA 東都フィナンシャル（メール・基幹会計）"}, {"kind", "sla"}, {"customer", orgs.at("bank")},
+  const std::int64_t bank_sla = agreement({{"title", "SLA 東都フィナンシャル（メール・基幹会計）"}, {"kind", "sla"}, {"customer", orgs.at("bank")},
              {"valid_from", "2026-04-01"}, {"valid_to", "2027-03-31"}, {"review_interval", "P180D"}, {"calendar", tokyo},
              {"description", "平日 9:00–18:00（日本の祝日・年末年始を除く）のサポート。月次でサービスレビュー。"}},
             {"mail", "erp"},
@@ -135,6 +137,60 @@ int load_service_level_demo(App& app, const std::map<std::string, std::int64_t>&
              {"description", "Compute and storage for the mail and ERP platforms; service credits below 99.95 % a month."}},
             {"mail", "erp"},
             {{"availability", "", "99.95"}});
+
+  // The catalogue: each service's hours as a calendar and its importance in two schemes — the
+  // provider's graded letters, and a C/I/A rating for the platform the bank's accounts run on.
+  const model::TypeDef* scheme_t = app.catalogue->type("importance_scheme");
+  const model::TypeDef* service_t = app.catalogue->type("service");
+  if (scheme_t && service_t) {
+    auto level = [](const char* name, const char* en, const char* ja, const char* meaning) {
+      return json{{"name", name}, {"en", en}, {"ja", ja}, {"meaning", meaning}};
+    };
+    const std::int64_t graded =
+        check(records.create(system, *scheme_t,
+                             {{"name", "サービス重要度（AAA/AA/A）"}, {"kind", "graded"}, {"organization", orgs.at("provider")},
+                              {"levels", json::array({level("AAA", "Mission critical", "最重要", "停止すると顧客の業務が止まる"),
+                                                      level("AA", "Business critical", "重要", "停止すると業務に大きな支障"),
+                                                      level("A", "Standard", "標準", "代替手段がある")})}}),
+              "importance scheme")
+            .id;
+    const std::int64_t cia =
+        check(records.create(system, *scheme_t,
+                             {{"name", "情報資産の C/I/A 評価（3段階）"}, {"kind", "cia"}, {"organization", orgs.at("provider")},
+                              {"levels", json::array({level("3", "High", "高", "漏えい・改ざん・停止の影響が重大"),
+                                                      level("2", "Medium", "中", "影響は限定的"),
+                                                      level("1", "Low", "低", "影響は軽微")})}}),
+              "importance scheme")
+            .id;
+    auto classify = [&](const char* service, json body) {
+      auto s = check(records.get(system, *service_t, std::to_string(services.at(service))), "service");
+      check(records.update(system, *service_t, s.number, body, s.version), "service classification");
+    };
+    classify("mail", {{"service_hours", tokyo}, {"importance_scheme", graded}, {"importance_class", "AA"},
+                      {"internal_notes", "テナントは東日本リージョン。ライセンス更新は毎年3月。"}});
+    classify("erp", {{"service_hours", round_the_clock}, {"importance_scheme", cia}, {"confidentiality_level", "3"},
+                     {"integrity_level", "3"}, {"availability_level", "3"},
+                     {"internal_notes", "月末締めの前後3営業日は変更凍結。DR サイトは大阪。"}});
+    classify("vpn", {{"service_hours", germany}, {"importance_scheme", graded}, {"importance_class", "A"},
+                     {"internal_notes", "Gateway pair in Frankfurt; the certificate renews every October."}});
+  }
+
+  // The bank's SLA is reviewed every 180 days (its review interval): the periodic activity
+  // takes the interval from the agreement, and the first review is planned for its due date.
+  const model::TypeDef* activity_t = app.catalogue->type("periodic_activity");
+  const model::TypeDef* review_t = app.catalogue->type("service_review");
+  if (activity_t && review_t && activity_t->field("agreement")) {
+    auto activity = check(records.create(system, *activity_t,
+                                         {{"title", "SLA レビュー：東都フィナンシャル"}, {"kind", "sla_review"},
+                                          {"clause", "20000-1:8.3.3"}, {"owner", "takahashi"}, {"agreement", bank_sla},
+                                          {"organization", orgs.at("provider")}, {"next_due_on", "2026-09-28"}}),
+                          "review activity");
+    check(records.create(system, *review_t,
+                         {{"title", "2026年度上期 SLA レビュー（東都フィナンシャル）"}, {"agreement", bank_sla},
+                          {"activity", activity.id}, {"owner", "takahashi"}, {"organization", orgs.at("provider")},
+                          {"period_from", "2026-04-01"}, {"period_to", "2026-09-30"}, {"planned_on", "2026-10-15"}}),
+          "service review");
+  }
   return agreements;
 }
 

@@ -4,6 +4,8 @@
 #include "processes/resolution/failure.h"
 #include "processes/resolution/resolution.h"
 #include "processes/service_level/agreements.h"
+#include "processes/service_level/importance.h"
+#include "processes/service_level/reviews.h"
 #include "processes/service_level/service_rules.h"
 #include "processes/service_level/ticket_clocks.h"
 #include "processes/service_level/sla_reports.h"
@@ -15,6 +17,8 @@ namespace kanri::processes {
 void register_all(engine::RuleRegistry& rules) {
   service_level::register_rules(rules);
   service_level::register_agreement_rules(rules);
+  service_level::register_importance_rules(rules);
+  service_level::register_review_rules(rules);
   service_level::register_ticket_clock_rules(rules);
   service_level::register_outage_rules(rules);
   system::register_rules(rules);

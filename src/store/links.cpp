@@ -44,4 +44,9 @@ std::vector<Link> links_to(Connection& c, const std::string& type, std::int64_t 
   return read_links(c.query(std::string(kSelect) + "WHERE to_type = ? AND to_id = ? ORDER BY id", {type, id}));
 }
 
+std::vector<Link> links_of_relation(Connection& c, const std::string& from_type, const std::string& relation) {
+  return read_links(
+      c.query(std::string(kSelect) + "WHERE from_type = ? AND relation = ? ORDER BY id", {from_type, relation}));
+}
+
 }  // namespace kanri::store

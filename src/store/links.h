@@ -28,5 +28,8 @@ void delete_link(Connection& c, std::int64_t id);
 // Links from and to a record, in one query each direction, oldest first.
 std::vector<Link> links_from(Connection& c, const std::string& type, std::int64_t id);
 std::vector<Link> links_to(Connection& c, const std::string& type, std::int64_t id);
+// Every link of `relation` from records of `from_type`, in one query, oldest first: for views
+// over a whole (small) collection, such as the service catalogue.
+std::vector<Link> links_of_relation(Connection& c, const std::string& from_type, const std::string& relation);
 
 }  // namespace kanri::store

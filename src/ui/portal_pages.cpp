@@ -13,6 +13,7 @@
 #include "core/text.h"
 #include "http/form.h"
 #include "processes/resolution/request_form.h"
+#include "processes/service_level/catalogue.h"
 #include "ui/record_view.h"
 
 namespace kanri::ui {
@@ -113,6 +114,9 @@ class PortalPages : public std::enable_shared_from_this<PortalPages> {
     d.set("offers", offers);
     d.set("no_offers", flag(offers.is_empty_list() && catalogue.is_empty_list()));
     d.set("has_catalogue", flag(!catalogue.is_empty_list()));
+    data services = services_data(v);
+    d.set("has_services", flag(!services.is_empty_list()));
+    d.set("services", services);
     d.set("catalogue", catalogue);
     std::string help_q = Web::query(req, "help");
     d.set("help_q", help_q);
@@ -123,6 +127,40 @@ class PortalPages : public std::enable_shared_from_this<PortalPages> {
     d.set("tickets", tickets);
     d.set("no_tickets", flag(tickets.is_empty_list()));
     return web_.render(req, v, "portal", d, web_.t(v, "portal_title"), 200, "portal");
+  }
+
+  // A customer's own services from the catalogue as GET /api/v1/catalogue shows them: the
+  // live services that serve their organization, their hours and the SLAs agreed for them.
+  data services_data(const Visitor& v) {
+    data out{data::type::list};
+    if (v.principal.kind != "requester") return out;
+    auto shown = processes::service_level::service_catalogue(records_, v.principal, {}, 0);
+    if (!shown) return out;
+    auto text_of = [](const json& j, const char* key) {
+      return j.contains(key) && j[key].is_string() ? j[key].get<std::string>() : std::string();
+    };
+    for (auto& s : (*shown)["services"]) {
+      data row{data::type::object};
+      row.set("number", text_of(s, "number"));
+      row.set("name", text_of(s, "name"));
+      row.set("description", text_of(s, "description"));
+      row.set("support_hours", text_of(s, "support_hours"));
+      const json& hours = s.value("service_hours", json());
+      row.set("service_hours", hours.is_object() ? text_of(hours, "name") + " (" + text_of(hours, "time_zone") + ")" : "");
+      data agreements{data::type::list};
+      for (auto& a : s.value("agreements", json::array())) {
+        data ag{data::type::object};
+        ag.set("title", text_of(a, "title"));
+        ag.set("number", text_of(a, "number"));
+        data targets{data::type::list};
+        for (auto& t : a.value("targets", json::array())) targets << data(text_of(t, "summary"));
+        ag.set("targets", targets);
+        agreements << ag;
+      }
+      row.set("agreements", agreements);
+      out << row;
+    }
+    return out;
   }
 
   // The request types the visitor may order now (offered), grouped by service in the order of

@@ -1145,6 +1145,8 @@ RULE_FIELDS = {
     # A severity scheme's definition is checked for its kind; a cap's year ends after it starts;
     # a failure's process step (B's, of the first process) belongs to its cause class 2.
     "severity_scheme": {"kind": "binary", "definition": {"levels": ["A", "B"]}},
+    # An importance scheme's levels are named and labelled in both languages.
+    "importance_scheme": {"kind": "graded", "levels": [{"name": "A", "en": "Standard", "ja": "標準"}]},
     "failure_cap": {"fiscal_year": 2026, "starts_on": "2026-04-01", "ends_on": "2027-03-31"},
     "failure": {"cause_process": "development"},
     # A business calendar's zone is a real one and its hours name weekdays.

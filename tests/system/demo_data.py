@@ -89,6 +89,20 @@ def test(args, t: systest.Checks):
         t.check(len(targets) >= 15 and {"response", "resolution", "availability", "workload"} <= {x["metric"] for x in targets},
                 f"{len(targets)} targets of every measure", lambda: [x["summary"] for x in targets])
 
+        t.step("the catalogue: service hours, importance, a planned SLA review")
+        live = [x for x in items("/api/v1/services") if x["state"] == "live" or x["name"].startswith("VPN")]
+        t.check(len(live) == 3 and all(x.get("service_hours") and x.get("importance") for x in live),
+                "mail, ERP and VPN have their service hours' calendar and an importance class",
+                lambda: [(x["name"], x.get("service_hours"), x.get("importance")) for x in live])
+        t.check(sorted(x["importance"] for x in live) == ["A", "AA", "C3 I3 A3"],
+                "graded letters for mail and VPN, a C/I/A rating for ERP", lambda: [x.get("importance") for x in live])
+        reviews = items("/api/v1/service_reviews")
+        activity = (reviews[0].get("activity") or {}) if len(reviews) == 1 else {}
+        t.check(len(reviews) == 1 and reviews[0]["state"] == "planned" and activity.get("number"),
+                "the bank's SLA review is planned, for its periodic activity", lambda: reviews)
+        pa = srv.request("GET", f"/api/v1/periodic_activities/{activity.get('number', 'none')}").json()
+        t.check(pa.get("interval") == "P180D", "which takes the SLA's review interval (180 days)", lambda: pa)
+
         t.step("the month's SLA clocks")
         db = systest.Db(stack.database_url)
         modes = dict((m, int(n)) for m, n in db.query("SELECT mode, COUNT(*) FROM sla_clocks GROUP BY mode"))

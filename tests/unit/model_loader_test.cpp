@@ -725,8 +725,10 @@ TEST(RealModel, LoadsWithRegisteredRules) {
   std::vector<std::string> names;
   for (auto& f : service->fields) names.push_back(f.name);
   EXPECT_EQ(names, (std::vector<std::string>{"name", "description", "provider", "owner", "criticality",
-                                             "availability_target", "users_count", "support_hours", "live_since",
-                                             "review_interval", "next_review_on", "last_incident_at",
+                                             "availability_target", "users_count", "support_hours", "service_hours",
+                                             "importance_scheme", "importance_class", "confidentiality_level",
+                                             "integrity_level", "availability_level", "importance", "internal_notes",
+                                             "live_since", "review_interval", "next_review_on", "last_incident_at",
                                              "retirement_reason", "attributes"}));
   for (size_t i = 0; i < service->fields.size(); ++i) EXPECT_EQ(service->fields[i].position, i);
   EXPECT_EQ(organization->fields.front().name, "name");

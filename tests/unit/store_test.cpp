@@ -923,12 +923,15 @@ TEST_F(StoreTest, ChangedFieldTypeAndRemovedTypeAreRefused) {
   ASSERT_EQ(p.refused.size(), 1u) << join(p.refused);
   EXPECT_NE(p.refused[0].find("live_since"), std::string::npos);
 
-  // Without the service type (and the organization fields pointing nowhere), its table is orphaned.
+  // Without the service type (and the organization fields pointing nowhere), its table is
+  // orphaned, and so are those of the calendar and importance scheme it refers to.
   auto only_org = load_catalogue({real_model_files()[0]});
   ASSERT_NE(only_org, nullptr);
   store::SchemaPlan p2 = plan(tmp_.db(), *only_org);
-  ASSERT_EQ(p2.refused.size(), 1u) << join(p2.refused);
-  EXPECT_NE(p2.refused[0].find("rec_service"), std::string::npos);
+  ASSERT_EQ(p2.refused.size(), 3u) << join(p2.refused);
+  const std::string refused = join(p2.refused);
+  for (auto table : {"rec_service ", "rec_business_calendar ", "rec_importance_scheme "})
+    EXPECT_NE(refused.find(table), std::string::npos) << table;
 }
 
 TEST(SchemaFresh, PlanOnAnEmptyDatabaseCreatesEverything) {

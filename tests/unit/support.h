@@ -50,8 +50,12 @@ inline const engine::RuleRegistry& rules() {
 // The real model files' text, so tests can load variants of them.
 inline std::vector<std::pair<std::string, std::string>> real_model_files() {
   const std::string dir = std::string(KANRI_SOURCE_DIR) + "/model/";
+  // The service (second, as tests that edit it expect) refers to its service hours' calendar
+  // and its importance scheme.
   return {{dir + "organization.toml", read_text(dir + "organization.toml")},
-          {dir + "service.toml", read_text(dir + "service.toml")}};
+          {dir + "service.toml", read_text(dir + "service.toml")},
+          {dir + "business_calendar.toml", read_text(dir + "business_calendar.toml")},
+          {dir + "importance_scheme.toml", read_text(dir + "importance_scheme.toml")}};
 }
 
 inline std::unique_ptr<model::Catalogue> load_catalogue(const std::vector<std::pair<std::string, std::string>>& files) {

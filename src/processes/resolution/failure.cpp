@@ -7,6 +7,7 @@
 #include "engine/refusals.h"
 #include "processes/record_fields.h"
 #include "processes/resolution/failure_severity.h"
+#include "processes/scheme_levels.h"
 
 namespace kanri::processes::resolution {
 
@@ -16,13 +17,6 @@ using store::Record;
 namespace {
 
 constexpr std::int64_t kDay = 86'400'000;
-
-json json_field(const Record& r, const char* name) {
-  const Value& v = field(r, name);
-  if (is_null(v)) return nullptr;
-  auto parsed = json::parse(as_text(v), nullptr, false);
-  return parsed.is_discarded() ? json(nullptr) : parsed;
-}
 
 // Every live record of `t` whose `column` equals `value`, a page of 500 at a time.
 std::vector<Record> all_where(engine::WriteContext& ctx, const model::TypeDef& t, const std::string& column,
@@ -76,14 +70,14 @@ void stamp_approval(engine::WriteContext& ctx, const std::string& prefix, const 
 void grade(engine::WriteContext& ctx, std::vector<FieldError>& errors) {
   Record& r = ctx.after;
   std::optional<Record> scheme = active_scheme(ctx, r.org_id);
-  const json definition = scheme ? json_field(*scheme, "definition") : json();
+  const json definition = scheme ? json_value(*scheme, "definition") : json();
   const std::string kind = scheme ? text(*scheme, "kind") : "";
   json facts = failure_facts(r);
   ImpactIndex index = impact_index(definition, facts, *r.type);
   set(r, "impact_index", index.value ? Value(*index.value) : Value());
   facts["impact_index"] = index.value ? json(*index.value) : json();
   std::optional<Record> service = find(ctx, "service", opt_int(r, "service"));
-  facts["service_attributes"] = service ? json_field(*service, "attributes") : json();
+  facts["service_attributes"] = service ? json_value(*service, "attributes") : json();
 
   std::optional<std::string> computed;
   json inputs = json::object();
@@ -95,12 +89,9 @@ void grade(engine::WriteContext& ctx, std::vector<FieldError>& errors) {
   const std::string override_level = text(r, "severity_override");
   if (!override_level.empty()) {
     if (text(r, "severity_reason").empty()) errors.push_back({"severity_reason", "failure.override_reason", {}});
-    auto levels = scheme_levels(definition);
-    if (scheme && std::find(levels.begin(), levels.end(), override_level) == levels.end()) {
-      std::string allowed;
-      for (auto& l : levels) allowed += (allowed.empty() ? "" : ", ") + l;
-      errors.push_back({"severity_override", "failure.override_level", {{"levels", allowed}}});
-    }
+    if (scheme)
+      if (auto e = level_outside(scheme_levels(definition), override_level, "severity_override", "failure.override_level"))
+        errors.push_back(std::move(*e));
   }
   std::optional<std::string> result = override_level.empty() ? computed : std::optional<std::string>(override_level);
   set(r, "severity", result ? Value(*result) : Value());
@@ -163,7 +154,7 @@ Status scheme_write(engine::WriteContext& ctx) {
   Record& r = ctx.after;
   const model::TypeDef* failure_t = ctx.catalogue.type("failure");
   if (!failure_t) return ok_status();
-  auto errors = check_scheme_definition(text(r, "kind"), json_field(r, "definition"), *failure_t);
+  auto errors = check_scheme_definition(text(r, "kind"), json_value(r, "definition"), *failure_t);
   if (!errors.empty()) return Error::invalid(std::move(errors));
   const bool active = opt_int(r, "active").value_or(0) != 0;
   const bool was = ctx.before && opt_int(*ctx.before, "active").value_or(0) != 0 &&
@@ -197,7 +188,7 @@ Status cap_write(engine::WriteContext& ctx) {
   std::vector<FieldError> errors;
   const std::string starts = text(r, "starts_on"), ends = text(r, "ends_on");
   if (!starts.empty() && !ends.empty() && ends <= starts) errors.push_back({"ends_on", "failure.cap_period", {}});
-  const json special = json_field(r, "special_factors"), effects = json_field(r, "expected_effects");
+  const json special = json_value(r, "special_factors"), effects = json_value(r, "expected_effects");
   if (!terms_valid(special, "reason", "adjustment", false))
     errors.push_back({"special_factors", "failure.cap_special_factors", {}});
   if (!terms_valid(effects, "measure", "effect", true))

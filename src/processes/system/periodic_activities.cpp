@@ -157,43 +157,70 @@ std::optional<std::string> next_due_date(const std::string& completed_on, std::o
   return std::nullopt;
 }
 
+namespace {
+
+// The checks and the next due date of a completion: `r` is the activity with the completion's
+// evidence and date set, `before` as it was.
+Status record_completion(store::Connection& connection, const model::Catalogue& catalogue,
+                         const engine::Principal& principal, EpochMs now, const store::Record& before,
+                         store::Record& r) {
+  const std::string evidence = text(r, "evidence"), completed = text(r, "completed_on");
+  std::vector<FieldError> errors;
+  const std::string before_completed = text(before, "completed_on");
+  if (!before_completed.empty() && completed <= before_completed)
+    errors.push_back({"completed_on", "activity.completed_not_later", {{"last", before_completed}}});
+  if (completed > days_to_date(now / kDay + 1)) errors.push_back({"completed_on", "activity.completed_in_future", {}});
+  bool found = false;
+  auto dash = evidence.rfind('-');
+  if (dash != std::string::npos) {
+    store::RecordStore records(catalogue, connection.dialect());
+    for (auto& t : catalogue.types()) {
+      if (t->number_prefix != evidence.substr(0, dash)) continue;
+      auto rec = records.find_by_number(connection, *t, evidence);
+      found = rec && !rec->deleted_at && engine::within_scope(principal, principal.scope(t->name, "read"), *rec) &&
+              !(t.get() == r.type && rec->id == r.id);
+    }
+  }
+  if (!found) errors.push_back({"evidence", "activity.evidence_not_found", {{"value", evidence}}});
+  if (!errors.empty()) return Error::invalid(std::move(errors));
+  std::optional<CalendarRule> rule;
+  if (std::string text_rule = text(r, "calendar_rule"); !text_rule.empty()) rule = parse_calendar_rule(text_rule);
+  // By rule, the next date after the one this completion was due on (a review held three
+  // days early is not due again on its date); by interval, counted from the completion.
+  std::string from = completed;
+  if (rule) from = std::max(completed, text(before, "next_due_on"));
+  auto next = next_due_date(from, opt_int(r, "interval"), rule);
+  if (!next) return Error::invalid({{"interval", "activity.schedule_required", {}}});
+  r.fields[r.type->field("next_due_on")->position] = *next;
+  r.fields[r.type->field("completions")->position] = opt_int(before, "completions").value_or(0) + 1;
+  return ok_status();
+}
+
+}  // namespace
+
+Result<store::Record> complete_within(engine::RecordService& records, store::Connection& connection,
+                                      const engine::Principal& principal, EpochMs now, const store::Record& activity,
+                                      const std::string& evidence, const std::string& completed_on) {
+  if (activity.state != "active")
+    return Error::of(ErrorKind::conflict, "activity.not_active", {{"activity", activity.number}});
+  store::Record after = activity;
+  after.fields[after.type->field("evidence")->position] = evidence;
+  after.fields[after.type->field("completed_on")->position] = completed_on;
+  if (auto s = record_completion(connection, records.catalogue(), principal, now, activity, after); !s)
+    return s.take_error();
+  json fields{{"evidence", evidence},
+              {"completed_on", completed_on},
+              {"next_due_on", text(after, "next_due_on")},
+              {"completions", opt_int(after, "completions").value_or(1)}};
+  // Journaled as the transition it stands for, so the timers move as after a completion by hand.
+  return records.change_within(connection, principal, activity, fields, "transition:complete", "active");
+}
+
 void register_rules(engine::RuleRegistry& rules) {
   // A completion names the record that evidences it, which must exist and be readable by the
   // one completing; it is later than the last one, and it moves the due date on.
   rules.add_hook("periodic_activity_complete", [](engine::TransitionContext& ctx) -> Status {
-    store::Record& r = ctx.after;
-    const std::string evidence = text(r, "evidence"), completed = text(r, "completed_on");
-    std::vector<FieldError> errors;
-    const std::string before_completed = text(ctx.before, "completed_on");
-    if (!before_completed.empty() && completed <= before_completed)
-      errors.push_back({"completed_on", "activity.completed_not_later", {{"last", before_completed}}});
-    if (completed > days_to_date(ctx.now / kDay + 1))
-      errors.push_back({"completed_on", "activity.completed_in_future", {}});
-    bool found = false;
-    auto dash = evidence.rfind('-');
-    if (dash != std::string::npos) {
-      store::RecordStore records(ctx.catalogue, ctx.connection.dialect());
-      for (auto& t : ctx.catalogue.types()) {
-        if (t->number_prefix != evidence.substr(0, dash)) continue;
-        auto rec = records.find_by_number(ctx.connection, *t, evidence);
-        found = rec && !rec->deleted_at &&
-                engine::within_scope(ctx.principal, ctx.principal.scope(t->name, "read"), *rec) &&
-                !(t.get() == r.type && rec->id == r.id);
-      }
-    }
-    if (!found) errors.push_back({"evidence", "activity.evidence_not_found", {{"value", evidence}}});
-    if (!errors.empty()) return Error::invalid(std::move(errors));
-    std::optional<CalendarRule> rule;
-    if (std::string text_rule = text(r, "calendar_rule"); !text_rule.empty()) rule = parse_calendar_rule(text_rule);
-    // By rule, the next date after the one this completion was due on (a review held three
-    // days early is not due again on its date); by interval, counted from the completion.
-    std::string from = completed;
-    if (rule) from = std::max(completed, text(ctx.before, "next_due_on"));
-    auto next = next_due_date(from, opt_int(r, "interval"), rule);
-    if (!next) return Error::invalid({{"interval", "activity.schedule_required", {}}});
-    r.fields[r.type->field("next_due_on")->position] = *next;
-    r.fields[r.type->field("completions")->position] = opt_int(ctx.before, "completions").value_or(0) + 1;
-    return ok_status();
+    return record_completion(ctx.connection, ctx.catalogue, ctx.principal, ctx.now, ctx.before, ctx.after);
   });
 
   rules.add_observer("periodic_activity", [](const engine::RecordChange& ch) -> Status {

@@ -32,6 +32,15 @@ std::string next_occurrence(const CalendarRule& rule, const std::string& after);
 std::optional<std::string> next_due_date(const std::string& completed_on, std::optional<std::int64_t> interval_ms,
                                          const std::optional<CalendarRule>& rule);
 
+// Records a completion of `activity` evidenced by the record numbered `evidence` on
+// `completed_on`, as its transition "complete" would (same checks, next due date, timers),
+// inside the caller's transaction: for a record whose closing is the completion (a service
+// review). Errors are on the activity's fields evidence and completed_on; conflict when the
+// activity is not active.
+Result<store::Record> complete_within(engine::RecordService& records, store::Connection& connection,
+                                      const engine::Principal& principal, EpochMs now, const store::Record& activity,
+                                      const std::string& evidence, const std::string& completed_on);
+
 // The job kinds the timers schedule.
 inline constexpr const char* kDueJob = "periodic_activity.due";
 inline constexpr const char* kOverdueJob = "periodic_activity.overdue";
