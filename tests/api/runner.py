@@ -706,7 +706,8 @@ def collect_files(args_files: list) -> list[Path]:
             files += sorted(p.glob("*.scenario"))
         else:
             files.append(p)
-    return files
+    # A 99_ file holds the server's clock (README): it runs after the others, however named.
+    return sorted(files, key=lambda f: f.name.startswith("99_"))
 
 
 def display_name(p: Path) -> str:
