@@ -300,11 +300,12 @@ struct Replayed {
   EpochMs last_written = 0;
 };
 
-// Every clock of the ticket replayed from its "sla_clock" journal entries, the timelines up to
-// `until`.
+// Every clock of the ticket replayed from its "sla_clock" journal entries, with the timelines up
+// to `until` when one is given. Without (a recompute), only the clocks: each event advances its
+// clock once, and no calendar is looked up as of `until`.
 std::map<std::string, Replayed> replay_ticket(store::Connection& c, engine::RecordService& records,
                                               CalendarsAsOf& calendars, const std::string& type, std::int64_t id,
-                                              EpochMs until) {
+                                              std::optional<EpochMs> until) {
   std::map<std::string, Replayed> out;
   std::map<std::string, TimelineBuilder> builders;
   std::map<std::string, ClockPolicy> policies;
@@ -314,22 +315,25 @@ std::map<std::string, Replayed> replay_ticket(store::Connection& c, engine::Reco
     if (!entry.is_object()) continue;
     for (auto& [metric, part] : entry.items()) {
       if (!part.is_object()) continue;
-      auto [pit, _] = policies.try_emplace(metric, ClockPolicy::of(type, metric));
-      auto bit = builders.try_emplace(metric, pit->second).first;
+      auto pit = policies.find(metric);
+      if (pit == policies.end()) pit = policies.emplace(metric, ClockPolicy::of(type, metric)).first;
+      TimelineBuilder* builder = until ? &builders.try_emplace(metric, pit->second).first->second : nullptr;
       Replayed& r = out[metric];
       if (part.contains("calendar") && part["calendar"].is_number_integer()) r.calendar_id = part["calendar"].get<std::int64_t>();
       const BusinessCalendar& cal = calendars.at(r.calendar_id, e.at);
-      for (auto& ev : part.value("events", json::array()))
-        bit->second.add({ev.value("at", EpochMs{0}), ev.value("state", ""), ev.value("target_ms", std::int64_t{0}),
-                         ev.value("target_ref", "")},
-                        cal);
+      for (auto& ev : part.value("events", json::array())) {
+        const ClockEvent event{ev.value("at", EpochMs{0}), ev.value("state", ""), ev.value("target_ms", std::int64_t{0}),
+                               ev.value("target_ref", "")};
+        if (builder) builder->add(event, cal);
+        else r.clock = advance(r.clock, event, cal, pit->second);
+      }
       r.last_written = e.at;
     }
   }
   for (auto& [metric, b] : builders) {
     Replayed& r = out[metric];
     r.clock = b.clock();
-    r.timeline = b.finish(until, calendars.at(r.calendar_id, until));
+    r.timeline = b.finish(*until, calendars.at(r.calendar_id, *until));
   }
   return out;
 }
@@ -424,20 +428,35 @@ void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService&
   }});
 }
 
-RecomputeReport recompute_clocks(engine::RecordService& records, bool fix) {
+RecomputeReport recompute_clocks(engine::RecordService& records, bool fix, bool open_only) {
   RecomputeReport report;
   std::vector<store::StoredClock> fixes;
   records.database().read([&](store::Connection& c) {
+    // One snapshot for the whole recompute: a server writing meanwhile does not make a ticket's
+    // clock and its journal look apart, and SQLite takes its read lock once instead of for
+    // every statement.
+    c.execute(c.dialect() == store::Dialect::postgres ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
+    struct End {
+      store::Connection& c;
+      ~End() {
+        try {
+          c.execute("COMMIT");
+        } catch (...) {
+        }
+      }
+    } end{c};
     CalendarsAsOf calendars(c, records);
     std::vector<std::pair<std::string, std::int64_t>> tickets;
-    for (auto& row : c.query("SELECT DISTINCT record_type, record_id FROM sla_clocks ORDER BY record_type, record_id", {}).rows)
+    const std::string which = open_only ? " WHERE mode <> 'stopped'" : "";
+    for (auto& row :
+         c.query("SELECT DISTINCT record_type, record_id FROM sla_clocks" + which + " ORDER BY record_type, record_id", {}).rows)
       tickets.emplace_back(as_text(row[0]), as_int(row[1]));
     for (auto& [type, id] : tickets) {
       ++report.tickets;
       std::string number = type + " " + std::to_string(id);
       if (const model::TypeDef* t = records.catalogue().type(type))
         if (auto r = records.store().find(c, *t, id)) number = r->number;
-      auto replayed = replay_ticket(c, records, calendars, type, id, 0);
+      auto replayed = replay_ticket(c, records, calendars, type, id, std::nullopt);
       for (auto& k : store::ticket_clocks(c, type, id)) {
         ++report.clocks;
         auto it = replayed.find(k.metric);
