@@ -309,8 +309,7 @@ std::map<std::string, Replayed> replay_ticket(store::Connection& c, engine::Reco
   std::map<std::string, Replayed> out;
   std::map<std::string, TimelineBuilder> builders;
   std::map<std::string, ClockPolicy> policies;
-  for (auto& e : store::record_history(c, type, id)) {
-    if (e.action != "sla_clock") continue;
+  for (auto& e : store::record_history(c, type, id, "sla_clock")) {
     json entry = json::parse(e.changes, nullptr, false);
     if (!entry.is_object()) continue;
     for (auto& [metric, part] : entry.items()) {
@@ -454,8 +453,10 @@ RecomputeReport recompute_clocks(engine::RecordService& records, bool fix, bool 
     for (auto& [type, id] : tickets) {
       ++report.tickets;
       std::string number = type + " " + std::to_string(id);
-      if (const model::TypeDef* t = records.catalogue().type(type))
-        if (auto r = records.store().find(c, *t, id)) number = r->number;
+      if (const model::TypeDef* t = records.catalogue().type(type)) {
+        store::Rows n = c.query("SELECT number FROM " + t->table() + " WHERE id = ?", {id});  // not the whole record
+        if (!n.empty()) number = as_text(n[0][0]);
+      }
       auto replayed = replay_ticket(c, records, calendars, type, id, std::nullopt);
       for (auto& k : store::ticket_clocks(c, type, id)) {
         ++report.clocks;
