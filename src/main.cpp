@@ -68,6 +68,9 @@ int main(int argc, char** argv) {
   auto* recompute = sla->add_subcommand("recompute",
                                         "Recompute every SLA clock from the journal and compare it with the live clock");
   recompute->add_flag("--fix", sla_fix, "Replace a clock that differs by its recomputation");
+  bool sla_open = false;
+  recompute->add_flag("--open", sla_open,
+                      "Only the tickets with a clock still running or paused (their due times and timers)");
   kanri::cli::ImportCommand import_cmd;
   auto* import = cli.add_subcommand("import", "Import records from a CSV file through a mapping file (docs/import.md)");
   import->add_option("--type", import_cmd.type, "Record type (checked against the mapping's)");
@@ -103,7 +106,7 @@ int main(int argc, char** argv) {
     if (role_revoke->parsed()) return kanri::cli::run_role_grant(*app, name, role, false);
     if (verify->parsed()) return kanri::cli::run_journal_verify(*app);
     if (import->parsed()) return kanri::cli::run_import(*app, import_cmd);
-    if (recompute->parsed()) return kanri::cli::run_sla_recompute(*app, sla_fix);
+    if (recompute->parsed()) return kanri::cli::run_sla_recompute(*app, sla_fix, sla_open);
   } catch (const std::exception& e) {
     std::cerr << "kanri: " << e.what() << "\n";
     return 2;

@@ -38,6 +38,7 @@
 #include <nlohmann/json.hpp>
 
 #include "lib/gen_support.h"
+#include "processes/record_fields.h"
 
 using nlohmann::json;
 using namespace kanri;
@@ -60,6 +61,10 @@ struct Options {
   std::int64_t spread_days = 365;
   std::int64_t copies = 1;
   bool transitions = true;
+  // --sla: a business calendar and one active SLA per customer covering every service, so every
+  // incident has clocks; states shaped like an open backlog (most tickets open, some paused and
+  // resumed). Off: the data (and its random draws) as before.
+  bool sla = false;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -100,7 +105,7 @@ const std::vector<std::string> kResolutionsEn = {"Configuration corrected.", "Re
 // ---------------------------------------------------------------------------------------------
 // Records
 
-enum class Target { fresh, assigned, in_progress, pending, resolved, closed };
+enum class Target { fresh, assigned, in_progress, pending, resolved, closed, resumed };
 
 struct IncidentPlan {
   json body;
@@ -125,8 +130,15 @@ std::vector<std::string> make_symptoms(Rng& rng, std::int64_t n) {
   return out;
 }
 
-Target target_for_age(Rng& rng, std::int64_t age_days) {
+Target target_for_age(Rng& rng, std::int64_t age_days, bool sla) {
   const double x = uniform(rng);
+  if (sla) {
+    // An open backlog within its targets: few tickets still wait for their response, most are
+    // being worked on (a third of those were paused waiting for the requester and resumed),
+    // some wait for a supplier (paused), a quarter are resolved or closed.
+    static const std::vector<double> backlog = {0.03, 0.12, 0.30, 0.15, 0.15, 0.10, 0.15};
+    return static_cast<Target>(weighted(rng, backlog));
+  }
   if (age_days < 14) {
     static const std::vector<double> recent = {0.15, 0.15, 0.35, 0.10, 0.15, 0.10};
     return static_cast<Target>(weighted(rng, recent));
@@ -140,7 +152,8 @@ struct Draws {
   Zipf orgs, services, groups, categories, symptoms;
 };
 
-IncidentPlan make_incident(Rng& rng, const Reference& ref, const Draws& d, EpochMs opened, std::int64_t age_days) {
+IncidentPlan make_incident(Rng& rng, const Reference& ref, const Draws& d, EpochMs opened, std::int64_t age_days,
+                           bool sla) {
   const auto& [orgs, services, groups, categories, symptoms] = d;
   IncidentPlan p;
   json& b = p.body;
@@ -168,9 +181,61 @@ IncidentPlan make_incident(Rng& rng, const Reference& ref, const Draws& d, Epoch
   if (!ref.orgs.empty()) b["organization"] = ref.orgs[orgs(rng)];
   if (uniform(rng) < 0.3) b["users_affected"] = between(rng, 1, 400);
   b["opened_at"] = format_timestamp(opened);
-  p.target = target_for_age(rng, age_days);
+  p.target = target_for_age(rng, age_days, sla);
   p.assignee = pick(rng, ref.agents);
   return p;
+}
+
+// --sla: the business calendar (Tokyo office hours Monday to Friday 09:00–18:00 with Japan's
+// national holidays and the year-end closure, as the demo's) in use, and for each customer an
+// active SLA on that calendar covering every service, with response and resolution targets per
+// priority: the arithmetic every clock does is the realistic, expensive kind (service hours,
+// weekends, holidays). Submitted and approved by the system principal (no four-eyes conflict).
+Status make_service_levels(store::Connection& c, engine::RecordService& records, const model::Catalogue& cat,
+                           const std::vector<store::Record>& orgs, const std::vector<store::Record>& services) {
+  (void)c;
+  const engine::Principal system = engine::Principal::system();
+  const model::TypeDef* calendar_t = cat.type("business_calendar");
+  const model::TypeDef* agreement_t = cat.type("agreement");
+  const model::TypeDef* target_t = cat.type("service_level_target");
+  if (!calendar_t || !agreement_t || !target_t) return Error::of(ErrorKind::bad_request, "the model has no service level types");
+  json weekdays = json::object();
+  for (const char* d : {"mon", "tue", "wed", "thu", "fri"}) weekdays[d] = json::array({json::array({"09:00", "18:00"})});
+  auto cal = records.create(system, *calendar_t,
+                            {{"name", "東京 平日 9:00–18:00（祝日・年末年始休業）"}, {"time_zone", "Asia/Tokyo"},
+                             {"national_holidays", "japan"}, {"hours", weekdays},
+                             {"closures", json::array({{{"from", "12-29"}, {"to", "01-03"}, {"name", "年末年始"}}})}});
+  if (!cal) return cal.take_error();
+  auto in_use = records.transition(system, *calendar_t, cal->number, "put_in_use", json::object(), std::nullopt);
+  if (!in_use) return in_use.take_error();
+  struct T {
+    const char* metric;
+    const char* priority;
+    const char* time;
+  };
+  static const T targets[] = {{"response", "p1", "PT15M"},   {"response", "p2", "PT30M"},  {"response", "p3", "PT4H"},
+                              {"response", "p4", "PT8H"},    {"resolution", "p1", "PT4H"}, {"resolution", "p2", "PT8H"},
+                              {"resolution", "p3", "PT40H"}, {"resolution", "p4", "PT80H"}};
+  for (const store::Record& org : orgs) {
+    auto a = records.create(system, *agreement_t,
+                            {{"title", "SLA " + processes::text(org, "name") + " (benchmark)"}, {"kind", "sla"}, {"customer", org.id},
+                             {"calendar", cal->id}, {"valid_from", "2025-01-01"}});
+    if (!a) return a.take_error();
+    for (const store::Record& svc : services) {
+      auto l = records.link(system, *agreement_t, a->number, {{"relation", "covers"}, {"target", svc.id}});
+      if (!l) return l.take_error();
+    }
+    for (const T& t : targets) {
+      auto made = records.create(system, *target_t,
+                                 {{"agreement", a->id}, {"metric", t.metric}, {"priority", t.priority}, {"target_time", t.time}});
+      if (!made) return made.take_error();
+    }
+    auto sub = records.transition(system, *agreement_t, a->number, "submit", {{"change_summary", "Benchmark"}}, std::nullopt);
+    if (!sub) return sub.take_error();
+    auto ok = records.transition(system, *agreement_t, a->number, "approve", json::object(), std::nullopt);
+    if (!ok) return ok.take_error();
+  }
+  return ok_status();
 }
 
 // The reference data, created in one transaction when the incident type is still empty.
@@ -239,6 +304,7 @@ Status make_reference(store::Connection& c, engine::RecordService& records, cons
                  {"major_security_risk", "high"}};
   auto made = records.create_within(c, system, *cat.type("resolution_policy"), policy, engine::Scope::all);
   if (!made) return made.take_error();
+  if (opt.sla) return make_service_levels(c, records, cat, *orgs, *services);
   return ok_status();
 }
 
@@ -323,6 +389,9 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   bool no_transitions = false;
   cli.add_flag("--no-transitions", no_transitions, "Leave every incident new");
+  cli.add_flag("--sla", opt.sla,
+               "A business calendar and an active SLA per customer covering every service (every incident gets clocks); "
+               "states of an open backlog");
   CLI11_PARSE(cli, argc, argv);
   opt.transitions = !no_transitions;
 
@@ -405,7 +474,7 @@ int main(int argc, char** argv) {
       std::vector<json> bodies;
       for (std::int64_t i = 0; i < n; ++i) {
         const EpochMs opened = start + (done + i) * step;
-        plans.push_back(make_incident(rng, ref, draws, opened, (now - opened) / kDay));
+        plans.push_back(make_incident(rng, ref, draws, opened, (now - opened) / kDay, opt.sla));
         bodies.push_back(plans.back().body);
         if (now - opened < 30 * kDay) ++window;
       }
@@ -442,6 +511,11 @@ int main(int argc, char** argv) {
             case Target::fresh: break;
             case Target::assigned: st = step_to("assign", {{"assignee", p.assignee}}); break;
             case Target::in_progress: st = step_to("take", {{"assignee", p.assignee}}); break;
+            case Target::resumed:  // paused while waiting for the requester, then worked on again
+              st = step_to("take", {{"assignee", p.assignee}});
+              if (st) st = step_to("wait_requester", {{"pending_reason", p.ja ? "利用者の回答待ち" : "Waiting for the caller's answer"}});
+              if (st) st = step_to("take", {{"assignee", p.assignee}});
+              break;
             case Target::pending:
               st = step_to("take", {{"assignee", p.assignee}});
               if (st) st = step_to("wait_supplier", {{"pending_reason", p.ja ? "ベンダーの回答待ち" : "Waiting for the vendor's fix"}});
@@ -461,7 +535,8 @@ int main(int argc, char** argv) {
         std::cerr << "kanri-bench-incidents: incidents rejected: " << message(s.error()) << "\n";
         return 1;
       }
-      for (auto& p : plans) in_progress += opt.transitions && p.target == Target::in_progress;
+      for (auto& p : plans)
+        in_progress += opt.transitions && (p.target == Target::in_progress || p.target == Target::resumed);
       transitions += batch_transitions;
       done += n;
       const double bs = seconds_since(tb), total = seconds_since(t1), rate = static_cast<double>(done) / total;

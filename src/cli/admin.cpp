@@ -94,12 +94,12 @@ int run_journal_verify(App& app) {
   return 1;
 }
 
-int run_sla_recompute(App& app, bool fix) {
+int run_sla_recompute(App& app, bool fix, bool open_only) {
   engine::RecordService records(*app.catalogue, *app.db, app.rules, app.clock);
-  auto report = processes::service_level::recompute_clocks(records, fix);
+  auto report = processes::service_level::recompute_clocks(records, fix, open_only);
   for (auto& d : report.differences) std::cout << "DIFFERS " << d << "\n";
   std::cout << (report.differences.empty() ? "OK: " : "") << report.clocks << " clocks of " << report.tickets
-            << " tickets recomputed from the journal; " << report.differences.size() << " differ from the live clocks"
+            << (open_only ? " open" : "") << " tickets recomputed from the journal; " << report.differences.size() << " differ from the live clocks"
             << (fix && !report.differences.empty() ? " (replaced by their recomputation)" : "") << "\n";
   return report.differences.empty() || fix ? 0 : 1;
 }

@@ -131,6 +131,16 @@ std::vector<JournalEntry> record_history(Connection& c, const std::string& type,
   return out;
 }
 
+std::vector<JournalEntry> record_history(Connection& c, const std::string& type, std::int64_t id, const std::string& action) {
+  Rows rows = c.query(
+      fmt::format("SELECT {} FROM journal WHERE record_type = ? AND record_id = ? AND action = ? ORDER BY seq", kColumns),
+      {type, id, action});
+  std::vector<JournalEntry> out;
+  out.reserve(rows.size());
+  for (auto& row : rows.rows) out.push_back(read_entry(row));
+  return out;
+}
+
 namespace {
 JournalVerdict verify_chain(Connection& c);
 }  // namespace

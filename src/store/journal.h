@@ -50,6 +50,8 @@ void journal_event(Connection& c, const Actor& by, EpochMs at, const std::string
 
 // Entries about one record, oldest first.
 std::vector<JournalEntry> record_history(Connection& c, const std::string& type, std::int64_t id);
+// Only the entries of one action (the SLA recompute reads its "sla_clock" entries).
+std::vector<JournalEntry> record_history(Connection& c, const std::string& type, std::int64_t id, const std::string& action);
 
 struct JournalVerdict {
   bool ok = true;

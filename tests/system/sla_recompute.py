@@ -10,7 +10,9 @@ overrides and their removal), and the calendar gains a holiday half-way. Asserte
   - `kanri sla recompute` recomputes every clock from the journal, finds none that differs and
     exits 0;
   - a clock altered behind the server's back is found (exit 1, "DIFFERS INC-… resolution:
-    elapsed_ms …"), `--fix` replaces it with its recomputation, and a second run is clean.
+    elapsed_ms …"), `--fix` replaces it with its recomputation, and a second run is clean;
+  - `--open` recomputes all the clocks of the tickets with a clock running or paused and only
+    those: a ticket whose clocks all stopped, altered, is left to the full recompute.
 
     python3 tests/system/sla_recompute.py --engine sqlite|postgres [--keep]
 """
@@ -150,6 +152,26 @@ def test(args, t: systest.Checks):
         r = srv.run("sla", "recompute", check=False)
         t.check(r.returncode == 0 and expected in r.stdout, "and a second run is clean",
                 lambda: f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+
+        t.step("kanri sla recompute --open")
+        open_tickets = int(db.scalar("SELECT COUNT(DISTINCT record_id) FROM sla_clocks WHERE mode <> 'stopped'"))
+        open_clocks = int(db.scalar("SELECT COUNT(*) FROM sla_clocks WHERE record_id IN "
+                                    "(SELECT record_id FROM sla_clocks WHERE mode <> 'stopped')"))
+        t.check(0 < open_tickets <= INCIDENTS, f"tickets with a clock running or paused: {open_tickets} of {INCIDENTS}")
+        r = srv.run("sla", "recompute", "--open", check=False)
+        t.check(r.returncode == 0 and f"OK: {open_clocks} clocks of {open_tickets} open tickets recomputed" in r.stdout,
+                "--open recomputes only the tickets with a clock running or paused, all of their clocks",
+                lambda: f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+        stopped = db.scalar("SELECT record_id FROM sla_clocks GROUP BY record_id HAVING SUM(CASE WHEN mode <> 'stopped' THEN 1 ELSE 0 END) = 0 LIMIT 1")
+        stopped_number = db.scalar(f"SELECT number FROM rec_incident WHERE id = {int(stopped)}") if stopped else None
+        if stopped_number:
+            db.execute(f"UPDATE sla_clocks SET elapsed_ms = elapsed_ms + 1000 WHERE record_id = {int(stopped)}")
+            r = srv.run("sla", "recompute", "--open", check=False)
+            t.check(r.returncode == 0 and stopped_number not in r.stdout,
+                    "--open leaves the tickets whose clocks all stopped alone", lambda: f"exit {r.returncode}\n{r.stdout}")
+            r = srv.run("sla", "recompute", "--fix", check=False)
+            t.check(r.returncode == 0 and f"DIFFERS {stopped_number}" in r.stdout, "while the full recompute finds them",
+                    lambda: f"exit {r.returncode}\n{r.stdout}")
 
 
 if __name__ == "__main__":

@@ -85,32 +85,34 @@ std::optional<BusinessCalendar> CalendarsAsOf::build(const store::Record& r) {
 
 std::map<std::string, Replayed> replay_ticket(store::Connection& c, engine::RecordService& records,
                                               CalendarsAsOf& calendars, const std::string& type, std::int64_t id,
-                                              EpochMs until) {
+                                              std::optional<EpochMs> until) {
   std::map<std::string, Replayed> out;
   std::map<std::string, TimelineBuilder> builders;
   std::map<std::string, ClockPolicy> policies;
-  for (auto& e : store::record_history(c, type, id)) {
-    if (e.action != "sla_clock") continue;
+  for (auto& e : store::record_history(c, type, id, "sla_clock")) {
     json entry = json::parse(e.changes, nullptr, false);
     if (!entry.is_object()) continue;
     for (auto& [metric, part] : entry.items()) {
       if (!part.is_object()) continue;
-      auto [pit, _] = policies.try_emplace(metric, ClockPolicy::of(type, metric));
-      auto bit = builders.try_emplace(metric, pit->second).first;
+      auto pit = policies.find(metric);
+      if (pit == policies.end()) pit = policies.emplace(metric, ClockPolicy::of(type, metric)).first;
+      TimelineBuilder* builder = until ? &builders.try_emplace(metric, pit->second).first->second : nullptr;
       Replayed& r = out[metric];
       if (part.contains("calendar") && part["calendar"].is_number_integer()) r.calendar_id = part["calendar"].get<std::int64_t>();
       const BusinessCalendar& cal = calendars.at(r.calendar_id, e.at);
-      for (auto& ev : part.value("events", json::array()))
-        bit->second.add({ev.value("at", EpochMs{0}), ev.value("state", ""), ev.value("target_ms", std::int64_t{0}),
-                         ev.value("target_ref", "")},
-                        cal);
+      for (auto& ev : part.value("events", json::array())) {
+        const ClockEvent event{ev.value("at", EpochMs{0}), ev.value("state", ""), ev.value("target_ms", std::int64_t{0}),
+                               ev.value("target_ref", "")};
+        if (builder) builder->add(event, cal);
+        else r.clock = advance(r.clock, event, cal, pit->second);
+      }
       r.last_written = e.at;
     }
   }
   for (auto& [metric, b] : builders) {
     Replayed& r = out[metric];
     r.clock = b.clock();
-    r.timeline = b.finish(until, calendars.at(r.calendar_id, until));
+    r.timeline = b.finish(*until, calendars.at(r.calendar_id, *until));
   }
   return out;
 }

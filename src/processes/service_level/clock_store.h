@@ -56,11 +56,12 @@ struct Replayed {
   EpochMs last_written = 0;
 };
 
-// Every clock of the ticket replayed from its "sla_clock" journal entries, the timelines up to
-// `until`.
+// Every clock of the ticket replayed from its "sla_clock" journal entries, with the timelines up
+// to `until` when one is given. Without (a recompute), only the clocks: each event advances its
+// clock once, and no calendar is looked up as of `until`.
 std::map<std::string, Replayed> replay_ticket(store::Connection& c, engine::RecordService& records,
                                               CalendarsAsOf& calendars, const std::string& type, std::int64_t id,
-                                              EpochMs until);
+                                              std::optional<EpochMs> until);
 // A timeline as the API shows it: [{from, to, mode, state, business_ms, business, target_time, target_ref}].
 nlohmann::json timeline_json(const std::vector<ClockSegment>& timeline);
 // {id, number} of a record of `type`, {id} when it is gone, null without an id.

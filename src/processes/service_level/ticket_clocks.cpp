@@ -312,20 +312,37 @@ void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService&
   }});
 }
 
-RecomputeReport recompute_clocks(engine::RecordService& records, bool fix) {
+RecomputeReport recompute_clocks(engine::RecordService& records, bool fix, bool open_only) {
   RecomputeReport report;
   std::vector<store::StoredClock> fixes;
   records.database().read([&](store::Connection& c) {
+    // One snapshot for the whole recompute: a server writing meanwhile does not make a ticket's
+    // clock and its journal look apart, and SQLite takes its read lock once instead of for
+    // every statement.
+    c.execute(c.dialect() == store::Dialect::postgres ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN");
+    struct End {
+      store::Connection& c;
+      ~End() {
+        try {
+          c.execute("COMMIT");
+        } catch (...) {
+        }
+      }
+    } end{c};
     CalendarsAsOf calendars(c, records);
     std::vector<std::pair<std::string, std::int64_t>> tickets;
-    for (auto& row : c.query("SELECT DISTINCT record_type, record_id FROM sla_clocks ORDER BY record_type, record_id", {}).rows)
+    const std::string which = open_only ? " WHERE mode <> 'stopped'" : "";
+    for (auto& row :
+         c.query("SELECT DISTINCT record_type, record_id FROM sla_clocks" + which + " ORDER BY record_type, record_id", {}).rows)
       tickets.emplace_back(as_text(row[0]), as_int(row[1]));
     for (auto& [type, id] : tickets) {
       ++report.tickets;
       std::string number = type + " " + std::to_string(id);
-      if (const model::TypeDef* t = records.catalogue().type(type))
-        if (auto r = records.store().find(c, *t, id)) number = r->number;
-      auto replayed = replay_ticket(c, records, calendars, type, id, 0);
+      if (const model::TypeDef* t = records.catalogue().type(type)) {
+        store::Rows n = c.query("SELECT number FROM " + t->table() + " WHERE id = ?", {id});  // not the whole record
+        if (!n.empty()) number = as_text(n[0][0]);
+      }
+      auto replayed = replay_ticket(c, records, calendars, type, id, std::nullopt);
       for (auto& k : store::ticket_clocks(c, type, id)) {
         ++report.clocks;
         auto it = replayed.find(k.metric);
