@@ -45,11 +45,13 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PASSWORD = "Export-Passw0rd-xlsx-1"
 
 SERVICE_HEADERS_JA = ["番号", "状態", "作成日時", "更新日時", "サービス名", "説明", "提供組織", "サービスオーナー", "重要度",
-                      "可用性目標（%）", "利用者数", "サポート時間", "稼働開始日", "レビュー間隔", "次回レビュー日",
+                      "可用性目標（%）", "利用者数", "サポート時間", "サービス時間", "重要度区分", "重要度の等級", "機密性",
+                      "完全性", "可用性（重要度）", "重要度（要約）", "内部メモ", "稼働開始日", "レビュー間隔", "次回レビュー日",
                       "最終インシデント日時", "廃止理由", "追加属性"]
 SERVICE_HEADERS_EN = ["Number", "State", "Created", "Updated", "Name", "Description", "Providing organization",
                       "Service owner", "Criticality", "Availability target (%)", "Number of users", "Support hours",
-                      "Live since", "Review interval", "Next review", "Last incident", "Retirement reason",
+                      "Service hours", "Importance scheme", "Importance class", "Confidentiality", "Integrity",
+                      "Availability (importance)", "Importance", "Internal notes", "Live since", "Review interval", "Next review", "Last incident", "Retirement reason",
                       "Additional attributes"]
 
 
