@@ -58,6 +58,10 @@ std::vector<StoredClock> clocks_decided_between(Connection& c, EpochMs from, Epo
                      {from, to, from, to, from, to, now});
 }
 
+std::vector<StoredClock> running_clocks_of_calendar(Connection& c, std::int64_t calendar_id) {
+  return read_clocks(c, "mode = 'running' AND calendar_id = ? ORDER BY id", {calendar_id});
+}
+
 std::vector<StoredClock> running_clocks_due_before(Connection& c, EpochMs until, int limit) {
   return read_clocks(c, "mode = 'running' AND due_at IS NOT NULL AND due_at < ? ORDER BY due_at, id LIMIT ?",
                      {until, static_cast<std::int64_t>(limit)});

@@ -1,6 +1,7 @@
 #include "processes/service_level/ticket_clocks.h"
 
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "processes/record_fields.h"
@@ -210,9 +211,43 @@ Status ticket_changed(const engine::RecordChange& ch) {
 
 }  // namespace
 
+namespace {
+
+// A calendar's hours, holidays or closures changed: the clocks running under it are due when the
+// calendar as it is now says (what their next change would compute anyway), and their
+// threshold timers move with them, in the calendar's transaction. What they counted so far
+// stays; the journal of each ticket is untouched (its next change records the calendar again).
+Status calendar_changed(const engine::RecordChange& ch) {
+  if (!ch.records || ch.action == "create" || !ch.changes.is_object()) return ok_status();
+  bool relevant = false;
+  for (const char* f : {"time_zone", "hours", "national_holidays", "extra_holidays", "closures"})
+    relevant = relevant || ch.changes.contains(f);
+  if (!relevant) return ok_status();
+  const BusinessCalendar cal = calendar_for(ch.connection, *ch.records, ch.record.id);
+  std::map<std::string, std::string> tables;
+  for (auto& k : store::running_clocks_of_calendar(ch.connection, ch.record.id)) {
+    const ClockState state = state_of(k);
+    const std::optional<EpochMs> due = k.target_ms > 0 ? due_at(state, cal) : std::nullopt;
+    if (due != k.due_at) {
+      k.due_at = due;
+      store::save_clock(ch.connection, k);
+    }
+    std::optional<std::int64_t> org;
+    if (const model::TypeDef* t = ch.records->catalogue().type(k.record_type)) {
+      store::Rows r = ch.connection.query("SELECT org_id FROM " + t->table() + " WHERE id = ?", {k.record_id});
+      if (!r.empty() && !is_null(r[0][0])) org = as_int(r[0][0]);
+    }
+    set_threshold_timers(ch.connection, k, state, cal, org, ch.at);
+  }
+  return ok_status();
+}
+
+}  // namespace
+
 void register_ticket_clock_rules(engine::RuleRegistry& rules) {
   rules.add_observer("incident", ticket_changed);
   rules.add_observer("service_request", ticket_changed);
+  rules.add_observer("business_calendar", calendar_changed);
 }
 
 void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService& records) {
@@ -351,7 +386,9 @@ RecomputeReport recompute_clocks(engine::RecordService& records, bool fix, bool 
           continue;
         }
         const ClockState& r = it->second.clock;
-        const BusinessCalendar& cal = calendars.at(k.calendar_id, it->second.last_written);
+        // Due under the calendar as it is now: an edit of the calendar moves the due times of
+        // the clocks running under it (calendar_changed).
+        const BusinessCalendar& cal = calendars.at(k.calendar_id, std::numeric_limits<EpochMs>::max());
         const std::optional<EpochMs> due = r.target_ms > 0 ? due_at(r, cal) : std::nullopt;
         std::vector<std::string> diff;
         auto compare = [&](const char* what, const auto& stored, const auto& again) {
