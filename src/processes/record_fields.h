@@ -35,6 +35,14 @@ inline void set(store::Record& r, const char* name, Value v) {
   if (const model::FieldDef* f = r.type->field(name)) r.fields[f->position] = std::move(v);
 }
 
+// The priority one step more urgent (p4 → p3 … p2 → p1); p1, and what is not a priority, stay.
+inline std::string one_priority_higher(const std::string& p) {
+  if (p == "p4") return "p3";
+  if (p == "p3") return "p2";
+  if (p == "p2") return "p1";
+  return p;
+}
+
 // Whether the write changes the field (a create "changes" every field it gives a value).
 inline bool changed(const store::Record* before, const store::Record& after, const char* name) {
   return before ? field(*before, name) != field(after, name) : !is_null(field(after, name));

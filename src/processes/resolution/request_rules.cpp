@@ -21,13 +21,6 @@ namespace {
 
 std::vector<std::string> usernames(const std::string& text) { return listed(text, false); }
 
-std::string one_higher(const std::string& priority) {
-  if (priority == "p4") return "p3";
-  if (priority == "p3") return "p2";
-  if (priority == "p2") return "p1";
-  return priority;
-}
-
 Status request_write(engine::WriteContext& w, PolicyCache& policies) {
   store::Record& r = w.after;
   std::vector<FieldError> errors;
@@ -47,7 +40,7 @@ Status request_write(engine::WriteContext& w, PolicyCache& policies) {
     const auto policy = policies.get(w.connection, w.records->store(), w.catalogue);
     if (!policy->vip_group.empty() && !is_null(field(r, "requester"))) {
       for (auto& g : store::user_groups(w.connection, as_int(field(r, "requester"))))
-        if (g.name == policy->vip_group && g.active) priority = one_higher(priority);
+        if (g.name == policy->vip_group && g.active) priority = one_priority_higher(priority);
     }
     set(r, "priority", priority);
     if (auto target = opt_int(*type, "target_time")) set(r, "due_at", r.created_at + *target);

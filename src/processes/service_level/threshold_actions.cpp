@@ -17,12 +17,6 @@ bool known_threshold(int percent) {
 
 bool is_priority(const std::string& p) { return p == "p1" || p == "p2" || p == "p3" || p == "p4"; }
 
-// "p3" → "p2"; p1 stays.
-std::string one_higher(const std::string& p) {
-  if (p.size() == 2 && p[0] == 'p' && p[1] > '1' && p[1] <= '4') return std::string("p") + static_cast<char>(p[1] - 1);
-  return p;
-}
-
 }  // namespace
 
 Result<std::vector<ThresholdAction>> read_threshold_actions(store::Connection& c, engine::RecordService& records,
@@ -111,7 +105,7 @@ Result<ThresholdOutcome> run_threshold_actions(store::Connection& c, engine::Rec
       done = "escalate " + (g ? g->number : std::to_string(*a.group));
     } else if (a.action == "raise_priority") {
       const std::string now = text(current, "priority");
-      const std::string to = a.priority.empty() ? one_higher(now) : a.priority;
+      const std::string to = a.priority.empty() ? one_priority_higher(now) : a.priority;
       if (now.empty() || to >= now) continue;  // "p1" < "p2": already as high
       // change_within runs no write rule, so the priority is set as the incident's rule would
       // set it from an override (the override wins), the override kept for later writes.

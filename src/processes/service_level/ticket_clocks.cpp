@@ -224,7 +224,17 @@ Status calendar_changed(const engine::RecordChange& ch) {
     relevant = relevant || ch.changes.contains(f);
   if (!relevant) return ok_status();
   const BusinessCalendar cal = calendar_for(ch.connection, *ch.records, ch.record.id);
-  std::map<std::string, std::string> tables;
+  // The organization of each ticket with a running clock here (its timers carry it): one query
+  // per ticket type, not one per clock.
+  std::map<std::pair<std::string, std::int64_t>, std::int64_t> orgs;
+  for (const char* type : {"incident", "service_request"})
+    if (const model::TypeDef* t = ch.records->catalogue().type(type))
+      for (auto& row : ch.connection.query("SELECT t.id, t.org_id FROM " + t->table() +
+                                               " t JOIN sla_clocks k ON k.record_id = t.id AND k.record_type = ?"
+                                               " WHERE k.mode = 'running' AND k.calendar_id = ? AND t.org_id IS NOT NULL",
+                                           {std::string(type), ch.record.id})
+                               .rows)
+        orgs[{type, as_int(row[0])}] = as_int(row[1]);
   for (auto& k : store::running_clocks_of_calendar(ch.connection, ch.record.id)) {
     const ClockState state = state_of(k);
     const std::optional<EpochMs> due = k.target_ms > 0 ? due_at(state, cal) : std::nullopt;
@@ -232,12 +242,9 @@ Status calendar_changed(const engine::RecordChange& ch) {
       k.due_at = due;
       store::save_clock(ch.connection, k);
     }
-    std::optional<std::int64_t> org;
-    if (const model::TypeDef* t = ch.records->catalogue().type(k.record_type)) {
-      store::Rows r = ch.connection.query("SELECT org_id FROM " + t->table() + " WHERE id = ?", {k.record_id});
-      if (!r.empty() && !is_null(r[0][0])) org = as_int(r[0][0]);
-    }
-    set_threshold_timers(ch.connection, k, state, cal, org, ch.at);
+    auto org = orgs.find({k.record_type, k.record_id});
+    set_threshold_timers(ch.connection, k, state, cal, org == orgs.end() ? std::nullopt : std::optional(org->second),
+                         ch.at);
   }
   return ok_status();
 }
@@ -434,13 +441,13 @@ Result<json> ticket_clocks_json(engine::RecordService& records, const engine::Pr
                                 const std::string& key, EpochMs now) {
   const model::TypeDef* t = records.catalogue().type(type);
   if (!t) return Error::of(ErrorKind::not_found, "report.unavailable", {{"type", type}});
-  auto incident = records.get(p, *t, key);
-  if (!incident) return incident.take_error();
+  auto ticket = records.get(p, *t, key);
+  if (!ticket) return ticket.take_error();
   json items = json::array();
   records.database().read([&](store::Connection& c) {
     CalendarsAsOf calendars(c, records);
-    auto replayed = replay_ticket(c, records, calendars, type, incident->id, now);
-    for (auto& k : store::ticket_clocks(c, type, incident->id)) {
+    auto replayed = replay_ticket(c, records, calendars, type, ticket->id, now);
+    for (auto& k : store::ticket_clocks(c, type, ticket->id)) {
       const BusinessCalendar cal = calendar_for(c, records, k.calendar_id);
       ClockState s = state_of(k);
       auto when = [](const std::optional<EpochMs>& v) { return v ? json(format_timestamp(*v)) : json(nullptr); };
@@ -462,7 +469,7 @@ Result<json> ticket_clocks_json(engine::RecordService& records, const engine::Pr
                        {"timeline", timeline_json(replayed[k.metric].timeline)}});
     }
   });
-  return json{{type == "incident" ? "incident" : "ticket", {{"id", incident->id}, {"number", incident->number}}},
+  return json{{type == "incident" ? "incident" : "ticket", {{"id", ticket->id}, {"number", ticket->number}}},
               {"items", items}};
 }
 
