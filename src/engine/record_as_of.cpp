@@ -68,6 +68,17 @@ Result<Record> RecordService::as_of_within(store::Connection& c, const model::Ty
   return r;
 }
 
+Record RecordService::before_change(const Record& now, const json& changes) {
+  Record r = now;
+  if (!changes.is_object() || !r.type) return r;
+  for (auto& [name, pair] : changes.items()) {
+    if (!pair.is_array() || pair.size() != 2) continue;
+    if (name == "state") r.state = pair[0].is_string() ? pair[0].get<std::string>() : "";
+    else if (const model::FieldDef* f = r.type->field(name)) r.fields[f->position] = from_journal(*f, pair[0]);
+  }
+  return r;
+}
+
 Result<Record> RecordService::as_of(const Principal& p, const model::TypeDef& t, std::string_view key, EpochMs at) {
   std::optional<Result<Record>> out;
   db_.read([&](store::Connection& c) {

@@ -134,6 +134,9 @@ class RecordService {
   Result<Record> as_of(const Principal& p, const model::TypeDef& t, std::string_view key, EpochMs at);
   // The same inside the caller's read or write, without access checks (for rules).
   Result<Record> as_of_within(store::Connection& c, const model::TypeDef& t, std::string_view key, EpochMs at);
+  // The record as it was just before a change: `now` with each field of `changes` (as journaled:
+  // field -> [before, after]) back to its before value. For an observer that compares.
+  static Record before_change(const Record& now, const nlohmann::json& changes);
   Result<std::vector<store::JournalEntry>> history(const Principal& p, const model::TypeDef& t,
                                                    std::string_view key);
 

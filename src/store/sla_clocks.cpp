@@ -105,6 +105,10 @@ std::int64_t save_clock(Connection& c, const StoredClock& k) {
   return as_int(r[0][0]);
 }
 
+void set_clock_due(Connection& c, std::int64_t clock_id, std::optional<EpochMs> due_at) {
+  c.run("UPDATE sla_clocks SET due_at = ? WHERE id = ?", {val(due_at), clock_id});
+}
+
 bool add_fired_threshold(Connection& c, std::int64_t clock_id, const std::string& target_ref, int percent) {
   const std::string p = std::to_string(percent);
   return c.run("UPDATE sla_clocks SET thresholds_fired = CASE WHEN thresholds_fired = '' THEN ? ELSE thresholds_fired || ',' || ? "

@@ -44,6 +44,8 @@ std::vector<StoredClock> running_clocks_due_before(Connection& c, EpochMs until,
 // Inserts the clock (id 0) or replaces it, all but its thresholds_fired (a threshold job may
 // have written that meanwhile); returns its id.
 std::int64_t save_clock(Connection& c, const StoredClock& clock);
+// Sets only the clock's due time (a calendar edit moved it).
+void set_clock_due(Connection& c, std::int64_t clock_id, std::optional<EpochMs> due_at);
 // Adds `percent` to the thresholds a clock passed, if it still counts against `target_ref`
 // (one statement, so a concurrent change of the clock is not overwritten); false otherwise.
 bool add_fired_threshold(Connection& c, std::int64_t clock_id, const std::string& target_ref, int percent);

@@ -22,13 +22,14 @@ using json = nlohmann::json;
 namespace {
 
 const char* const kMetrics[] = {"response", "resolution"};
-// A running clock's timer fires at each of kThresholds (threshold_actions.h): a notice (the
-// sla_threshold event, which subscriptions turn into mails), the target's threshold actions,
-// and at 100 % the breach.
+// A running clock has one timer: the first of kThresholds (threshold_actions.h) it has not passed
+// under its target. When it fires (a notice, the sla_threshold event that subscriptions turn into
+// mails; the target's threshold actions; at 100 % the breach) it sets the timer to the next share,
+// so a clock costs one pending job, and a change or a calendar edit moves one.
 constexpr const char* kThresholdJob = "sla.threshold";
 
-std::string threshold_key(const store::StoredClock& k, int percent) {
-  return "sla:" + k.record_type + ":" + std::to_string(k.record_id) + ":" + k.metric + ":" + std::to_string(percent);
+std::string timer_key(const store::StoredClock& k) {
+  return "sla:" + k.record_type + ":" + std::to_string(k.record_id) + ":" + k.metric;
 }
 
 bool fired(const store::StoredClock& k, int percent) {
@@ -43,32 +44,48 @@ bool fired(const store::StoredClock& k, int percent) {
   return false;
 }
 
-// The clock's threshold timers after a change: set (or moved) to when a running clock reaches
-// each share not yet passed under its target, cancelled while it is paused or stopped. A share
-// already reached fires at once.
-void set_threshold_timers(store::Connection& c, const store::StoredClock& k, const ClockState& clock,
-                          const BusinessCalendar& cal, std::optional<std::int64_t> org_id, EpochMs now) {
-  bool any = false;
+struct NextThreshold {
+  int percent = 0;
+  EpochMs at = 0;
+  bool operator==(const NextThreshold& o) const { return percent == o.percent && at == o.at; }
+};
+
+// The first share not yet passed that a running clock with a target reaches, and when.
+std::optional<NextThreshold> next_threshold(const store::StoredClock& k, const ClockState& clock,
+                                            const BusinessCalendar& cal) {
+  if (clock.mode != ClockMode::running || clock.target_ms <= 0) return std::nullopt;
   for (int percent : kThresholds) {
-    const std::string key = threshold_key(k, percent);
-    std::optional<EpochMs> at;
-    if (clock.mode == ClockMode::running && clock.target_ms > 0 && !fired(k, percent))
-      at = threshold_at(clock, percent / 100.0, cal);
-    if (!at) {
-      store::cancel_job(c, key, now);
-      continue;
-    }
-    store::JobSpec spec;
-    spec.kind = kThresholdJob;
-    spec.key = key;
-    spec.due_at = std::max(*at, now);
-    spec.org_id = org_id;
-    spec.payload = {{"record_type", k.record_type}, {"record_id", k.record_id}, {"metric", k.metric},
-                    {"percent", percent},           {"target_ref", k.target_ref}};
-    store::schedule_job(c, spec, now);
-    any = true;
+    if (fired(k, percent)) continue;
+    auto at = threshold_at(clock, percent / 100.0, cal);
+    if (!at) return std::nullopt;  // never reached (a calendar without hours from here on)
+    return NextThreshold{percent, *at};
   }
-  if (any) jobs::wake();
+  return std::nullopt;
+}
+
+void schedule_timer(store::Connection& c, const store::StoredClock& k, const NextThreshold& next,
+                    std::optional<std::int64_t> org_id, EpochMs now) {
+  store::JobSpec spec;
+  spec.kind = kThresholdJob;
+  spec.key = timer_key(k);
+  spec.due_at = std::max(next.at, now);  // a share already reached fires at once
+  spec.org_id = org_id;
+  spec.payload = {{"record_type", k.record_type}, {"record_id", k.record_id}, {"metric", k.metric},
+                  {"percent", next.percent},      {"target_ref", k.target_ref}};
+  store::schedule_job(c, spec, now);
+}
+
+// The clock's timer after a change: set (or moved) to its next share while it runs under a
+// target, cancelled while it is paused or stopped.
+void set_threshold_timer(store::Connection& c, const store::StoredClock& k, const ClockState& clock,
+                         const BusinessCalendar& cal, std::optional<std::int64_t> org_id, EpochMs now) {
+  auto next = next_threshold(k, clock, cal);
+  if (!next) {
+    store::cancel_job(c, timer_key(k), now);
+    return;
+  }
+  schedule_timer(c, k, *next, org_id, now);
+  jobs::wake();
 }
 
 struct Applicable {
@@ -196,7 +213,7 @@ Status ticket_changed(const engine::RecordChange& ch) {
       store::clear_fired_thresholds(ch.connection, k.id);
       k.thresholds_fired.clear();
     }
-    set_threshold_timers(ch.connection, k, c, cal, incident.org_id, ch.at);
+    set_threshold_timer(ch.connection, k, c, cal, incident.org_id, ch.at);
     journaled[metric] = {{"events", applied},
                          {"calendar", k.calendar_id ? json(*k.calendar_id) : json(nullptr)},
                          {"state", k.mode},
@@ -217,6 +234,9 @@ namespace {
 // calendar as it is now says (what their next change would compute anyway), and their
 // threshold timers move with them, in the calendar's transaction. What they counted so far
 // stays; the journal of each ticket is untouched (its next change records the calendar again).
+// Only the clocks the edit moves are written: each one's due time and next share are computed
+// under the calendar as it was and as it is, and a clock whose both stay put (a holiday added
+// after its due time) is left alone, so an edit costs its arithmetic plus what it moved.
 Status calendar_changed(const engine::RecordChange& ch) {
   if (!ch.records || ch.action == "create" || !ch.changes.is_object()) return ok_status();
   bool relevant = false;
@@ -224,28 +244,46 @@ Status calendar_changed(const engine::RecordChange& ch) {
     relevant = relevant || ch.changes.contains(f);
   if (!relevant) return ok_status();
   const BusinessCalendar cal = calendar_for(ch.connection, *ch.records, ch.record.id);
-  // The organization of each ticket with a running clock here (its timers carry it): one query
-  // per ticket type, not one per clock.
+  // As it was: the calendar the stored due times and timers were computed under (each edit
+  // refreshes them, so the one before this edit). One that could not be read then is no
+  // baseline: every clock is written.
+  std::optional<BusinessCalendar> before;
+  if (auto d = calendar_of(engine::RecordService::before_change(ch.record, ch.changes)))
+    if (auto made = BusinessCalendar::make(std::move(d).value())) before = std::move(*made);
+  // The organization of each ticket whose clock moved (its timer carries it), read once per
+  // ticket type for all of them when the first one moves.
   std::map<std::pair<std::string, std::int64_t>, std::int64_t> orgs;
-  for (const char* type : {"incident", "service_request"})
-    if (const model::TypeDef* t = ch.records->catalogue().type(type))
-      for (auto& row : ch.connection.query("SELECT t.id, t.org_id FROM " + t->table() +
-                                               " t JOIN sla_clocks k ON k.record_id = t.id AND k.record_type = ?"
-                                               " WHERE k.mode = 'running' AND k.calendar_id = ? AND t.org_id IS NOT NULL",
-                                           {std::string(type), ch.record.id})
-                               .rows)
-        orgs[{type, as_int(row[0])}] = as_int(row[1]);
+  bool orgs_read = false;
+  auto org_of = [&](const store::StoredClock& k) -> std::optional<std::int64_t> {
+    if (!orgs_read) {
+      orgs_read = true;
+      for (const char* type : {"incident", "service_request"})
+        if (const model::TypeDef* t = ch.records->catalogue().type(type))
+          for (auto& row : ch.connection.query("SELECT t.id, t.org_id FROM " + t->table() +
+                                                   " t JOIN sla_clocks k ON k.record_id = t.id AND k.record_type = ?"
+                                                   " WHERE k.mode = 'running' AND k.calendar_id = ? AND t.org_id IS NOT NULL",
+                                               {std::string(type), ch.record.id})
+                                   .rows)
+            orgs[{type, as_int(row[0])}] = as_int(row[1]);
+    }
+    auto it = orgs.find({k.record_type, k.record_id});
+    return it == orgs.end() ? std::nullopt : std::optional(it->second);
+  };
+  bool moved_timer = false;
   for (auto& k : store::running_clocks_of_calendar(ch.connection, ch.record.id)) {
     const ClockState state = state_of(k);
     const std::optional<EpochMs> due = k.target_ms > 0 ? due_at(state, cal) : std::nullopt;
-    if (due != k.due_at) {
-      k.due_at = due;
-      store::save_clock(ch.connection, k);
+    if (due != k.due_at) store::set_clock_due(ch.connection, k.id, due);
+    const auto next = next_threshold(k, state, cal);
+    if (before && next == next_threshold(k, state, *before)) continue;
+    if (!next) {
+      store::cancel_job(ch.connection, timer_key(k), ch.at);
+      continue;
     }
-    auto org = orgs.find({k.record_type, k.record_id});
-    set_threshold_timers(ch.connection, k, state, cal, org == orgs.end() ? std::nullopt : std::optional(org->second),
-                         ch.at);
+    schedule_timer(ch.connection, k, *next, org_of(k), ch.at);
+    moved_timer = true;
   }
+  if (moved_timer) jobs::wake();
   return ok_status();
 }
 
@@ -287,6 +325,14 @@ void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService&
       if (!record) return ok_status();
       // Only this mark is written: the clock's state stays whatever a change made it meanwhile.
       if (!store::add_fired_threshold(c, k->id, k->target_ref, percent)) return ok_status();
+      // The clock's timer goes on to the next share. (A timer of one share each, as clocks had
+      // before they had one timer, leaves that to its siblings.)
+      k->thresholds_fired += (k->thresholds_fired.empty() ? "" : ",") + std::to_string(percent);
+      if (ctx.job.key == timer_key(*k))
+        if (auto next = next_threshold(*k, clock, cal)) {
+          schedule_timer(c, *k, *next, ctx.job.org_id, now);
+          jobs::wake();
+        }
       const auto reached = threshold_at(clock, percent / 100.0, cal).value_or(now);
       const auto due = due_at(clock, cal);
       const std::string label = metric + " " + std::to_string(percent) + " % (" + readable_duration(clock.target_ms) + ")";
