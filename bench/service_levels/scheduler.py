@@ -14,8 +14,8 @@ database with many open clocks and their threshold timers pending.
    come due by themselves while service hours pass) are counted.
 3. Firing delay: an organization, a service, a 24×7 calendar and an SLA (response 4 s, resolution
    8 s) made through the API, approved by a second user (four eyes), then --probes incidents one
-   second apart: each has six timers (50/75/100 % of each target, due 2, 3, 4 and 4, 6, 8 s after
-   it was recorded). The delay of each is the job's finished_at − due_at in the jobs table, and
+   second apart: each has six timer firings (50/75/100 % of each target, due 2, 3, 4 and 4, 6, 8 s
+   after it was recorded; a clock's one timer moves on to its next share when it fires). The delay of each is the job's finished_at − due_at in the jobs table, and
    for the 100 % ones also the sla_breach journal entry's time − the due time it names.
 Only SQLite (the database file is read directly, read-only, next to the server).
 """

@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Issue #7 (a): the due times of the open tickets computed again, as a business calendar's edit
+does it: `PATCH /api/v1/business_calendars/{id}` on a `kanri serve` (job workers off, so nothing
+else writes) over a database with many running clocks under that calendar. The edit's response
+comes after its transaction committed, which holds every due time and threshold timer it moved.
+
+    calendar_edit.py --base URL --token T --db SQLITE_FILE --out FILE.json [--repeat 1]
+
+Three edits, in this order, each timed with the clock of this process around the request:
+  holiday_far   a holiday three months ahead: no running clock is due that late, so nothing
+                moves; what is left is the arithmetic (each clock's due time and next share
+                under the calendar as it was and as it is) and the reads.
+  holiday_soon  the next weekday (Asia/Tokyo) a holiday: most clocks are due after it.
+  hours         Monday to Friday 09:00-17:30 instead of 09:00-18:00: every running clock moves.
+For each: the running clocks under the calendar, how many due times changed (compared row by row,
+read-only, next to the server) and how many threshold timers were rewritten.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sqlite3
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def log(msg: str) -> None:
+    print(time.strftime("%H:%M:%S", time.gmtime()) + " bench: " + msg, file=sys.stderr, flush=True)
+
+
+def call(base: str, token: str, method: str, path: str, body: dict | None = None, etag: str | None = None):
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    if etag:
+        headers["If-Match"] = etag
+    req = urllib.request.Request(base + path, data=json.dumps(body).encode() if body is not None else None,
+                                 method=method, headers=headers)
+    with urllib.request.urlopen(req, timeout=600) as r:
+        return json.loads(r.read() or b"null"), r.headers.get("ETag")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--base", required=True)
+    ap.add_argument("--token", required=True)
+    ap.add_argument("--db", required=True)
+    ap.add_argument("--out", required=True)
+    a = ap.parse_args()
+    db = sqlite3.connect(f"file:{a.db}?mode=ro", uri=True)
+    row = db.execute("SELECT calendar_id, COUNT(*) FROM sla_clocks WHERE mode = 'running' AND calendar_id IS NOT NULL "
+                     "GROUP BY calendar_id ORDER BY 2 DESC LIMIT 1").fetchone()
+    if not row:
+        print("no running clock under a calendar", file=sys.stderr)
+        return 1
+    cal_id = row[0]
+    open_tickets = db.execute("SELECT COUNT(DISTINCT record_id) FROM sla_clocks WHERE mode <> 'stopped' AND calendar_id = ?",
+                              (cal_id,)).fetchone()[0]
+    cal, _ = call(a.base, a.token, "GET", f"/api/v1/business_calendars/{cal_id}")
+    holidays = list(cal.get("extra_holidays") or [])
+    tokyo = dt.timezone(dt.timedelta(hours=9))
+    today = dt.datetime.now(tokyo).date()
+
+    def weekday_after(days: int) -> str:
+        d = today + dt.timedelta(days=days)
+        taken = {h.get("date") if isinstance(h, dict) else h for h in holidays}
+        while d.weekday() >= 5 or d.isoformat() in taken:
+            d += dt.timedelta(days=1)
+        return d.isoformat()
+
+    far, soon = weekday_after(90), weekday_after(1)
+    hours = cal.get("hours")
+    if isinstance(hours, str):
+        hours = json.loads(hours)
+    shorter = {day: [[iv[0], "17:30" if iv[1] == "18:00" else iv[1]] for iv in ivs] for day, ivs in (hours or {}).items()}
+    edits = [
+        ("holiday_far", f"extra holiday {far}", {"extra_holidays": holidays + [{"date": far, "name": "Bench far"}]}),
+        ("holiday_soon", f"extra holiday {soon}",
+         {"extra_holidays": holidays + [{"date": far, "name": "Bench far"}, {"date": soon, "name": "Bench soon"}]}),
+        ("hours", "weekday hours end at 17:30 instead of 18:00", {"hours": shorter}),
+    ]
+    out = {"calendar_id": cal_id, "open_tickets": open_tickets, "edits": []}
+    for name, what, body in edits:
+        before = dict(db.execute("SELECT id, due_at FROM sla_clocks WHERE mode = 'running' AND calendar_id = ?",
+                                 (cal_id,)).fetchall())
+        _, etag = call(a.base, a.token, "GET", f"/api/v1/business_calendars/{cal_id}")
+        since_ms = int(time.time() * 1000) - 1
+        t0 = time.perf_counter()
+        call(a.base, a.token, "PATCH", f"/api/v1/business_calendars/{cal_id}", body, etag)
+        wall = time.perf_counter() - t0
+        after = dict(db.execute("SELECT id, due_at FROM sla_clocks WHERE mode = 'running' AND calendar_id = ?",
+                                (cal_id,)).fetchall())
+        moved = sum(1 for k, v in after.items() if before.get(k) != v)
+        timers = db.execute("SELECT COUNT(*) FROM jobs WHERE kind = 'sla.threshold' AND state IN ('pending', 'cancelled') "
+                            "AND updated_at >= ?", (since_ms,)).fetchone()[0]
+        e = {"name": name, "what": what, "running_clocks": len(after), "due_times_moved": moved,
+             "timers_written": timers, "wall_s": round(wall, 3),
+             "per_100k_open_tickets_s": round(wall * 100_000 / max(1, open_tickets), 3)}
+        out["edits"].append(e)
+        log(f"{name} ({what}): {wall:.2f} s; {len(after):,} running clocks, {moved:,} due times moved, "
+            f"{timers:,} timers written; {e['per_100k_open_tickets_s']} s per 100,000 open tickets")
+    Path(a.out).write_text(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
