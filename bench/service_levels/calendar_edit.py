@@ -12,6 +12,10 @@ Three edits, in this order, each timed with the clock of this process around the
                 under the calendar as it was and as it is) and the reads.
   holiday_soon  the next weekday (Asia/Tokyo) a holiday: most clocks are due after it.
   hours         Monday to Friday 09:00-17:30 instead of 09:00-18:00: every running clock moves.
+  hours_longer  Monday to Friday 09:00-19:00 and tomorrow's holiday taken back: every running
+                clock moves, and sooner than its threshold timer was set for (the three edits
+                before move shares later, which leaves the timers to fire early and wait again),
+                so every timer is moved too: the most an edit writes.
 For each: the running clocks under the calendar, how many due times changed (compared row by row,
 read-only, next to the server) and how many threshold timers were rewritten.
 """
@@ -74,12 +78,17 @@ def main() -> int:
     hours = cal.get("hours")
     if isinstance(hours, str):
         hours = json.loads(hours)
-    shorter = {day: [[iv[0], "17:30" if iv[1] == "18:00" else iv[1]] for iv in ivs] for day, ivs in (hours or {}).items()}
+    def ending(at: str) -> dict:
+        return {day: [[iv[0], at if iv[1] == "18:00" else iv[1]] for iv in ivs] for day, ivs in (hours or {}).items()}
+
+    shorter, longer = ending("17:30"), ending("19:00")
     edits = [
         ("holiday_far", f"extra holiday {far}", {"extra_holidays": holidays + [{"date": far, "name": "Bench far"}]}),
         ("holiday_soon", f"extra holiday {soon}",
          {"extra_holidays": holidays + [{"date": far, "name": "Bench far"}, {"date": soon, "name": "Bench soon"}]}),
         ("hours", "weekday hours end at 17:30 instead of 18:00", {"hours": shorter}),
+        ("hours_longer", "weekday hours end at 19:00 instead of 17:30, and tomorrow a working day again",
+         {"hours": longer, "extra_holidays": holidays + [{"date": far, "name": "Bench far"}]}),
     ]
     out = {"calendar_id": cal_id, "open_tickets": open_tickets, "edits": []}
     for name, what, body in edits:

@@ -62,6 +62,23 @@ bool cancel_job(Connection& c, const std::string& key, EpochMs now) {
                {now, now, key}) > 0;
 }
 
+std::optional<Job> pending_job(Connection& c, const std::string& key) {
+  Rows r = c.query("SELECT id, kind, payload, due_at FROM jobs WHERE job_key = ? AND state = 'pending'", {key});
+  if (r.empty()) return std::nullopt;
+  Job j;
+  j.id = as_int(r[0][0]);
+  j.kind = as_text(r[0][1]);
+  j.key = key;
+  j.payload = nlohmann::json::parse(as_text(r[0][2]), nullptr, false);
+  j.state = "pending";
+  j.due_at = as_int(r[0][3]);
+  return j;
+}
+
+bool move_job(Connection& c, std::int64_t id, EpochMs due_at, EpochMs now) {
+  return c.run("UPDATE jobs SET due_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'", {due_at, now, id}) == 1;
+}
+
 std::vector<Job> claim_jobs(Connection& c, const std::string& node, EpochMs now, int limit, std::int64_t lease_ms,
                             const std::vector<std::string>& kinds) {
   // PostgreSQL: rows another node is claiming are skipped, not waited for. SQLite has one

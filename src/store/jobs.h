@@ -48,6 +48,12 @@ struct Job {
 std::int64_t schedule_job(Connection& c, const JobSpec& spec, EpochMs now);
 // Cancels the pending job of this key, if any; returns whether there was one.
 bool cancel_job(Connection& c, const std::string& key, EpochMs now);
+// The pending job of this key, if there is one (one read of the key's index): id, kind, key,
+// payload and due time.
+std::optional<Job> pending_job(Connection& c, const std::string& key);
+// Moves a pending job to another time, its payload as it is (one column, where schedule_job
+// rewrites the row); false when it is no longer pending.
+bool move_job(Connection& c, std::int64_t id, EpochMs due_at, EpochMs now);
 
 // Claims up to `limit` jobs due at `now`, earliest first, for `node` until `now + lease_ms`;
 // only of `kinds` when given (a node claims only what it can run, so a rolling upgrade does not

@@ -63,6 +63,11 @@ std::optional<NextThreshold> next_threshold(const store::StoredClock& k, const C
   return std::nullopt;
 }
 
+json timer_payload(const store::StoredClock& k, int percent) {
+  return {{"record_type", k.record_type}, {"record_id", k.record_id}, {"metric", k.metric},
+          {"percent", percent},           {"target_ref", k.target_ref}};
+}
+
 void schedule_timer(store::Connection& c, const store::StoredClock& k, const NextThreshold& next,
                     std::optional<std::int64_t> org_id, EpochMs now) {
   store::JobSpec spec;
@@ -70,8 +75,7 @@ void schedule_timer(store::Connection& c, const store::StoredClock& k, const Nex
   spec.key = timer_key(k);
   spec.due_at = std::max(next.at, now);  // a share already reached fires at once
   spec.org_id = org_id;
-  spec.payload = {{"record_type", k.record_type}, {"record_id", k.record_id}, {"metric", k.metric},
-                  {"percent", next.percent},      {"target_ref", k.target_ref}};
+  spec.payload = timer_payload(k, next.percent);
   store::schedule_job(c, spec, now);
 }
 
@@ -231,12 +235,13 @@ Status ticket_changed(const engine::RecordChange& ch) {
 namespace {
 
 // A calendar's hours, holidays or closures changed: the clocks running under it are due when the
-// calendar as it is now says (what their next change would compute anyway), and their
-// threshold timers move with them, in the calendar's transaction. What they counted so far
-// stays; the journal of each ticket is untouched (its next change records the calendar again).
-// Only the clocks the edit moves are written: each one's due time and next share are computed
-// under the calendar as it was and as it is, and a clock whose both stay put (a holiday added
-// after its due time) is left alone, so an edit costs its arithmetic plus what it moved.
+// calendar as it is now says (what their next change would compute anyway), in the calendar's
+// transaction, and a threshold timer that would now fire late is moved sooner. What they
+// counted so far stays; the journal of each ticket is untouched (its next change records the
+// calendar again). Only what the edit moves is written: each clock's due time and next share
+// are computed under the calendar as it was and as it is; a due time that stays put (a holiday
+// added after it) is not written, and neither is a timer whose share now comes later (it fires
+// early and waits again), so an edit costs its arithmetic plus the due times it moved.
 Status calendar_changed(const engine::RecordChange& ch) {
   if (!ch.records || ch.action == "create" || !ch.changes.is_object()) return ok_status();
   bool relevant = false;
@@ -275,12 +280,29 @@ Status calendar_changed(const engine::RecordChange& ch) {
     const std::optional<EpochMs> due = k.target_ms > 0 ? due_at(state, cal) : std::nullopt;
     if (due != k.due_at) store::set_clock_due(ch.connection, k.id, due);
     const auto next = next_threshold(k, state, cal);
-    if (before && next == next_threshold(k, state, *before)) continue;
+    // A share reached later than its timer says (a holiday, shorter hours) keeps its timer: it
+    // fires early, finds the share not reached and waits again (the sla.threshold handler),
+    // which costs that clock a job when the time comes instead of the edit a row write per
+    // clock now (the timers lie scattered over the jobs table, among the notices). Only a timer
+    // that would now fire late is moved sooner. Its time is read only when the share comes
+    // sooner than under the calendar as it was (an earlier edit may have left it earlier still).
+    std::optional<store::Job> set;
+    if (before && next) {
+      const auto was = next_threshold(k, state, *before);
+      if (was && next->percent == was->percent && next->at >= was->at) continue;
+      set = store::pending_job(ch.connection, timer_key(k));
+      if (set && set->due_at <= std::max(next->at, ch.at)) continue;
+    } else if (before && !next_threshold(k, state, *before)) {
+      continue;  // no share to reach, as before
+    }
     if (!next) {
       store::cancel_job(ch.connection, timer_key(k), ch.at);
       continue;
     }
-    schedule_timer(ch.connection, k, *next, org_of(k), ch.at);
+    // The timer of this share moves (its time only); another share's is set anew.
+    if (!set || set->kind != kThresholdJob || set->payload != timer_payload(k, next->percent) ||
+        !store::move_job(ch.connection, set->id, std::max(next->at, ch.at), ch.at))
+      schedule_timer(ch.connection, k, *next, org_of(k), ch.at);
     moved_timer = true;
   }
   if (moved_timer) jobs::wake();
