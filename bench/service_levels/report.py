@@ -86,9 +86,13 @@ def main() -> int:
                      f"({ed['running_clocks']:,} running clocks, {ed['due_times_moved']:,} due times moved, "
                      f"{ed['timers_written']:,} timers written) | {ed['wall_s']:.2f} s ({ed['per_100k_open_tickets_s']:.2f} s "
                      f"per 100,000) | ≤ 2 s for 100,000 | {verdict(ed['per_100k_open_tickets_s'] <= TARGETS['due_open_100k_s'])} |")
-    L.append(f"| (a) due times of open tickets: `kanri sla recompute --open`, {due_tickets:,} open tickets ({due_clocks:,} clocks) | "
-             f"{due['wall_s']:.2f} s ({due_tickets / max(due['wall_s'], 1e-9):,.0f} tickets/s; {due_100k:.2f} s per 100,000) | ≤ 2 s for 100,000 | "
-             f"{verdict(due_100k <= TARGETS['due_open_100k_s'])} |")
+    # Not the due-time computation of the rows above (each running clock's due time from its
+    # stored state): the check of (c) for the open tickets only, every clock replayed from its
+    # journal entries, so no target of its own.
+    L.append(f"| (a, for comparison) journal replay of the open tickets: `kanri sla recompute --open`, {due_tickets:,} open tickets "
+             f"({due_clocks:,} clocks), each clock replayed from the journal and compared | "
+             f"{due['wall_s']:.2f} s ({due_tickets / max(due['wall_s'], 1e-9):,.0f} tickets/s; {due_100k:.2f} s per 100,000) | "
+             "(none stated: the 2 s is the due-time computation above) | — |")
     L.append(f"| (b) threshold firing delay (due → done), {fire['timers_fired']} timers of {fire['probes']} probe incidents | "
              f"p50 {jd.get('p50_ms', '?')} ms, p95 {jd.get('p95_ms', '?')} ms, max {jd.get('max_ms', '?')} ms | ≤ 1 s | "
              f"{verdict(fire['timers_fired'] == fire['timers_expected'] and jd.get('max_ms', 1e9) <= TARGETS['firing_delay_max_ms'])} |")

@@ -63,6 +63,37 @@ TEST_F(JobQueueTest, AKeyedTimerIsMovedNotDuplicatedAndCanBeCancelled) {
   EXPECT_NE(add("sla", clock_.now + 1000, "incident:1:breach"), id) << "a new timer after the cancelled one";
 }
 
+TEST_F(JobQueueTest, APendingTimerIsFoundByItsKeyAndMovedInPlaceUntilItIsClaimed) {
+  auto id = add("sla", clock_.now + 5000, "incident:2:resolution");
+  std::optional<store::Job> found, none;
+  bool moved = false, moved_claimed = true;
+  (void)tmp_.db().write([&](store::Connection& c) -> Status {
+    found = store::pending_job(c, "incident:2:resolution");
+    none = store::pending_job(c, "incident:3:resolution");
+    moved = store::move_job(c, id, clock_.now + 2000, clock_.now + 1);
+    return ok_status();
+  });
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->id, id);
+  EXPECT_EQ(found->kind, "sla");
+  EXPECT_EQ(found->due_at, clock_.now + 5000);
+  EXPECT_EQ(found->payload, nlohmann::json({{"n", 1}}));
+  EXPECT_FALSE(none);
+  EXPECT_TRUE(moved);
+  EXPECT_EQ(job(id).due_at, clock_.now + 2000);
+  EXPECT_EQ(job(id).updated_at, clock_.now + 1);
+  EXPECT_EQ(job(id).payload, nlohmann::json({{"n", 1}})) << "only its time moves";
+  clock_.now += 2000;
+  (void)tmp_.db().write([&](store::Connection& c) -> Status {
+    EXPECT_EQ(store::claim_jobs(c, "node-a", clock_.now, 10, 60000).size(), 1u);
+    moved_claimed = store::move_job(c, id, clock_.now + 9000, clock_.now);
+    EXPECT_FALSE(store::pending_job(c, "incident:2:resolution")) << "a claimed timer is no longer pending";
+    return ok_status();
+  });
+  EXPECT_FALSE(moved_claimed) << "a claimed job is not moved";
+  EXPECT_EQ(job(id).due_at, clock_.now);
+}
+
 TEST_F(JobQueueTest, ALostClaimCannotFinishAndAnExpiredLeaseIsTakenUpAgain) {
   auto id = add("k", clock_.now);
   std::vector<store::Job> first, second;
