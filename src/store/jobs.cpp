@@ -75,8 +75,11 @@ std::optional<Job> pending_job(Connection& c, const std::string& key) {
   return j;
 }
 
-bool move_job(Connection& c, std::int64_t id, EpochMs due_at, EpochMs now) {
-  return c.run("UPDATE jobs SET due_at = ?, updated_at = ? WHERE id = ? AND state = 'pending'", {due_at, now, id}) == 1;
+bool move_timer_sooner(Connection& c, const std::string& key, const std::string& kind, const nlohmann::json& payload,
+                       EpochMs due_at, EpochMs now) {
+  return c.run("UPDATE jobs SET due_at = ?, updated_at = ? WHERE job_key = ? AND state = 'pending' AND kind = ? "
+               "AND payload = ? AND due_at > ?",
+               {due_at, now, key, kind, payload.dump(), due_at}) == 1;
 }
 
 std::vector<Job> claim_jobs(Connection& c, const std::string& node, EpochMs now, int limit, std::int64_t lease_ms,

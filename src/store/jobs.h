@@ -51,9 +51,11 @@ bool cancel_job(Connection& c, const std::string& key, EpochMs now);
 // The pending job of this key, if there is one (one read of the key's index): id, kind, key,
 // payload and due time.
 std::optional<Job> pending_job(Connection& c, const std::string& key);
-// Moves a pending job to another time, its payload as it is (one column, where schedule_job
-// rewrites the row); false when it is no longer pending.
-bool move_job(Connection& c, std::int64_t id, EpochMs due_at, EpochMs now);
+// Brings the pending job of this key, kind and payload (as schedule_job wrote it) forward to
+// `due_at`, its payload as it is (one statement, one column where schedule_job rewrites the
+// row); false when there is none or it is due by then already.
+bool move_timer_sooner(Connection& c, const std::string& key, const std::string& kind, const nlohmann::json& payload,
+                       EpochMs due_at, EpochMs now);
 
 // Claims up to `limit` jobs due at `now`, earliest first, for `node` until `now + lease_ms`;
 // only of `kinds` when given (a node claims only what it can run, so a rolling upgrade does not

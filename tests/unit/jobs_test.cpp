@@ -63,30 +63,35 @@ TEST_F(JobQueueTest, AKeyedTimerIsMovedNotDuplicatedAndCanBeCancelled) {
   EXPECT_NE(add("sla", clock_.now + 1000, "incident:1:breach"), id) << "a new timer after the cancelled one";
 }
 
-TEST_F(JobQueueTest, APendingTimerIsFoundByItsKeyAndMovedInPlaceUntilItIsClaimed) {
+TEST_F(JobQueueTest, APendingTimerIsFoundByItsKeyAndBroughtForwardInPlaceUntilItIsClaimed) {
+  const nlohmann::json payload{{"n", 1}};
   auto id = add("sla", clock_.now + 5000, "incident:2:resolution");
   std::optional<store::Job> found, none;
-  bool moved = false, moved_claimed = true;
+  bool moved = false, later = true, other_payload = true, moved_claimed = true;
   (void)tmp_.db().write([&](store::Connection& c) -> Status {
     found = store::pending_job(c, "incident:2:resolution");
     none = store::pending_job(c, "incident:3:resolution");
-    moved = store::move_job(c, id, clock_.now + 2000, clock_.now + 1);
+    other_payload = store::move_timer_sooner(c, "incident:2:resolution", "sla", {{"n", 2}}, clock_.now + 2000, clock_.now);
+    moved = store::move_timer_sooner(c, "incident:2:resolution", "sla", payload, clock_.now + 2000, clock_.now + 1);
+    later = store::move_timer_sooner(c, "incident:2:resolution", "sla", payload, clock_.now + 3000, clock_.now + 1);
     return ok_status();
   });
   ASSERT_TRUE(found);
   EXPECT_EQ(found->id, id);
   EXPECT_EQ(found->kind, "sla");
   EXPECT_EQ(found->due_at, clock_.now + 5000);
-  EXPECT_EQ(found->payload, nlohmann::json({{"n", 1}}));
+  EXPECT_EQ(found->payload, payload);
   EXPECT_FALSE(none);
+  EXPECT_FALSE(other_payload) << "another share's timer is not this one";
   EXPECT_TRUE(moved);
+  EXPECT_FALSE(later) << "only forward";
   EXPECT_EQ(job(id).due_at, clock_.now + 2000);
   EXPECT_EQ(job(id).updated_at, clock_.now + 1);
-  EXPECT_EQ(job(id).payload, nlohmann::json({{"n", 1}})) << "only its time moves";
+  EXPECT_EQ(job(id).payload, payload) << "only its time moves";
   clock_.now += 2000;
   (void)tmp_.db().write([&](store::Connection& c) -> Status {
     EXPECT_EQ(store::claim_jobs(c, "node-a", clock_.now, 10, 60000).size(), 1u);
-    moved_claimed = store::move_job(c, id, clock_.now + 9000, clock_.now);
+    moved_claimed = store::move_timer_sooner(c, "incident:2:resolution", "sla", payload, clock_.now - 500, clock_.now);
     EXPECT_FALSE(store::pending_job(c, "incident:2:resolution")) << "a claimed timer is no longer pending";
     return ok_status();
   });

@@ -286,12 +286,18 @@ Status calendar_changed(const engine::RecordChange& ch) {
     // clock now (the timers lie scattered over the jobs table, among the notices). Only a timer
     // that would now fire late is moved sooner. Its time is read only when the share comes
     // sooner than under the calendar as it was (an earlier edit may have left it earlier still).
-    std::optional<store::Job> set;
     if (before && next) {
       const auto was = next_threshold(k, state, *before);
       if (was && next->percent == was->percent && next->at >= was->at) continue;
-      set = store::pending_job(ch.connection, timer_key(k));
-      if (set && set->due_at <= std::max(next->at, ch.at)) continue;
+      // The timer of this share moves forward (its time only); one as soon already stays; a
+      // missing one, or another share's, is set anew.
+      const EpochMs at = std::max(next->at, ch.at);
+      moved_timer = true;
+      if (store::move_timer_sooner(ch.connection, timer_key(k), kThresholdJob, timer_payload(k, next->percent), at, ch.at))
+        continue;
+      const auto set = store::pending_job(ch.connection, timer_key(k));
+      if (set && set->kind == kThresholdJob && set->payload == timer_payload(k, next->percent) && set->due_at <= at)
+        continue;
     } else if (before && !next_threshold(k, state, *before)) {
       continue;  // no share to reach, as before
     }
@@ -299,10 +305,7 @@ Status calendar_changed(const engine::RecordChange& ch) {
       store::cancel_job(ch.connection, timer_key(k), ch.at);
       continue;
     }
-    // The timer of this share moves (its time only); another share's is set anew.
-    if (!set || set->kind != kThresholdJob || set->payload != timer_payload(k, next->percent) ||
-        !store::move_job(ch.connection, set->id, std::max(next->at, ch.at), ch.at))
-      schedule_timer(ch.connection, k, *next, org_of(k), ch.at);
+    schedule_timer(ch.connection, k, *next, org_of(k), ch.at);
     moved_timer = true;
   }
   if (moved_timer) jobs::wake();
