@@ -4,7 +4,7 @@ does it: `PATCH /api/v1/business_calendars/{id}` on a `kanri serve` (job workers
 else writes) over a database with many running clocks under that calendar. The edit's response
 comes after its transaction committed, which holds every due time and threshold timer it moved.
 
-    calendar_edit.py --base URL --token T --db SQLITE_FILE --out FILE.json [--repeat 1]
+    calendar_edit.py --base URL --token T (--db SQLITE_FILE | --db-url postgresql://…) --out FILE.json
 
 Three edits, in this order, each timed with the clock of this process around the request:
   holiday_far   a holiday three months ahead: no running clock is due that late, so nothing
@@ -26,6 +26,7 @@ import argparse
 import datetime as dt
 import json
 import sqlite3
+import subprocess
 import sys
 import time
 import urllib.request
@@ -46,14 +47,46 @@ def call(base: str, token: str, method: str, path: str, body: dict | None = None
         return json.loads(r.read() or b"null"), r.headers.get("ETag")
 
 
+class Psql:
+    """The few read-only queries below on PostgreSQL, through psql (no driver needed): `?`
+    takes an integer parameter, as in sqlite3."""
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def execute(self, sql: str, params=()):
+        for p in params:
+            sql = sql.replace("?", str(int(p)), 1)
+        out = subprocess.run(["psql", "-X", "-At", "-F", "\t", "-v", "ON_ERROR_STOP=1", "-d", self.url, "-c", sql],
+                             check=True, capture_output=True, text=True).stdout
+        rows = [tuple(int(v) if v.lstrip("-").isdigit() else (None if v == "" else v) for v in line.split("\t"))
+                for line in out.splitlines()]
+        return Rows(rows)
+
+
+class Rows:
+    def __init__(self, rows):
+        self.rows = rows
+
+    def fetchone(self):
+        return self.rows[0] if self.rows else None
+
+    def fetchall(self):
+        return self.rows
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--base", required=True)
     ap.add_argument("--token", required=True)
-    ap.add_argument("--db", required=True)
+    ap.add_argument("--db", help="the SQLite database file")
+    ap.add_argument("--db-url", help="the PostgreSQL database, postgresql://…")
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
-    db = sqlite3.connect(f"file:{a.db}?mode=ro", uri=True)
+    if bool(a.db) == bool(a.db_url):
+        print("give one of --db and --db-url", file=sys.stderr)
+        return 2
+    db = sqlite3.connect(f"file:{a.db}?mode=ro", uri=True) if a.db else Psql(a.db_url)
     row = db.execute("SELECT calendar_id, COUNT(*) FROM sla_clocks WHERE mode = 'running' AND calendar_id IS NOT NULL "
                      "GROUP BY calendar_id ORDER BY 2 DESC LIMIT 1").fetchone()
     if not row:
