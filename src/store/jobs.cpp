@@ -63,16 +63,9 @@ bool cancel_job(Connection& c, const std::string& key, EpochMs now) {
 }
 
 std::optional<Job> pending_job(Connection& c, const std::string& key) {
-  Rows r = c.query("SELECT id, kind, payload, due_at FROM jobs WHERE job_key = ? AND state = 'pending'", {key});
+  Rows r = c.query(std::string("SELECT ") + kColumns + " FROM jobs WHERE job_key = ? AND state = 'pending'", {key});
   if (r.empty()) return std::nullopt;
-  Job j;
-  j.id = as_int(r[0][0]);
-  j.kind = as_text(r[0][1]);
-  j.key = key;
-  j.payload = nlohmann::json::parse(as_text(r[0][2]), nullptr, false);
-  j.state = "pending";
-  j.due_at = as_int(r[0][3]);
-  return j;
+  return read_job(r[0]);
 }
 
 bool move_timer_sooner(Connection& c, const std::string& key, const std::string& kind, const nlohmann::json& payload,

@@ -48,8 +48,7 @@ struct Job {
 std::int64_t schedule_job(Connection& c, const JobSpec& spec, EpochMs now);
 // Cancels the pending job of this key, if any; returns whether there was one.
 bool cancel_job(Connection& c, const std::string& key, EpochMs now);
-// The pending job of this key, if there is one (one read of the key's index): id, kind, key,
-// payload and due time.
+// The pending job of this key, if there is one (one read of the key's index).
 std::optional<Job> pending_job(Connection& c, const std::string& key);
 // Brings the pending job of this key, kind and payload (as schedule_job wrote it) forward to
 // `due_at`, its payload as it is (one statement, one column where schedule_job rewrites the

@@ -284,29 +284,28 @@ Status calendar_changed(const engine::RecordChange& ch) {
     // fires early, finds the share not reached and waits again (the sla.threshold handler),
     // which costs that clock a job when the time comes instead of the edit a row write per
     // clock now (the timers lie scattered over the jobs table, among the notices). Only a timer
-    // that would now fire late is moved sooner. Its time is read only when the share comes
-    // sooner than under the calendar as it was (an earlier edit may have left it earlier still).
-    if (before && next) {
+    // that would now fire late is moved sooner.
+    if (before) {
       const auto was = next_threshold(k, state, *before);
-      if (was && next->percent == was->percent && next->at >= was->at) continue;
-      // The timer of this share moves forward (its time only); one as soon already stays; a
-      // missing one, or another share's, is set anew.
-      const EpochMs at = std::max(next->at, ch.at);
-      moved_timer = true;
-      if (store::move_timer_sooner(ch.connection, timer_key(k), kThresholdJob, timer_payload(k, next->percent), at, ch.at))
-        continue;
-      const auto set = store::pending_job(ch.connection, timer_key(k));
-      if (set && set->kind == kThresholdJob && set->payload == timer_payload(k, next->percent) && set->due_at <= at)
-        continue;
-    } else if (before && !next_threshold(k, state, *before)) {
-      continue;  // no share to reach, as before
+      if (!next && !was) continue;  // no share to reach, as before
+      if (next && was && next->percent == was->percent && next->at >= was->at) continue;
     }
     if (!next) {
       store::cancel_job(ch.connection, timer_key(k), ch.at);
       continue;
     }
-    schedule_timer(ch.connection, k, *next, org_of(k), ch.at);
     moved_timer = true;
+    if (before) {
+      // The timer of this share moves forward (its time only). Its time is read only when that
+      // finds nothing to move: one already as soon stays (an earlier edit may have left it
+      // earlier still); a missing one, or another share's, is set anew.
+      const EpochMs at = std::max(next->at, ch.at);
+      const json payload = timer_payload(k, next->percent);
+      if (store::move_timer_sooner(ch.connection, timer_key(k), kThresholdJob, payload, at, ch.at)) continue;
+      const auto set = store::pending_job(ch.connection, timer_key(k));
+      if (set && set->kind == kThresholdJob && set->payload == payload && set->due_at <= at) continue;
+    }
+    schedule_timer(ch.connection, k, *next, org_of(k), ch.at);
   }
   if (moved_timer) jobs::wake();
   return ok_status();
