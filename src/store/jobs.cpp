@@ -1,6 +1,7 @@
 #include "store/jobs.h"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "store/sql_text.h"
 
@@ -62,17 +63,53 @@ bool cancel_job(Connection& c, const std::string& key, EpochMs now) {
                {now, now, key}) > 0;
 }
 
-std::optional<Job> pending_job(Connection& c, const std::string& key) {
-  Rows r = c.query(std::string("SELECT ") + kColumns + " FROM jobs WHERE job_key = ? AND state = 'pending'", {key});
-  if (r.empty()) return std::nullopt;
-  return read_job(r[0]);
+std::vector<Job> pending_jobs(Connection& c, const std::vector<std::string>& keys) {
+  std::vector<Job> out;
+  const std::string select = std::string("SELECT ") + kColumns + " FROM jobs WHERE ";
+  if (c.dialect() != Dialect::postgres) {
+    for (const auto& key : keys)
+      for (auto& r : c.query(select + "job_key = ? AND state = 'pending'", {key}).rows) out.push_back(read_job(r));
+    return out;
+  }
+  for (std::size_t from = 0; from < keys.size(); from += kRowsPerStatement) {
+    nlohmann::json chunk(std::vector<std::string>(keys.begin() + static_cast<std::ptrdiff_t>(from),
+                                                  keys.begin() + static_cast<std::ptrdiff_t>(std::min(keys.size(), from + kRowsPerStatement))));
+    for (auto& r : c.query(select + "job_key IN (SELECT json_array_elements_text(?::json)) AND state = 'pending'",
+                           {chunk.dump()})
+                       .rows)
+      out.push_back(read_job(r));
+  }
+  return out;
 }
 
-bool move_timer_sooner(Connection& c, const std::string& key, const std::string& kind, const nlohmann::json& payload,
-                       EpochMs due_at, EpochMs now) {
-  return c.run("UPDATE jobs SET due_at = ?, updated_at = ? WHERE job_key = ? AND state = 'pending' AND kind = ? "
-               "AND payload = ? AND due_at > ?",
-               {due_at, now, key, kind, payload.dump(), due_at}) == 1;
+std::vector<std::size_t> move_timers_sooner(Connection& c, const std::string& kind, const std::vector<TimerMove>& moves,
+                                            EpochMs now) {
+  std::vector<std::size_t> left;
+  if (c.dialect() != Dialect::postgres) {
+    for (std::size_t i = 0; i < moves.size(); ++i)
+      if (c.run("UPDATE jobs SET due_at = ?, updated_at = ? WHERE job_key = ? AND state = 'pending' AND kind = ? "
+                "AND payload = ? AND due_at > ?",
+                {moves[i].due_at, now, moves[i].key, kind, moves[i].payload.dump(), moves[i].due_at}) != 1)
+        left.push_back(i);
+    return left;
+  }
+  for (std::size_t from = 0; from < moves.size(); from += kRowsPerStatement) {
+    const std::size_t to = std::min(moves.size(), from + kRowsPerStatement);
+    nlohmann::json rows = nlohmann::json::array();
+    for (std::size_t i = from; i < to; ++i)
+      rows.push_back({{"k", moves[i].key}, {"p", moves[i].payload.dump()}, {"due", moves[i].due_at}});
+    std::unordered_set<std::string> moved;
+    for (auto& r : c.query("UPDATE jobs j SET due_at = u.due, updated_at = ? "
+                           "FROM json_to_recordset(?::json) AS u(k text, p text, due bigint) "
+                           "WHERE j.job_key = u.k AND j.state = 'pending' AND j.kind = ? AND j.payload = u.p "
+                           "AND j.due_at > u.due RETURNING j.job_key",
+                           {now, rows.dump(), kind})
+                       .rows)
+      moved.insert(as_text(r[0]));
+    for (std::size_t i = from; i < to; ++i)
+      if (!moved.count(moves[i].key)) left.push_back(i);
+  }
+  return left;
 }
 
 std::vector<Job> claim_jobs(Connection& c, const std::string& node, EpochMs now, int limit, std::int64_t lease_ms,

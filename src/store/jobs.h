@@ -48,13 +48,21 @@ struct Job {
 std::int64_t schedule_job(Connection& c, const JobSpec& spec, EpochMs now);
 // Cancels the pending job of this key, if any; returns whether there was one.
 bool cancel_job(Connection& c, const std::string& key, EpochMs now);
-// The pending job of this key, if there is one (one read of the key's index).
-std::optional<Job> pending_job(Connection& c, const std::string& key);
-// Brings the pending job of this key, kind and payload (as schedule_job wrote it) forward to
-// `due_at`, its payload as it is (one statement, one column where schedule_job rewrites the
-// row); false when there is none or it is due by then already.
-bool move_timer_sooner(Connection& c, const std::string& key, const std::string& kind, const nlohmann::json& payload,
-                       EpochMs due_at, EpochMs now);
+// The pending jobs of these keys that there are, in no order (on PostgreSQL a statement per
+// kRowsPerStatement keys, on SQLite a read of the key's index each).
+std::vector<Job> pending_jobs(Connection& c, const std::vector<std::string>& keys);
+
+struct TimerMove {
+  std::string key;
+  nlohmann::json payload;  // as schedule_job wrote it
+  EpochMs due_at = 0;
+};
+// Brings the pending job of each move's key, of `kind` and with the move's payload, forward to
+// the move's `due_at`, its payload as it is (one column, where schedule_job rewrites the row; on
+// PostgreSQL a statement per kRowsPerStatement moves). Returns the positions in `moves` of
+// those it did not move: no such job pending, or due by then already.
+std::vector<std::size_t> move_timers_sooner(Connection& c, const std::string& kind, const std::vector<TimerMove>& moves,
+                                            EpochMs now);
 
 // Claims up to `limit` jobs due at `now`, earliest first, for `node` until `now + lease_ms`;
 // only of `kinds` when given (a node claims only what it can run, so a rolling upgrade does not

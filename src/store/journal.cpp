@@ -141,6 +141,18 @@ std::vector<JournalEntry> record_history(Connection& c, const std::string& type,
   return out;
 }
 
+std::vector<JournalEntry> records_history(Connection& c, const std::string& type, std::int64_t from_id,
+                                          std::int64_t to_id, const std::string& action) {
+  Rows rows = c.query(fmt::format("SELECT {} FROM journal WHERE record_type = ? AND record_id BETWEEN ? AND ? AND action = ? "
+                                  "ORDER BY record_type, record_id, seq",
+                                  kColumns),
+                      {type, from_id, to_id, action});
+  std::vector<JournalEntry> out;
+  out.reserve(rows.size());
+  for (auto& row : rows.rows) out.push_back(read_entry(row));
+  return out;
+}
+
 namespace {
 JournalVerdict verify_chain(Connection& c);
 }  // namespace

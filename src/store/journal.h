@@ -52,6 +52,10 @@ void journal_event(Connection& c, const Actor& by, EpochMs at, const std::string
 std::vector<JournalEntry> record_history(Connection& c, const std::string& type, std::int64_t id);
 // Only the entries of one action (the SLA recompute reads its "sla_clock" entries).
 std::vector<JournalEntry> record_history(Connection& c, const std::string& type, std::int64_t id, const std::string& action);
+// The entries of one action about the records of `type` whose ids are in [from_id, to_id], by
+// record then oldest first: a recompute reads a thousand tickets' entries in one statement.
+std::vector<JournalEntry> records_history(Connection& c, const std::string& type, std::int64_t from_id,
+                                          std::int64_t to_id, const std::string& action);
 
 struct JournalVerdict {
   bool ok = true;

@@ -1,5 +1,11 @@
 #include "store/sla_clocks.h"
 
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "store/sql_text.h"
+
 namespace kanri::store {
 
 namespace {
@@ -7,12 +13,6 @@ namespace {
 constexpr const char* kColumns =
     "id, record_type, record_id, metric, target_id, agreement_id, calendar_id, agreement_version, mode, started_at, "
     "since, elapsed_ms, target_ms, target_ref, due_at, breached_at, stopped_at, ended, updated_at, thresholds_fired";
-
-std::optional<std::int64_t> opt(const Value& v) {
-  if (is_null(v)) return std::nullopt;
-  return as_int(v);
-}
-Value val(const std::optional<std::int64_t>& v) { return v ? Value(*v) : Value(); }
 
 std::vector<StoredClock> read_clocks(Connection& c, const std::string& where, const std::vector<Value>& params) {
   std::vector<StoredClock> out;
@@ -22,9 +22,9 @@ std::vector<StoredClock> read_clocks(Connection& c, const std::string& where, co
     k.record_type = as_text(r[1]);
     k.record_id = as_int(r[2]);
     k.metric = as_text(r[3]);
-    k.target_id = opt(r[4]);
-    k.agreement_id = opt(r[5]);
-    k.calendar_id = opt(r[6]);
+    k.target_id = opt_int(r[4]);
+    k.agreement_id = opt_int(r[5]);
+    k.calendar_id = opt_int(r[6]);
     k.agreement_version = as_int(r[7]);
     k.mode = as_text(r[8]);
     k.started_at = as_int(r[9]);
@@ -32,9 +32,9 @@ std::vector<StoredClock> read_clocks(Connection& c, const std::string& where, co
     k.elapsed_ms = as_int(r[11]);
     k.target_ms = as_int(r[12]);
     k.target_ref = as_text(r[13]);
-    k.due_at = opt(r[14]);
-    k.breached_at = opt(r[15]);
-    k.stopped_at = opt(r[16]);
+    k.due_at = opt_int(r[14]);
+    k.breached_at = opt_int(r[15]);
+    k.stopped_at = opt_int(r[16]);
     k.ended = as_int(r[17]) != 0;
     k.updated_at = as_int(r[18]);
     k.thresholds_fired = as_text(r[19]);
@@ -47,6 +47,12 @@ std::vector<StoredClock> read_clocks(Connection& c, const std::string& where, co
 
 std::vector<StoredClock> ticket_clocks(Connection& c, const std::string& record_type, std::int64_t record_id) {
   return read_clocks(c, "record_type = ? AND record_id = ? ORDER BY metric", {record_type, record_id});
+}
+
+std::vector<StoredClock> tickets_clocks(Connection& c, const std::string& record_type, std::int64_t from_id,
+                                        std::int64_t to_id) {
+  return read_clocks(c, "record_type = ? AND record_id BETWEEN ? AND ? ORDER BY record_id, metric",
+                     {record_type, from_id, to_id});
 }
 
 std::vector<StoredClock> clocks_decided_between(Connection& c, EpochMs from, EpochMs to, EpochMs now) {
@@ -73,9 +79,9 @@ std::int64_t save_clock(Connection& c, const StoredClock& k) {
   values.emplace_back(k.record_type);
   values.emplace_back(k.record_id);
   values.emplace_back(k.metric);
-  values.push_back(val(k.target_id));
-  values.push_back(val(k.agreement_id));
-  values.push_back(val(k.calendar_id));
+  values.push_back(opt(k.target_id));
+  values.push_back(opt(k.agreement_id));
+  values.push_back(opt(k.calendar_id));
   values.emplace_back(k.agreement_version);
   values.emplace_back(k.mode);
   values.emplace_back(k.started_at);
@@ -83,9 +89,9 @@ std::int64_t save_clock(Connection& c, const StoredClock& k) {
   values.emplace_back(k.elapsed_ms);
   values.emplace_back(k.target_ms);
   values.emplace_back(k.target_ref);
-  values.push_back(val(k.due_at));
-  values.push_back(val(k.breached_at));
-  values.push_back(val(k.stopped_at));
+  values.push_back(opt(k.due_at));
+  values.push_back(opt(k.breached_at));
+  values.push_back(opt(k.stopped_at));
   values.emplace_back(std::int64_t{k.ended ? 1 : 0});
   values.emplace_back(k.updated_at);
   if (k.id != 0) {
@@ -105,8 +111,20 @@ std::int64_t save_clock(Connection& c, const StoredClock& k) {
   return as_int(r[0][0]);
 }
 
-void set_clock_due(Connection& c, std::int64_t clock_id, std::optional<EpochMs> due_at) {
-  c.run("UPDATE sla_clocks SET due_at = ? WHERE id = ?", {val(due_at), clock_id});
+void set_clock_dues(Connection& c, const std::vector<ClockDue>& dues) {
+  if (c.dialect() != Dialect::postgres) {
+    for (const auto& d : dues) c.run("UPDATE sla_clocks SET due_at = ? WHERE id = ?", {opt(d.due_at), d.clock_id});
+    return;
+  }
+  for (std::size_t from = 0; from < dues.size(); from += kRowsPerStatement) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (std::size_t i = from; i < std::min(dues.size(), from + kRowsPerStatement); ++i)
+      rows.push_back({{"id", dues[i].clock_id},
+                      {"due", dues[i].due_at ? nlohmann::json(*dues[i].due_at) : nlohmann::json(nullptr)}});
+    c.run("UPDATE sla_clocks k SET due_at = u.due FROM json_to_recordset(?::json) AS u(id bigint, due bigint) "
+          "WHERE k.id = u.id",
+          {rows.dump()});
+  }
 }
 
 bool add_fired_threshold(Connection& c, std::int64_t clock_id, const std::string& target_ref, int percent) {

@@ -32,6 +32,9 @@ struct StoredClock {
 
 // The clocks of one ticket, by measure.
 std::vector<StoredClock> ticket_clocks(Connection& c, const std::string& record_type, std::int64_t record_id);
+// The clocks of the tickets of `record_type` whose ids are in [from_id, to_id], by ticket and measure.
+std::vector<StoredClock> tickets_clocks(Connection& c, const std::string& record_type, std::int64_t from_id,
+                                        std::int64_t to_id);
 // The clocks with a target whose outcome was decided in [from, to): breached then (a running
 // clock past its due time by `now` is breached at its due time), or stopped then within the
 // target. Each clock is decided once, so a month's figures do not move when a ticket is
@@ -44,8 +47,13 @@ std::vector<StoredClock> running_clocks_due_before(Connection& c, EpochMs until,
 // Inserts the clock (id 0) or replaces it, all but its thresholds_fired (a threshold job may
 // have written that meanwhile); returns its id.
 std::int64_t save_clock(Connection& c, const StoredClock& clock);
-// Sets only the clock's due time (a calendar edit moved it).
-void set_clock_due(Connection& c, std::int64_t clock_id, std::optional<EpochMs> due_at);
+struct ClockDue {
+  std::int64_t clock_id = 0;
+  std::optional<EpochMs> due_at;
+};
+// Sets only the due time of each of these clocks (a calendar edit moved them): on PostgreSQL
+// a statement per kRowsPerStatement clocks, on SQLite (in process, no round trip) one each.
+void set_clock_dues(Connection& c, const std::vector<ClockDue>& dues);
 // Adds `percent` to the thresholds a clock passed, if it still counts against `target_ref`
 // (one statement, so a concurrent change of the clock is not overwritten); false otherwise.
 bool add_fired_threshold(Connection& c, std::int64_t clock_id, const std::string& target_ref, int percent);

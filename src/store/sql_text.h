@@ -29,4 +29,8 @@ inline std::optional<std::int64_t> opt_int(const Value& v) {
   return as_int(v);
 }
 
+// How many rows a set-based statement on PostgreSQL carries as its one JSON parameter
+// (json_to_recordset): a round trip per this many rows instead of one per row.
+constexpr std::size_t kRowsPerStatement = 5000;
+
 }  // namespace kanri::store

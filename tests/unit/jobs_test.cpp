@@ -63,39 +63,41 @@ TEST_F(JobQueueTest, AKeyedTimerIsMovedNotDuplicatedAndCanBeCancelled) {
   EXPECT_NE(add("sla", clock_.now + 1000, "incident:1:breach"), id) << "a new timer after the cancelled one";
 }
 
-TEST_F(JobQueueTest, APendingTimerIsFoundByItsKeyAndBroughtForwardInPlaceUntilItIsClaimed) {
+TEST_F(JobQueueTest, PendingTimersAreFoundByTheirKeysAndBroughtForwardInPlaceUntilClaimed) {
   const nlohmann::json payload{{"n", 1}};
   auto id = add("sla", clock_.now + 5000, "incident:2:resolution");
-  std::optional<store::Job> found, none;
-  bool moved = false, later = true, other_payload = true, moved_claimed = true;
+  auto other = add("sla", clock_.now + 5000, "incident:4:resolution");
+  std::vector<store::Job> found;
+  std::vector<std::size_t> left, left_later;
   (void)tmp_.db().write([&](store::Connection& c) -> Status {
-    found = store::pending_job(c, "incident:2:resolution");
-    none = store::pending_job(c, "incident:3:resolution");
-    other_payload = store::move_timer_sooner(c, "incident:2:resolution", "sla", {{"n", 2}}, clock_.now + 2000, clock_.now);
-    moved = store::move_timer_sooner(c, "incident:2:resolution", "sla", payload, clock_.now + 2000, clock_.now + 1);
-    later = store::move_timer_sooner(c, "incident:2:resolution", "sla", payload, clock_.now + 3000, clock_.now + 1);
+    found = store::pending_jobs(c, {"incident:2:resolution", "incident:3:resolution"});
+    left = store::move_timers_sooner(c, "sla",
+                                     {{"incident:4:resolution", {{"n", 2}}, clock_.now + 2000},
+                                      {"incident:2:resolution", payload, clock_.now + 2000},
+                                      {"incident:3:resolution", payload, clock_.now + 2000}},
+                                     clock_.now + 1);
+    left_later = store::move_timers_sooner(c, "sla", {{"incident:2:resolution", payload, clock_.now + 3000}}, clock_.now + 1);
     return ok_status();
   });
-  ASSERT_TRUE(found);
-  EXPECT_EQ(found->id, id);
-  EXPECT_EQ(found->kind, "sla");
-  EXPECT_EQ(found->due_at, clock_.now + 5000);
-  EXPECT_EQ(found->payload, payload);
-  EXPECT_FALSE(none);
-  EXPECT_FALSE(other_payload) << "another share's timer is not this one";
-  EXPECT_TRUE(moved);
-  EXPECT_FALSE(later) << "only forward";
+  ASSERT_EQ(found.size(), 1u) << "only the key that has a pending job";
+  EXPECT_EQ(found[0].id, id);
+  EXPECT_EQ(found[0].kind, "sla");
+  EXPECT_EQ(found[0].due_at, clock_.now + 5000);
+  EXPECT_EQ(found[0].payload, payload);
+  EXPECT_EQ(left, (std::vector<std::size_t>{0, 2})) << "another share's timer is not this one; a missing one is not made";
+  EXPECT_EQ(left_later, (std::vector<std::size_t>{0})) << "only forward";
   EXPECT_EQ(job(id).due_at, clock_.now + 2000);
   EXPECT_EQ(job(id).updated_at, clock_.now + 1);
   EXPECT_EQ(job(id).payload, payload) << "only its time moves";
+  EXPECT_EQ(job(other).due_at, clock_.now + 5000);
   clock_.now += 2000;
   (void)tmp_.db().write([&](store::Connection& c) -> Status {
-    EXPECT_EQ(store::claim_jobs(c, "node-a", clock_.now, 10, 60000).size(), 1u);
-    moved_claimed = store::move_timer_sooner(c, "incident:2:resolution", "sla", payload, clock_.now - 500, clock_.now);
-    EXPECT_FALSE(store::pending_job(c, "incident:2:resolution")) << "a claimed timer is no longer pending";
+    EXPECT_EQ(store::claim_jobs(c, "node-a", clock_.now, 1, 60000).size(), 1u);
+    left = store::move_timers_sooner(c, "sla", {{"incident:2:resolution", payload, clock_.now - 500}}, clock_.now);
+    EXPECT_TRUE(store::pending_jobs(c, {"incident:2:resolution"}).empty()) << "a claimed timer is no longer pending";
     return ok_status();
   });
-  EXPECT_FALSE(moved_claimed) << "a claimed job is not moved";
+  EXPECT_EQ(left, (std::vector<std::size_t>{0})) << "a claimed job is not moved";
   EXPECT_EQ(job(id).due_at, clock_.now);
 }
 

@@ -83,13 +83,19 @@ std::optional<BusinessCalendar> CalendarsAsOf::build(const store::Record& r) {
   return BusinessCalendar::make(std::move(d).value());
 }
 
-std::map<std::string, Replayed> replay_ticket(store::Connection& c, engine::RecordService& records,
+std::map<std::string, Replayed> replay_ticket(store::Connection& c, engine::RecordService&,
                                               CalendarsAsOf& calendars, const std::string& type, std::int64_t id,
                                               std::optional<EpochMs> until) {
+  const auto entries = store::record_history(c, type, id, "sla_clock");
+  return replay_entries(entries, calendars, type, until);
+}
+
+std::map<std::string, Replayed> replay_entries(std::span<const store::JournalEntry> entries, CalendarsAsOf& calendars, const std::string& type,
+                                               std::optional<EpochMs> until) {
   std::map<std::string, Replayed> out;
   std::map<std::string, TimelineBuilder> builders;
   std::map<std::string, ClockPolicy> policies;
-  for (auto& e : store::record_history(c, type, id, "sla_clock")) {
+  for (const store::JournalEntry& e : entries) {
     json entry = json::parse(e.changes, nullptr, false);
     if (!entry.is_object()) continue;
     for (auto& [metric, part] : entry.items()) {

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "engine/record_service.h"
 #include "processes/service_level/calendar.h"
 #include "processes/service_level/clock.h"
+#include "store/journal.h"
 #include "store/sla_clocks.h"
 
 namespace kanri::processes::service_level {
@@ -62,6 +64,10 @@ struct Replayed {
 std::map<std::string, Replayed> replay_ticket(store::Connection& c, engine::RecordService& records,
                                               CalendarsAsOf& calendars, const std::string& type, std::int64_t id,
                                               std::optional<EpochMs> until);
+// The same from a ticket's "sla_clock" entries, oldest first, read already (a recompute reads
+// those of many tickets at once).
+std::map<std::string, Replayed> replay_entries(std::span<const store::JournalEntry> entries, CalendarsAsOf& calendars, const std::string& type,
+                                               std::optional<EpochMs> until);
 // A timeline as the API shows it: [{from, to, mode, state, business_ms, business, target_time, target_ref}].
 nlohmann::json timeline_json(const std::vector<ClockSegment>& timeline);
 // {id, number} of a record of `type`, {id} when it is gone, null without an id.
