@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/app.h"
+#include "processes/service_level/ticket_clocks.h"
 
 int main(int argc, char** argv) {
   CLI::App cli{"Kanri: service management (ISO/IEC 20000-1) and ISMS (ISO/IEC 27001)"};
@@ -71,6 +72,10 @@ int main(int argc, char** argv) {
   bool sla_open = false;
   recompute->add_flag("--open", sla_open,
                       "Only the tickets with a clock still running or paused (their due times and timers)");
+  int sla_batch = kanri::processes::service_level::kRecomputeTicketsPerRead;
+  recompute->add_option("--batch", sla_batch, "Tickets whose journal entries and clocks are read together")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   kanri::cli::ImportCommand import_cmd;
   auto* import = cli.add_subcommand("import", "Import records from a CSV file through a mapping file (docs/import.md)");
   import->add_option("--type", import_cmd.type, "Record type (checked against the mapping's)");
@@ -106,7 +111,7 @@ int main(int argc, char** argv) {
     if (role_revoke->parsed()) return kanri::cli::run_role_grant(*app, name, role, false);
     if (verify->parsed()) return kanri::cli::run_journal_verify(*app);
     if (import->parsed()) return kanri::cli::run_import(*app, import_cmd);
-    if (recompute->parsed()) return kanri::cli::run_sla_recompute(*app, sla_fix, sla_open);
+    if (recompute->parsed()) return kanri::cli::run_sla_recompute(*app, sla_fix, sla_open, sla_batch);
   } catch (const std::exception& e) {
     std::cerr << "kanri: " << e.what() << "\n";
     return 2;

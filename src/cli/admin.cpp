@@ -94,9 +94,9 @@ int run_journal_verify(App& app) {
   return 1;
 }
 
-int run_sla_recompute(App& app, bool fix, bool open_only) {
+int run_sla_recompute(App& app, bool fix, bool open_only, int tickets_per_read) {
   engine::RecordService records(*app.catalogue, *app.db, app.rules, app.clock);
-  auto report = processes::service_level::recompute_clocks(records, fix, open_only);
+  auto report = processes::service_level::recompute_clocks(records, fix, open_only, tickets_per_read);
   for (auto& d : report.differences) std::cout << "DIFFERS " << d << "\n";
   std::cout << (report.differences.empty() ? "OK: " : "") << report.clocks << " clocks of " << report.tickets
             << (open_only ? " open" : "") << " tickets recomputed from the journal; " << report.differences.size() << " differ from the live clocks"

@@ -8,11 +8,13 @@ overrides and their removal), and the calendar gains a holiday half-way. Asserte
   - every incident has its response and resolution clock, and each clock's timeline (replayed
     from the journal) adds up to the business time the live clock reports;
   - `kanri sla recompute` recomputes every clock from the journal, finds none that differs and
-    exits 0;
+    exits 0, also when it reads the tickets a few at a time (`--batch 7`: the journal entries and
+    clocks of ranges of tickets, so each ticket is matched with its own across the ranges);
   - a clock altered behind the server's back is found (exit 1, "DIFFERS INC-… resolution:
     elapsed_ms …"), `--fix` replaces it with its recomputation, and a second run is clean;
   - `--open` recomputes all the clocks of the tickets with a clock running or paused and only
-    those: a ticket whose clocks all stopped, altered, is left to the full recompute.
+    those (also three at a time, whose ranges hold stopped tickets too): a ticket whose clocks
+    all stopped, altered, is left to the full recompute.
 
     python3 tests/system/sla_recompute.py --engine sqlite|postgres [--keep]
 """
@@ -137,6 +139,9 @@ def test(args, t: systest.Checks):
         expected = f"OK: {2 * INCIDENTS} clocks of {INCIDENTS} tickets recomputed from the journal; 0 differ"
         t.check(r.returncode == 0 and expected in r.stdout, "every clock recomputed from the journal equals the live one",
                 lambda: f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+        r = srv.run("sla", "recompute", "--batch", "7", check=False)
+        t.check(r.returncode == 0 and expected in r.stdout, "the same read seven tickets at a time",
+                lambda: f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
 
         used = sum(k["elapsed_ms"] for ks in clocks.values() for k in ks)
         t.check(used > 0, f"the clocks used business time ({used} ms in all)")
@@ -146,6 +151,9 @@ def test(args, t: systest.Checks):
         r = srv.run("sla", "recompute", check=False)
         t.check(r.returncode == 1 and f"DIFFERS {victim} resolution: elapsed_ms" in r.stdout and "1 differ" in r.stdout,
                 "a clock altered behind the server's back is found", lambda: f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+        r = srv.run("sla", "recompute", "--batch", "7", check=False)
+        t.check(r.returncode == 1 and f"DIFFERS {victim} resolution: elapsed_ms" in r.stdout and "; 1 differ" in r.stdout,
+                "and only it, read seven tickets at a time", lambda: f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
         r = srv.run("sla", "recompute", "--fix", check=False)
         t.check(r.returncode == 0 and "replaced by their recomputation" in r.stdout, "--fix replaces it",
                 lambda: f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
@@ -162,6 +170,9 @@ def test(args, t: systest.Checks):
         t.check(r.returncode == 0 and f"OK: {open_clocks} clocks of {open_tickets} open tickets recomputed" in r.stdout,
                 "--open recomputes only the tickets with a clock running or paused, all of their clocks",
                 lambda: f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+        r = srv.run("sla", "recompute", "--open", "--batch", "3", check=False)
+        t.check(r.returncode == 0 and f"OK: {open_clocks} clocks of {open_tickets} open tickets recomputed" in r.stdout,
+                "the same read three open tickets at a time", lambda: f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
         stopped = db.scalar("SELECT record_id FROM sla_clocks GROUP BY record_id HAVING SUM(CASE WHEN mode <> 'stopped' THEN 1 ELSE 0 END) = 0 LIMIT 1")
         stopped_number = db.scalar(f"SELECT number FROM rec_incident WHERE id = {int(stopped)}") if stopped else None
         if stopped_number:

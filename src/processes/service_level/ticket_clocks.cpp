@@ -443,7 +443,8 @@ void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService&
   }});
 }
 
-RecomputeReport recompute_clocks(engine::RecordService& records, bool fix, bool open_only) {
+RecomputeReport recompute_clocks(engine::RecordService& records, bool fix, bool open_only, int tickets_per_read) {
+  const std::size_t per_read = static_cast<std::size_t>(std::max(1, tickets_per_read));
   RecomputeReport report;
   std::vector<store::StoredClock> fixes;
   records.database().read([&](store::Connection& c) {
@@ -466,14 +467,13 @@ RecomputeReport recompute_clocks(engine::RecordService& records, bool fix, bool 
     for (auto& row :
          c.query("SELECT DISTINCT record_type, record_id FROM sla_clocks" + which + " ORDER BY record_type, record_id", {}).rows)
       tickets.emplace_back(as_text(row[0]), as_int(row[1]));
-    // A thousand tickets of a type at a time, by id range: their journal entries, clocks and
+    // `per_read` tickets of a type at a time, by id range: their journal entries, clocks and
     // numbers in a statement each (on PostgreSQL a round trip per query per ticket cost
     // 1.35 ms a ticket). A range of open tickets also holds closed ones: read and left.
-    constexpr std::size_t kTicketsPerRead = 1000;
     for (std::size_t from = 0; from < tickets.size();) {
       const std::string type = tickets[from].first;
       std::size_t to = from;
-      while (to < tickets.size() && to - from < kTicketsPerRead && tickets[to].first == type) ++to;
+      while (to < tickets.size() && to - from < per_read && tickets[to].first == type) ++to;
       const std::int64_t first_id = tickets[from].second, last_id = tickets[to - 1].second;
       const auto entries = store::records_history(c, type, first_id, last_id, "sla_clock");
       const auto clocks = store::tickets_clocks(c, type, first_id, last_id);

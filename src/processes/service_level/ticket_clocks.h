@@ -31,12 +31,15 @@ void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService&
 // `kanri sla recompute`: every stored clock replayed from its ticket's journal and compared
 // with what the live clock stored; with `fix`, a clock that differs is replaced by its replay.
 // With `open_only` (`--open`), only the tickets that have a clock still running or paused:
-// those whose due times and threshold timers still matter.
+// those whose due times and threshold timers still matter. The journal entries, clocks and
+// numbers of `tickets_per_read` tickets are read a statement each.
 struct RecomputeReport {
   std::int64_t tickets = 0, clocks = 0;
   std::vector<std::string> differences;  // "INC-000012 resolution: elapsed_ms 3600000 ≠ 3599000", …
 };
-RecomputeReport recompute_clocks(engine::RecordService& records, bool fix, bool open_only = false);
+inline constexpr int kRecomputeTicketsPerRead = 1000;
+RecomputeReport recompute_clocks(engine::RecordService& records, bool fix, bool open_only = false,
+                                 int tickets_per_read = kRecomputeTicketsPerRead);
 
 // The clocks of a ticket (incident, service_request) as the API shows them, evaluated at
 // `now`, each with its timeline replayed from the ticket's journal; the ticket is read with the
