@@ -159,7 +159,7 @@ def main() -> int:
           ("" if engine == "sqlite" else "BENCH_ENGINES=postgres ") + "BENCH_DATA=bench/work/data bench/run-service-levels",
           "```", "",
           "The commands measured, by hand on a database of `kanri-bench-incidents --sla` "
-          "(`KANRI_DATABASE=sqlite:///…/kanri.db`): `/usr/bin/time -v kanri sla recompute --open`, "
+          f"(`KANRI_DATABASE={'sqlite:///…/kanri.db' if engine == 'sqlite' else 'postgresql://…/kanri'}`): `/usr/bin/time -v kanri sla recompute --open`, "
           "`/usr/bin/time -v kanri sla recompute`, `bench/service_levels/calendar_edit.py` beside "
           "`KANRI_JOB_WORKERS=0 kanri serve` (a), and `bench/service_levels/scheduler.py` beside `kanri serve` (b)."]
     (out / f"{name}.md").write_text("\n".join(L) + "\n")
