@@ -1,5 +1,7 @@
 #include "processes/service_level/clock_store.h"
 
+#include <algorithm>
+
 #include "processes/service_level/calendar_rules.h"
 #include "store/journal.h"
 
@@ -72,9 +74,19 @@ const BusinessCalendar& CalendarsAsOf::at(std::optional<std::int64_t> id, EpochM
   if (cur.updated_at <= when) return *cur.calendar;
   // Edited since: as it was then. A calendar written after the entry's time (records dated
   // in the past, as the demo's are) was read as it is by the live clock too.
-  auto old = records_.as_of_within(c_, *t, cur.number, when);
-  past_ = old ? build(*old) : std::nullopt;
-  return past_ ? *past_ : *cur.calendar;
+  if (!cur.entry_times) {
+    cur.entry_times.emplace();
+    for (auto& e : store::record_history(c_, t->name, *id)) cur.entry_times->push_back(e.at);
+    std::sort(cur.entry_times->begin(), cur.entry_times->end());
+  }
+  const auto version = static_cast<std::size_t>(
+      std::upper_bound(cur.entry_times->begin(), cur.entry_times->end(), when) - cur.entry_times->begin());
+  auto [past, first] = cur.past.try_emplace(version);
+  if (first) {
+    auto old = records_.as_of_within(c_, *t, cur.number, when);
+    if (old) past->second = build(*old);
+  }
+  return past->second ? *past->second : *cur.calendar;
 }
 
 std::optional<BusinessCalendar> CalendarsAsOf::build(const store::Record& r) {

@@ -29,7 +29,8 @@ BusinessCalendar around_the_clock();
 BusinessCalendar calendar_for(store::Connection& c, engine::RecordService& records, std::optional<std::int64_t> id);
 
 // Calendars as they were when a journal entry was written: the current one while it has not
-// changed since, else rebuilt from its own journal.
+// changed since, else rebuilt from its own journal, once per version (a recompute asks for a
+// calendar edited since at every entry of every ticket).
 class CalendarsAsOf {
  public:
   CalendarsAsOf(store::Connection& c, engine::RecordService& records) : c_(c), records_(records) {}
@@ -42,11 +43,15 @@ class CalendarsAsOf {
     EpochMs updated_at = 0;
     std::string number;
     std::optional<BusinessCalendar> calendar;
+    // The times of the calendar's journal entries, ascending, read at the first past version
+    // asked for: the entries up to an instant say which version was in force then, so the
+    // number of them is the key of that version among `past` (none: it did not exist then).
+    std::optional<std::vector<EpochMs>> entry_times;
+    std::map<std::size_t, std::optional<BusinessCalendar>> past;
   };
   store::Connection& c_;
   engine::RecordService& records_;
   std::map<std::int64_t, Current> current_;
-  std::optional<BusinessCalendar> past_;
   BusinessCalendar fallback_ = around_the_clock();
 };
 
