@@ -42,7 +42,7 @@ def main() -> int:
     a = ap.parse_args()
     d = Path(a.dir)
     e = env(d / "env.txt")
-    runs = {n: json.loads((d / f"{n}.json").read_text()) for n in ("due_open", "due_all", "recompute_all", "recompute_open")
+    runs = {n: json.loads((d / f"{n}.json").read_text()) for n in ("due_open", "due_after_edits", "due_all", "recompute_all", "recompute_open")
             if (d / f"{n}.json").exists()}
     engine = e.get("engine", "sqlite")
     sched_path = d / "scheduler.json"
@@ -96,6 +96,13 @@ def main() -> int:
              f"({due_clocks:,} clocks), each clock replayed from the journal and compared | "
              f"{due['wall_s']:.2f} s ({due_tickets / max(due['wall_s'], 1e-9):,.0f} tickets/s; {due_100k:.2f} s per 100,000) | "
              "(none stated: the 2 s is the due-time computation above) | — |")
+    after = runs.get("due_after_edits")
+    if after:
+        a_clocks, a_tickets = count(after["summary"]) if after["summary"].startswith("OK") else (0, 0)
+        L.append(f"| (a, check) `kanri sla recompute --open` after the edits: every due time they stored against the "
+                 f"calendar as it is now, each journal entry in the calendar as it was then | {after['differences']} "
+                 f"differences, exit {after['exit']}; {after['wall_s']:.2f} s | 0 differences | "
+                 f"{verdict(after['differences'] == 0 and after['exit'] == 0)} |")
     if sched:
         idle = sched["idle"]
         fire = sched["firing"]
