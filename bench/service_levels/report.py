@@ -98,7 +98,6 @@ def main() -> int:
              "(none stated: the 2 s is the due-time computation above) | — |")
     after = runs.get("due_after_edits")
     if after:
-        a_clocks, a_tickets = count(after["summary"]) if after["summary"].startswith("OK") else (0, 0)
         L.append(f"| (a, check) `kanri sla recompute --open` after the edits: every due time they stored against the "
                  f"calendar as it is now, each journal entry in the calendar as it was then | {after['differences']} "
                  f"differences, exit {after['exit']}; {after['wall_s']:.2f} s | 0 differences | "

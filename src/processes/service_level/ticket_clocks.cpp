@@ -469,11 +469,16 @@ RecomputeReport recompute_clocks(engine::RecordService& records, bool fix, bool 
       tickets.emplace_back(as_text(row[0]), as_int(row[1]));
     // `per_read` tickets of a type at a time, by id range: their journal entries, clocks and
     // numbers in a statement each (on PostgreSQL a round trip per query per ticket cost
-    // 1.35 ms a ticket). A range of open tickets also holds closed ones: read and left.
+    // 1.35 ms a ticket). A range of open tickets also holds closed ones, read and left: it
+    // ends before it spans more than four times `per_read` ids, so one old open ticket among
+    // recent ones does not make a read of everything closed in between.
+    const std::int64_t span = 4 * static_cast<std::int64_t>(per_read);
     for (std::size_t from = 0; from < tickets.size();) {
       const std::string type = tickets[from].first;
       std::size_t to = from;
-      while (to < tickets.size() && to - from < per_read && tickets[to].first == type) ++to;
+      while (to < tickets.size() && to - from < per_read && tickets[to].first == type &&
+             tickets[to].second - tickets[from].second < span)
+        ++to;
       const std::int64_t first_id = tickets[from].second, last_id = tickets[to - 1].second;
       const auto entries = store::records_history(c, type, first_id, last_id, "sla_clock");
       const auto clocks = store::tickets_clocks(c, type, first_id, last_id);
