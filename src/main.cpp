@@ -76,6 +76,11 @@ int main(int argc, char** argv) {
   recompute->add_option("--batch", sla_batch, "Tickets whose journal entries and clocks are read together")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
+  std::int64_t align_calendar = 0;
+  auto* align = sla->add_subcommand("align-timers",
+                                    "Bring the threshold timers of the clocks running under a business calendar into "
+                                    "line with it (what the job after a calendar edit does)");
+  align->add_option("calendar", align_calendar, "Business calendar id")->required()->check(CLI::PositiveNumber);
   kanri::cli::ImportCommand import_cmd;
   auto* import = cli.add_subcommand("import", "Import records from a CSV file through a mapping file (docs/import.md)");
   import->add_option("--type", import_cmd.type, "Record type (checked against the mapping's)");
@@ -112,6 +117,7 @@ int main(int argc, char** argv) {
     if (verify->parsed()) return kanri::cli::run_journal_verify(*app);
     if (import->parsed()) return kanri::cli::run_import(*app, import_cmd);
     if (recompute->parsed()) return kanri::cli::run_sla_recompute(*app, sla_fix, sla_open, sla_batch);
+    if (align->parsed()) return kanri::cli::run_sla_align_timers(*app, align_calendar);
   } catch (const std::exception& e) {
     std::cerr << "kanri: " << e.what() << "\n";
     return 2;

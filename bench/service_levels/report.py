@@ -89,6 +89,16 @@ def main() -> int:
                      f"({ed['running_clocks']:,} running clocks, {ed['due_times_moved']:,} due times moved, "
                      f"{ed['timers_written']:,} timers written) | {ed['wall_s']:.2f} s ({ed['per_100k_open_tickets_s']:.2f} s "
                      f"per 100,000) | ≤ 2 s for 100,000 | {verdict(ed['per_100k_open_tickets_s'] <= TARGETS['due_open_100k_s'])} |")
+            if "sweep" in ed:
+                sw = ed["sweep"]
+                L.append(f"| (a, after it, in the background) its sweep of the timers due beyond 15 minutes "
+                         f"(job sla.calendar_timers, run as `kanri sla align-timers`): {sw['timers_written']:,} timers "
+                         f"brought forward | {sw['wall_s']:.2f} s ({sw['per_100k_open_tickets_s']:.2f} s per 100,000) | "
+                         "(none: off the edit's transaction, and done before any of them is due) | — |")
+        chk = cal.get("timers_check")
+        if chk:
+            L.append(f"| (a, check) the timers after the edits and their sweeps, looked at again under the calendar as it "
+                     f"is now (`kanri sla align-timers`) | {chk['changed']} changed | 0 | {verdict(chk['changed'] == 0)} |")
     # Not the due-time computation of the rows above (each running clock's due time from its
     # stored state): the check of (c) for the open tickets only, every clock replayed from its
     # journal entries, so no target of its own.

@@ -104,4 +104,25 @@ int run_sla_recompute(App& app, bool fix, bool open_only, int tickets_per_read) 
   return report.differences.empty() || fix ? 0 : 1;
 }
 
+int run_sla_align_timers(App& app, std::int64_t calendar_id) {
+  engine::RecordService records(*app.catalogue, *app.db, app.rules, app.clock);
+  const model::TypeDef* t = app.catalogue->type("business_calendar");
+  bool found = false;
+  app.db->read([&](store::Connection& c) { found = t && records.store().find(c, *t, calendar_id).has_value(); });
+  if (!found) {
+    std::cerr << "sla align-timers: there is no business calendar with id " << calendar_id
+              << " (GET /api/v1/business_calendars lists them)\n";
+    return 2;
+  }
+  auto n = processes::service_level::align_calendar_timers(records, calendar_id);
+  if (!n) {
+    std::cerr << "sla align-timers: " << app.messages.text("en", n.error().code, n.error().args) << "\n";
+    return 1;
+  }
+  std::cout << "OK: the threshold timers of " << n->clocks << " clocks running under business calendar " << calendar_id
+            << " checked in " << n->elapsed_ms << " ms: " << n->moved << " brought forward, " << n->set << " set, "
+            << n->cancelled << " cancelled\n";
+  return 0;
+}
+
 }  // namespace kanri::cli

@@ -34,6 +34,7 @@ int run_init(App& app, bool demo);
 int run_migrate(App& app);
 int run_journal_verify(App& app);
 int run_sla_recompute(App& app, bool fix, bool open_only, int tickets_per_read);
+int run_sla_align_timers(App& app, std::int64_t calendar_id);
 
 // Accounts (kanri user|role|token …). Each goes through auth::Directory, so the rules and the
 // journal are the API's; the actor is recorded as "cli:<operating-system user>".

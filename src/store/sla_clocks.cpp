@@ -64,8 +64,11 @@ std::vector<StoredClock> clocks_decided_between(Connection& c, EpochMs from, Epo
                      {from, to, from, to, from, to, now});
 }
 
-std::vector<StoredClock> running_clocks_of_calendar(Connection& c, std::int64_t calendar_id) {
-  return read_clocks(c, "mode = 'running' AND calendar_id = ? ORDER BY id", {calendar_id});
+std::vector<StoredClock> running_clocks_of_calendar(Connection& c, std::int64_t calendar_id, std::int64_t after_id,
+                                                    int limit) {
+  if (limit <= 0) return read_clocks(c, "mode = 'running' AND calendar_id = ? ORDER BY id", {calendar_id});
+  return read_clocks(c, "mode = 'running' AND calendar_id = ? AND id > ? ORDER BY id LIMIT ?",
+                     {calendar_id, after_id, static_cast<std::int64_t>(limit)});
 }
 
 std::vector<StoredClock> running_clocks_due_before(Connection& c, EpochMs until, int limit) {

@@ -40,8 +40,10 @@ std::vector<StoredClock> tickets_clocks(Connection& c, const std::string& record
 // target. Each clock is decided once, so a month's figures do not move when a ticket is
 // worked on later (a reopened ticket's clock is decided again when it stops again).
 std::vector<StoredClock> clocks_decided_between(Connection& c, EpochMs from, EpochMs to, EpochMs now);
-// The running clocks that count in business calendar `calendar_id`.
-std::vector<StoredClock> running_clocks_of_calendar(Connection& c, std::int64_t calendar_id);
+// The running clocks that count in business calendar `calendar_id`, by id; with a `limit`, at
+// most that many of those after `after_id` (a walk over them a part at a time).
+std::vector<StoredClock> running_clocks_of_calendar(Connection& c, std::int64_t calendar_id, std::int64_t after_id = 0,
+                                                    int limit = 0);
 // Running clocks due before `until`, earliest first (the partial due index), at most `limit`.
 std::vector<StoredClock> running_clocks_due_before(Connection& c, EpochMs until, int limit);
 // Inserts the clock (id 0) or replaces it, all but its thresholds_fired (a threshold job may

@@ -1,9 +1,12 @@
 #include "processes/service_level/ticket_clocks.h"
 
+#include <chrono>
 #include <cmath>
 #include <limits>
 #include <type_traits>
 #include <unordered_map>
+
+#include <spdlog/spdlog.h>
 
 #include "processes/record_fields.h"
 #include "processes/service_level/calendar_rules.h"
@@ -235,6 +238,68 @@ Status ticket_changed(const engine::RecordChange& ch) {
 
 namespace {
 
+// A calendar edit brings sooner itself only the threshold timers whose share now comes within
+// this horizon; the later ones are left to the sweep (kCalendarTimersJob) that it queues, which
+// runs at once and takes seconds, so no timer fires late.
+constexpr EpochMs kTimerHorizonMs = 15 * 60'000;
+constexpr const char* kCalendarTimersJob = "sla.calendar_timers";
+constexpr int kSweepClocks = 5000;  // running clocks per transaction of the sweep
+
+// The threshold timers of these running clocks made to agree with `cal`: one later than its
+// clock's next share is brought forward to it, a missing one or one of another share or target is
+// set, and one whose clock reaches no share any more is cancelled. A timer earlier than its share
+// stays: it fires early, finds the share not reached and waits again (the sla.threshold handler),
+// which costs that clock a job when the time comes instead of a row write now.
+TimerCounts align_timers(store::Connection& c, engine::RecordService& records,
+                         const std::vector<store::StoredClock>& clocks, const BusinessCalendar& cal, EpochMs now) {
+  TimerCounts n;
+  n.clocks = static_cast<std::int64_t>(clocks.size());
+  std::vector<std::string> keys;
+  keys.reserve(clocks.size());
+  for (const auto& k : clocks) keys.push_back(timer_key(k));
+  std::unordered_map<std::string, store::Job> pending;
+  for (auto& j : store::pending_jobs(c, keys)) pending.emplace(j.key, std::move(j));
+  std::vector<store::TimerMove> sooner;
+  std::vector<std::pair<std::size_t, NextThreshold>> sooner_of, anew;
+  for (std::size_t i = 0; i < clocks.size(); ++i) {
+    const auto next = next_threshold(clocks[i], state_of(clocks[i]), cal);
+    auto it = pending.find(keys[i]);
+    const store::Job* j = it == pending.end() || it->second.kind != kThresholdJob ? nullptr : &it->second;
+    if (!next) {
+      if (j && store::cancel_job(c, keys[i], now)) ++n.cancelled;
+      continue;
+    }
+    json payload = timer_payload(clocks[i], next->percent);
+    const EpochMs due = std::max(next->at, now);  // a share already reached fires at once
+    if (j && j->payload == payload) {
+      if (j->due_at > due) {
+        sooner.push_back({keys[i], std::move(payload), due});
+        sooner_of.emplace_back(i, *next);
+      }
+      continue;
+    }
+    anew.emplace_back(i, *next);
+  }
+  // One that changed since it was read (a worker fired it) is set anew.
+  const auto left = store::move_timers_sooner(c, kThresholdJob, sooner, now);
+  n.moved = static_cast<std::int64_t>(sooner.size() - left.size());
+  for (std::size_t m : left) anew.push_back(sooner_of[m]);
+  for (const auto& [i, next] : anew) {
+    const store::StoredClock& k = clocks[i];
+    std::optional<std::int64_t> org;
+    if (auto it = pending.find(keys[i]); it != pending.end()) {
+      org = it->second.org_id;
+    } else if (const model::TypeDef* t = records.catalogue().type(k.record_type)) {
+      store::Rows r = c.query("SELECT org_id FROM " + t->table() + " WHERE id = ?", {k.record_id});
+      if (!r.empty() && !is_null(r[0][0])) org = as_int(r[0][0]);
+    }
+    schedule_timer(c, k, next, org, now);
+  }
+  n.set = static_cast<std::int64_t>(anew.size());
+  if (n.moved > 0 || n.set > 0) jobs::wake();
+  return n;
+}
+
 // A calendar's hours, holidays or closures changed: the clocks running under it are due when the
 // calendar as it is now says (what their next change would compute anyway), in the calendar's
 // transaction, and a threshold timer that would now fire late is moved sooner. What they
@@ -242,7 +307,9 @@ namespace {
 // calendar again). Only what the edit moves is written: each clock's due time and next share
 // are computed under the calendar as it was and as it is; a due time that stays put (a holiday
 // added after it) is not written, and neither is a timer whose share now comes later (it fires
-// early and waits again), so an edit costs its arithmetic plus the due times it moved.
+// early and waits again). The timers whose share now comes sooner but beyond kTimerHorizonMs are
+// left to the sweep the edit queues (align_calendar_timers), so an edit costs its arithmetic,
+// the due times it moved and the timers that are due soon.
 Status calendar_changed(const engine::RecordChange& ch) {
   if (!ch.records || ch.action == "create" || !ch.changes.is_object()) return ok_status();
   bool relevant = false;
@@ -252,81 +319,44 @@ Status calendar_changed(const engine::RecordChange& ch) {
   const BusinessCalendar cal = calendar_for(ch.connection, *ch.records, ch.record.id);
   // As it was: the calendar the stored due times and timers were computed under (each edit
   // refreshes them, so the one before this edit). One that could not be read then is no
-  // baseline: every clock is written.
+  // baseline: every timer is looked at.
   std::optional<BusinessCalendar> before;
   if (auto d = calendar_of(engine::RecordService::before_change(ch.record, ch.changes)))
     if (auto made = BusinessCalendar::make(std::move(d).value())) before = std::move(*made);
-  // The organization of each ticket whose clock moved (its timer carries it), read once per
-  // ticket type for all of them when the first one moves.
-  std::map<std::pair<std::string, std::int64_t>, std::int64_t> orgs;
-  bool orgs_read = false;
-  auto org_of = [&](const store::StoredClock& k) -> std::optional<std::int64_t> {
-    if (!orgs_read) {
-      orgs_read = true;
-      for (const char* type : {"incident", "service_request"})
-        if (const model::TypeDef* t = ch.records->catalogue().type(type))
-          for (auto& row : ch.connection.query("SELECT t.id, t.org_id FROM " + t->table() +
-                                                   " t JOIN sla_clocks k ON k.record_id = t.id AND k.record_type = ?"
-                                                   " WHERE k.mode = 'running' AND k.calendar_id = ? AND t.org_id IS NOT NULL",
-                                               {std::string(type), ch.record.id})
-                                   .rows)
-            orgs[{type, as_int(row[0])}] = as_int(row[1]);
-    }
-    auto it = orgs.find({k.record_type, k.record_id});
-    return it == orgs.end() ? std::nullopt : std::optional(it->second);
-  };
-  bool moved_timer = false;
   // What the edit writes, sent together once every clock is computed (on PostgreSQL a statement
   // per few thousand rows instead of a round trip per row).
   std::vector<store::ClockDue> dues;
-  std::vector<store::TimerMove> sooner;
-  std::vector<std::pair<const store::StoredClock*, NextThreshold>> sooner_of;
-  const auto clocks = store::running_clocks_of_calendar(ch.connection, ch.record.id);
-  for (const auto& k : clocks) {
+  std::vector<store::StoredClock> soon;  // whose timer may have to move, due within the horizon
+  bool sweep = false;                    // and later than that
+  for (auto& k : store::running_clocks_of_calendar(ch.connection, ch.record.id)) {
     const ClockState state = state_of(k);
     const std::optional<EpochMs> due = k.target_ms > 0 ? due_at(state, cal) : std::nullopt;
     if (due != k.due_at) dues.push_back({k.id, due});
     const auto next = next_threshold(k, state, cal);
-    // A share reached later than its timer says (a holiday, shorter hours) keeps its timer: it
-    // fires early, finds the share not reached and waits again (the sla.threshold handler),
-    // which costs that clock a job when the time comes instead of the edit a row write per
-    // clock now (the timers lie scattered over the jobs table, among the notices). Only a timer
-    // that would now fire late is moved sooner.
     if (before) {
       const auto was = next_threshold(k, state, *before);
       if (!next && !was) continue;  // no share to reach, as before
+      // A share reached later than its timer says (a holiday, shorter hours) keeps its timer.
       if (next && was && next->percent == was->percent && next->at >= was->at) continue;
     }
-    if (!next) {
-      store::cancel_job(ch.connection, timer_key(k), ch.at);
-      continue;
-    }
-    moved_timer = true;
-    if (before) {
-      // The timer of this share moves forward (its time only), below.
-      sooner.push_back({timer_key(k), timer_payload(k, next->percent), std::max(next->at, ch.at)});
-      sooner_of.emplace_back(&k, *next);
-      continue;
-    }
-    schedule_timer(ch.connection, k, *next, org_of(k), ch.at);
+    if (next && next->at <= ch.at + kTimerHorizonMs)
+      soon.push_back(std::move(k));
+    else
+      sweep = true;
   }
   store::set_clock_dues(ch.connection, dues);
-  // The timers that found nothing to move: one already as soon stays (an earlier edit may have
-  // left it earlier still); a missing one, or another share's, is set anew.
-  const auto left = store::move_timers_sooner(ch.connection, kThresholdJob, sooner, ch.at);
-  std::vector<std::string> keys;
-  keys.reserve(left.size());
-  for (std::size_t i : left) keys.push_back(sooner[i].key);
-  std::unordered_map<std::string, store::Job> set;
-  for (auto& j : store::pending_jobs(ch.connection, keys)) set.emplace(j.key, std::move(j));
-  for (std::size_t i : left) {
-    auto it = set.find(sooner[i].key);
-    if (it != set.end() && it->second.kind == kThresholdJob && it->second.payload == sooner[i].payload &&
-        it->second.due_at <= sooner[i].due_at)
-      continue;
-    schedule_timer(ch.connection, *sooner_of[i].first, sooner_of[i].second, org_of(*sooner_of[i].first), ch.at);
+  align_timers(ch.connection, *ch.records, soon, cal, ch.at);
+  if (sweep) {
+    // One pending sweep per calendar: a second edit before it ran leaves it as it is.
+    store::JobSpec spec;
+    spec.kind = kCalendarTimersJob;
+    spec.key = std::string(kCalendarTimersJob) + ":" + std::to_string(ch.record.id);
+    spec.due_at = ch.at;
+    spec.org_id = ch.record.org_id;
+    spec.payload = json{{"calendar_id", ch.record.id}};
+    store::schedule_job(ch.connection, spec, ch.at);
+    jobs::wake();
   }
-  if (moved_timer) jobs::wake();
   return ok_status();
 }
 
@@ -441,6 +471,44 @@ void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService&
     }
     return jobs::Outcome::done();
   }});
+
+  // After a calendar edit, the timers it left for later (calendar_changed).
+  registry.add(kCalendarTimersJob, jobs::KindDef{[&records](jobs::JobContext& ctx) -> jobs::Outcome {
+    const std::int64_t calendar_id = ctx.job.payload.value("calendar_id", std::int64_t{0});
+    auto n = align_calendar_timers(records, calendar_id);
+    if (!n) return jobs::Outcome::retry(n.error().code);
+    spdlog::info("sla: the threshold timers of the {} clocks running under business calendar {} checked in {} ms: "
+                 "{} brought forward, {} set, {} cancelled",
+                 n->clocks, calendar_id, n->elapsed_ms, n->moved, n->set, n->cancelled);
+    return jobs::Outcome::done();
+  }});
+}
+
+Result<TimerCounts> align_calendar_timers(engine::RecordService& records, std::int64_t calendar_id) {
+  const auto started = std::chrono::steady_clock::now();
+  TimerCounts total;
+  std::int64_t after = 0;
+  // A transaction per kSweepClocks clocks, each read in it: another writer waits for one part
+  // only, and a ticket changed meanwhile is seen as it is now. Done again after a failure, it
+  // finds the timers already moved in line and leaves them.
+  for (bool more = true; more;) {
+    Status s = records.database().write([&](store::Connection& c) -> Status {
+      auto clocks = store::running_clocks_of_calendar(c, calendar_id, after, kSweepClocks);
+      more = clocks.size() == static_cast<std::size_t>(kSweepClocks);
+      if (clocks.empty()) return ok_status();
+      after = clocks.back().id;
+      const BusinessCalendar cal = calendar_for(c, records, calendar_id);
+      auto n = align_timers(c, records, clocks, cal, records.clock().now_ms());
+      total.clocks += n.clocks;
+      total.moved += n.moved;
+      total.set += n.set;
+      total.cancelled += n.cancelled;
+      return ok_status();
+    });
+    if (!s) return s.take_error();
+  }
+  total.elapsed_ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  return total;
 }
 
 RecomputeReport recompute_clocks(engine::RecordService& records, bool fix, bool open_only, int tickets_per_read) {

@@ -28,6 +28,18 @@ void register_ticket_clock_rules(engine::RuleRegistry& rules);
 // improvement opportunity (source service_review) for the missed target.
 void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService& records);
 
+// The threshold timers of the clocks running under a business calendar brought into line with
+// the calendar as it is: a timer later than its clock's next share is brought forward, a missing
+// one set, one with no share left cancelled; an earlier one stays (it fires early and waits).
+// A calendar edit does this itself for the timers due within 15 minutes and queues it as the
+// job sla.calendar_timers for the rest; `kanri sla align-timers` runs it by hand. One
+// transaction per 5,000 clocks.
+struct TimerCounts {
+  std::int64_t clocks = 0, moved = 0, set = 0, cancelled = 0;
+  std::int64_t elapsed_ms = 0;
+};
+Result<TimerCounts> align_calendar_timers(engine::RecordService& records, std::int64_t calendar_id);
+
 // `kanri sla recompute`: every stored clock replayed from its ticket's journal and compared
 // with what the live clock stored; with `fix`, a clock that differs is replaced by its replay.
 // With `open_only` (`--open`), only the tickets that have a clock still running or paused:
