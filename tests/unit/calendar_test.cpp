@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <unicode/basictz.h>
+#include <unicode/timezone.h>
+#include <unicode/tztrans.h>
+#include <unicode/unistr.h>
+
+#include <memory>
+#include <random>
 #include <utility>
 #include <string>
 
@@ -52,6 +59,50 @@ json every_day(const char* from, const char* to) {
   json h;
   for (const char* d : {"mon", "tue", "wed", "thu", "fri", "sat", "sun"}) h[d] = iv({{from, to}});
   return h;
+}
+
+// ---- TimeZone::offset_ms ----------------------------------------------------------------------
+
+// The offsets come from a table of the zone's transitions read once from ICU; ICU itself is the
+// oracle: at each transition, the millisecond before and after it, half-way between two, and at
+// instants drawn across 1900-2200 (outside the table's 1970-2100, ICU is asked).
+TEST(TimeZoneOffsets, AgreeWithIcuAtEveryTransitionAndBetween) {
+  std::mt19937_64 random(20261202);
+  for (const char* name : {"Asia/Tokyo", "Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Sao_Paulo",
+                           "Africa/Casablanca", "Pacific/Chatham", "Asia/Kolkata", "UTC"}) {
+    auto zone = TimeZone::named(name);
+    ASSERT_TRUE(zone.has_value()) << name;
+    std::unique_ptr<icu::TimeZone> icu_zone(icu::TimeZone::createTimeZone(icu::UnicodeString::fromUTF8(name)));
+    auto icu_offset = [&](EpochMs t) {
+      int32_t raw = 0, dst = 0;
+      UErrorCode status = U_ZERO_ERROR;
+      icu_zone->getOffset(static_cast<UDate>(t), false, raw, dst, status);
+      return static_cast<std::int64_t>(raw) + dst;
+    };
+    std::vector<EpochMs> probes;
+    if (auto* basic = dynamic_cast<icu::BasicTimeZone*>(icu_zone.get())) {
+      icu::TimeZoneTransition tr;
+      UDate t = -2'208'988'800'000.0;  // 1900
+      EpochMs previous = static_cast<EpochMs>(t);
+      while (basic->getNextTransition(t, false, tr) && tr.getTime() < 7'258'118'400'000.0) {  // 2200
+        t = tr.getTime();
+        const auto at_t = static_cast<EpochMs>(t);
+        for (EpochMs d : {-1, 0, 1}) probes.push_back(at_t + d);
+        probes.push_back(previous + (at_t - previous) / 2);
+        previous = at_t;
+      }
+    }
+    std::uniform_int_distribution<EpochMs> anywhere(-2'208'988'800'000, 7'258'118'400'000);
+    for (int i = 0; i < 2000; ++i) probes.push_back(anywhere(random));
+    int mismatches = 0;
+    for (EpochMs t : probes)
+      if (zone->offset_ms(t) != icu_offset(t) && ++mismatches <= 5)
+        ADD_FAILURE() << name << " at " << format_timestamp(t) << ": " << zone->offset_ms(t) << " ms, ICU says "
+                      << icu_offset(t);
+    EXPECT_EQ(mismatches, 0) << name << ", " << probes.size() << " instants";
+  }
+  EXPECT_EQ(TimeZone::named("Europe/Berlin")->offset_ms(at("2026-03-29T01:00:00Z")), 2 * kHour);
+  EXPECT_EQ(TimeZone::named("Europe/Berlin")->offset_ms(at("2026-03-29T00:59:59.999Z")), kHour);
 }
 
 // ---- TimeZone::from_local ---------------------------------------------------------------------

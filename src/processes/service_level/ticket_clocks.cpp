@@ -333,13 +333,16 @@ Status calendar_changed(const engine::RecordChange& ch) {
     const std::optional<EpochMs> due = k.target_ms > 0 ? due_at(state, cal) : std::nullopt;
     if (due != k.due_at) dues.push_back({k.id, due});
     const auto next = next_threshold(k, state, cal);
+    const bool is_soon = next && next->at <= ch.at + kTimerHorizonMs;
+    // A timer due later is the sweep's: once it is queued, the others need not be looked at.
+    if (!is_soon && sweep) continue;
     if (before) {
       const auto was = next_threshold(k, state, *before);
       if (!next && !was) continue;  // no share to reach, as before
       // A share reached later than its timer says (a holiday, shorter hours) keeps its timer.
       if (next && was && next->percent == was->percent && next->at >= was->at) continue;
     }
-    if (next && next->at <= ch.at + kTimerHorizonMs)
+    if (is_soon)
       soon.push_back(std::move(k));
     else
       sweep = true;
