@@ -67,7 +67,9 @@ std::vector<StoredClock> clocks_decided_between(Connection& c, EpochMs from, Epo
 std::vector<StoredClock> running_clocks_of_calendar(Connection& c, std::int64_t calendar_id, std::int64_t after_id,
                                                     int limit) {
   if (limit <= 0) return read_clocks(c, "mode = 'running' AND calendar_id = ? ORDER BY id", {calendar_id});
-  return read_clocks(c, "mode = 'running' AND calendar_id = ? AND id > ? ORDER BY id LIMIT ?",
+  return read_clocks(c,
+                     std::string("mode = 'running' AND calendar_id = ? AND id > ? ORDER BY id LIMIT ?") +
+                         (c.dialect() == Dialect::postgres ? " FOR UPDATE" : ""),
                      {calendar_id, after_id, static_cast<std::int64_t>(limit)});
 }
 

@@ -41,7 +41,10 @@ std::vector<StoredClock> tickets_clocks(Connection& c, const std::string& record
 // worked on later (a reopened ticket's clock is decided again when it stops again).
 std::vector<StoredClock> clocks_decided_between(Connection& c, EpochMs from, EpochMs to, EpochMs now);
 // The running clocks that count in business calendar `calendar_id`, by id; with a `limit`, at
-// most that many of those after `after_id` (a walk over them a part at a time).
+// most that many of those after `after_id` (a walk over them a part at a time), which on
+// PostgreSQL are locked until the transaction ends (FOR UPDATE): a threshold firing or a change
+// of one of those tickets meanwhile waits, so what the walk read of them stays true until it
+// commits.
 std::vector<StoredClock> running_clocks_of_calendar(Connection& c, std::int64_t calendar_id, std::int64_t after_id = 0,
                                                     int limit = 0);
 // Running clocks due before `until`, earliest first (the partial due index), at most `limit`.

@@ -280,7 +280,10 @@ TimerCounts align_timers(store::Connection& c, engine::RecordService& records,
     }
     anew.emplace_back(i, *next);
   }
-  // One that changed since it was read (a worker fired it) is set anew.
+  // One that left the pending state since it was read (a worker claimed it to fire) is set
+  // anew: if it fires its share, the worker's transaction, which marks the share on the clock,
+  // waits for this one (the sweep holds the clocks' rows), then sets the next share's timer over
+  // this one.
   const auto left = store::move_timers_sooner(c, kThresholdJob, sooner, now);
   n.moved = static_cast<std::int64_t>(sooner.size() - left.size());
   for (std::size_t m : left) anew.push_back(sooner_of[m]);
