@@ -82,6 +82,13 @@ std::vector<Job> pending_jobs(Connection& c, const std::vector<std::string>& key
   return out;
 }
 
+std::vector<std::string> running_job_keys(Connection& c, const std::string& kind) {
+  std::vector<std::string> out;
+  for (auto& r : c.query("SELECT job_key FROM jobs WHERE state = 'running' AND kind = ? AND job_key IS NOT NULL", {kind}).rows)
+    out.push_back(as_text(r[0]));
+  return out;
+}
+
 std::vector<std::size_t> move_timers_sooner(Connection& c, const std::string& kind, const std::vector<TimerMove>& moves,
                                             EpochMs now) {
   std::vector<std::size_t> left;

@@ -51,6 +51,9 @@ bool cancel_job(Connection& c, const std::string& key, EpochMs now);
 // The pending jobs of these keys that there are, in no order (on PostgreSQL a statement per
 // kRowsPerStatement keys, on SQLite a read of the key's index each).
 std::vector<Job> pending_jobs(Connection& c, const std::vector<std::string>& keys);
+// The keys of the jobs of `kind` that a worker is running now (a few: at most one per worker;
+// read through the index of running jobs).
+std::vector<std::string> running_job_keys(Connection& c, const std::string& kind);
 
 struct TimerMove {
   std::string key;

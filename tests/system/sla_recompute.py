@@ -14,7 +14,10 @@ overrides and their removal), and the calendar gains a holiday half-way. Asserte
     elapsed_ms …"), `--fix` replaces it with its recomputation, and a second run is clean;
   - `--open` recomputes all the clocks of the tickets with a clock running or paused and only
     those (also three at a time, whose ranges hold stopped tickets too): a ticket whose clocks
-    all stopped, altered, is left to the full recompute.
+    all stopped, altered, is left to the full recompute;
+  - `kanri sla align-timers` finds every live timer in line with its calendar, brings forward a
+    timer moved a day late behind the server's back, sets one that went missing, and refuses an
+    unknown calendar.
 
     python3 tests/system/sla_recompute.py --engine sqlite|postgres [--keep]
 """
@@ -183,6 +186,37 @@ def test(args, t: systest.Checks):
             r = srv.run("sla", "recompute", "--fix", check=False)
             t.check(r.returncode == 0 and f"DIFFERS {stopped_number}" in r.stdout, "while the full recompute finds them",
                     lambda: f"exit {r.returncode}\n{r.stdout}")
+
+        t.step("kanri sla align-timers")
+        # After the random changes and the holiday, the live timers agree with the calendars:
+        # the sweep a calendar edit queues finds nothing to change.
+        for c_ in (cal, always):
+            running = int(db.scalar(f"SELECT COUNT(*) FROM sla_clocks WHERE mode = 'running' AND calendar_id = {int(c_['id'])}"))
+            r = srv.run("sla", "align-timers", str(c_["id"]), check=False)
+            t.check(r.returncode == 0 and f"of {running} clocks running under business calendar {c_['id']} " in r.stdout
+                    and "0 brought forward, 0 set, 0 cancelled" in r.stdout,
+                    f"the timers of the {running} clocks running under {c_['name']} need nothing",
+                    lambda: f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
+        # A fresh incident on office hours: its first share is hours of business time ahead.
+        fresh = api("POST", "/api/v1/incidents", {"title": "Align", "service": svc["id"], "organization": customer["id"],
+                                                  "impact": "low", "urgency": "low"})
+        key = f"sla:incident:{fresh['id']}:resolution"
+        due = int(db.scalar(f"SELECT due_at FROM jobs WHERE job_key = '{key}' AND state = 'pending'"))
+        db.execute(f"UPDATE jobs SET due_at = due_at + 86400000 WHERE job_key = '{key}' AND state = 'pending'")
+        r = srv.run("sla", "align-timers", str(cal["id"]), check=False)
+        now_due = db.scalar(f"SELECT due_at FROM jobs WHERE job_key = '{key}' AND state = 'pending'")
+        t.check(r.returncode == 0 and "1 brought forward, 0 set, 0 cancelled" in r.stdout and int(now_due) == due,
+                "a timer set a day late behind the server's back is brought forward to its share",
+                lambda: f"exit {r.returncode}, due {now_due} (expected {due})\n{r.stdout}\n{r.stderr}")
+        db.execute(f"UPDATE jobs SET state = 'cancelled', finished_at = updated_at WHERE job_key = '{key}' AND state = 'pending'")
+        r = srv.run("sla", "align-timers", str(cal["id"]), check=False)
+        now_due = db.scalar(f"SELECT due_at FROM jobs WHERE job_key = '{key}' AND state = 'pending'")
+        t.check(r.returncode == 0 and "0 brought forward, 1 set, 0 cancelled" in r.stdout and now_due is not None
+                and int(now_due) == due, "a missing timer is set again",
+                lambda: f"exit {r.returncode}, due {now_due} (expected {due})\n{r.stdout}\n{r.stderr}")
+        r = srv.run("sla", "align-timers", "999999", check=False)
+        t.check(r.returncode == 2 and "there is no business calendar with id 999999" in r.stderr,
+                "an unknown calendar is refused with what to do", lambda: f"exit {r.returncode}\n{r.stdout}\n{r.stderr}")
 
 
 if __name__ == "__main__":

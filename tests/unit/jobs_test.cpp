@@ -95,6 +95,8 @@ TEST_F(JobQueueTest, PendingTimersAreFoundByTheirKeysAndBroughtForwardInPlaceUnt
     EXPECT_EQ(store::claim_jobs(c, "node-a", clock_.now, 1, 60000).size(), 1u);
     left = store::move_timers_sooner(c, "sla", {{"incident:2:resolution", payload, clock_.now - 500}}, clock_.now);
     EXPECT_TRUE(store::pending_jobs(c, {"incident:2:resolution"}).empty()) << "a claimed timer is no longer pending";
+    EXPECT_EQ(store::running_job_keys(c, "sla"), (std::vector<std::string>{"incident:2:resolution"})) << "it is running";
+    EXPECT_TRUE(store::running_job_keys(c, "other").empty()) << "of its kind only";
     return ok_status();
   });
   EXPECT_EQ(left, (std::vector<std::size_t>{0})) << "a claimed job is not moved";

@@ -5,6 +5,7 @@
 #include <limits>
 #include <type_traits>
 #include <unordered_map>
+#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
@@ -259,9 +260,14 @@ TimerCounts align_timers(store::Connection& c, engine::RecordService& records,
   for (const auto& k : clocks) keys.push_back(timer_key(k));
   std::unordered_map<std::string, store::Job> pending;
   for (auto& j : store::pending_jobs(c, keys)) pending.emplace(j.key, std::move(j));
+  // A timer a worker is firing now is left to it: it marks its share and sets the next one, or,
+  // fired early, sets itself again, under the calendar as it is.
+  const auto running = store::running_job_keys(c, kThresholdJob);
+  const std::unordered_set<std::string> firing(running.begin(), running.end());
   std::vector<store::TimerMove> sooner;
-  std::vector<std::pair<std::size_t, NextThreshold>> sooner_of, anew;
+  std::vector<std::pair<std::size_t, NextThreshold>> anew;
   for (std::size_t i = 0; i < clocks.size(); ++i) {
+    if (firing.count(keys[i])) continue;
     const auto next = next_threshold(clocks[i], state_of(clocks[i]), cal);
     auto it = pending.find(keys[i]);
     const store::Job* j = it == pending.end() || it->second.kind != kThresholdJob ? nullptr : &it->second;
@@ -272,21 +278,14 @@ TimerCounts align_timers(store::Connection& c, engine::RecordService& records,
     json payload = timer_payload(clocks[i], next->percent);
     const EpochMs due = std::max(next->at, now);  // a share already reached fires at once
     if (j && j->payload == payload) {
-      if (j->due_at > due) {
-        sooner.push_back({keys[i], std::move(payload), due});
-        sooner_of.emplace_back(i, *next);
-      }
+      if (j->due_at > due) sooner.push_back({keys[i], std::move(payload), due});
       continue;
     }
     anew.emplace_back(i, *next);
   }
-  // One that left the pending state since it was read (a worker claimed it to fire) is set
-  // anew: if it fires its share, the worker's transaction, which marks the share on the clock,
-  // waits for this one (the sweep holds the clocks' rows), then sets the next share's timer over
-  // this one.
-  const auto left = store::move_timers_sooner(c, kThresholdJob, sooner, now);
-  n.moved = static_cast<std::int64_t>(sooner.size() - left.size());
-  for (std::size_t m : left) anew.push_back(sooner_of[m]);
+  // One that a worker claimed since it was read is left to it too (its ticket's change, which
+  // would also change the timer, waits for this transaction: the clocks' rows are held).
+  n.moved = static_cast<std::int64_t>(sooner.size() - store::move_timers_sooner(c, kThresholdJob, sooner, now).size());
   for (const auto& [i, next] : anew) {
     const store::StoredClock& k = clocks[i];
     std::optional<std::int64_t> org;

@@ -30,7 +30,8 @@ void register_ticket_clock_jobs(jobs::Registry& registry, engine::RecordService&
 
 // The threshold timers of the clocks running under a business calendar brought into line with
 // the calendar as it is: a timer later than its clock's next share is brought forward, a missing
-// one set, one with no share left cancelled; an earlier one stays (it fires early and waits).
+// one set, one with no share left cancelled; an earlier one stays (it fires early and waits),
+// and one a worker is firing is left to it.
 // A calendar edit does this itself for the timers due within 15 minutes and queues it as the
 // job sla.calendar_timers for the rest; `kanri sla align-timers` runs it by hand. One
 // transaction per 5,000 clocks.
